@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    """Operate and Optimize read models."""
+
+    name = "bizdevops.operations"
+    label = "operations"
+    verbose_name = "Operations"
