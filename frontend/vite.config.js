@@ -1,7 +1,16 @@
 import { defineConfig } from 'vite';
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-// Built files go to ../static/dist with stable names, so Django templates reference them directly.
+// Every file in src/entries/ is one page bundle: src/entries/NAME.js → static/dist/NAME.js (+ NAME.css).
+// Templates reference them with stable names: {% static 'dist/NAME.js' %}.
+const entriesDir = resolve(import.meta.dirname, 'src/entries');
+const input = Object.fromEntries(
+  readdirSync(entriesDir)
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => [file.replace(/\.js$/, ''), resolve(entriesDir, file)]),
+);
+
 export default defineConfig({
   base: '/static/dist/',
   build: {
@@ -10,9 +19,7 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 4000,
     rollupOptions: {
-      input: {
-        modeler: resolve(import.meta.dirname, 'src/modeler.js'),
-      },
+      input,
       output: {
         entryFileNames: '[name].js',
         chunkFileNames: 'chunks/[name]-[hash].js',

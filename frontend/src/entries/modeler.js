@@ -12,9 +12,9 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import '@bpmn-io/properties-panel/assets/properties-panel.css';
-import './modeler.css';
+import '../modeler.css';
 
-import { getCookie } from './csrf.js';
+import { getCookie } from '../csrf.js';
 
 const data = JSON.parse(document.getElementById('editor-data').textContent);
 const statusEl = document.getElementById('save-status');
