@@ -16,4 +16,5 @@ urlpatterns = [
     path("optimize/", views.optimize, name="optimize"),
     path("manage/", views.admin_home, name="admin-home"),
     path("django-admin/", admin.site.urls),
+    path("", include("bizdevops.api.urls")),
 ]
