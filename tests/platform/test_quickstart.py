@@ -37,12 +37,19 @@ def _health(port: int) -> tuple[int, dict]:
 
 def test_quickstart_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     # given a fresh data folder and no service configuration
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(BIZDEVOPS_DATA_DIR=str(tmp_path), DEBUG="1")
     port = _free_port()
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", "quickstart", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         # when it has started, the health check sees the database, the broker and a worker
