@@ -1,0 +1,96 @@
+"""FEEL (DMN 1.5 chapter 10): a pure-Python parser and interpreter.
+
+Entry points::
+
+    expr = parse("a + 1", names=("Full Name",))  # cached by (text, names); FeelSyntaxError on bad text
+    expr.evaluate({"a": 1})                     # EvaluationResult(value, warnings, errors); never raises
+    evaluate("a + 1", {"a": 1})                 # value, None on any error
+    evaluate_strict("a + 1", {"a": 1})          # value; FeelEvaluationError if evaluation hit an error
+    parse_unary_tests("< 10, > 20").evaluate(5) # EvaluationResult(True/False/None, ...)
+    evaluate_unary_tests("[1..5]", 3, context)  # True | False | None
+    to_json(value) / from_json(obj)             # FEEL values <-> JSON-compatible Python
+
+``names`` lists multi-word names in scope (variables such as ``Full Name``); ``evaluate`` collects them
+from the context keys. A missing variable is null with a warning, not an error.
+
+Value types (see ``values``): number ``Decimal``; string ``str``; boolean ``bool``; null ``None``;
+date ``datetime.date``; time ``datetime.time``; date and time ``datetime.datetime`` (tzinfo None = local,
+``datetime.timezone`` = offset, ``zoneinfo.ZoneInfo`` = zone id); ``YearsMonthsDuration(months)``;
+``DaysTimeDuration(seconds: Decimal)``; list ``list``; context ``dict``; ``Range``; ``FeelFunction``.
+Constructors: ``make_date``, ``make_time``, ``make_date_time``, ``years_months_duration``,
+``days_time_duration``, ``make_range``, ``parse_date``, ``parse_time``, ``parse_date_time``,
+``parse_duration``; helpers ``feel_equal`` (FEEL ``=``), ``to_feel_string`` (FEEL ``string()``).
+"""
+
+from bizdevops.feel.api import (
+    EvaluationResult,
+    Expression,
+    UnaryTests,
+    context_names,
+    evaluate,
+    evaluate_strict,
+    evaluate_unary_tests,
+    parse,
+    parse_unary_tests,
+)
+from bizdevops.feel.errors import FeelEvaluationError, FeelSyntaxError
+from bizdevops.feel.values import (
+    DaysTimeDuration,
+    FeelError,
+    FeelFunction,
+    Range,
+    YearsMonthsDuration,
+    days_time_duration,
+    feel_compare,
+    feel_equal,
+    from_json,
+    from_python,
+    make_date,
+    make_date_time,
+    make_range,
+    make_time,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    to_feel_string,
+    to_json,
+    type_name,
+    years_months_duration,
+)
+
+__all__ = [
+    "DaysTimeDuration",
+    "EvaluationResult",
+    "Expression",
+    "FeelError",
+    "FeelEvaluationError",
+    "FeelFunction",
+    "FeelSyntaxError",
+    "Range",
+    "UnaryTests",
+    "YearsMonthsDuration",
+    "context_names",
+    "days_time_duration",
+    "evaluate",
+    "evaluate_strict",
+    "evaluate_unary_tests",
+    "feel_compare",
+    "feel_equal",
+    "from_json",
+    "from_python",
+    "make_date",
+    "make_date_time",
+    "make_range",
+    "make_time",
+    "parse",
+    "parse_date",
+    "parse_date_time",
+    "parse_duration",
+    "parse_time",
+    "parse_unary_tests",
+    "to_feel_string",
+    "to_json",
+    "type_name",
+    "years_months_duration",
+]

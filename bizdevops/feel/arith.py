@@ -1,0 +1,198 @@
+"""FEEL arithmetic on numbers, strings, temporals and durations. Type errors raise FeelError."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal, DecimalException
+from typing import Any
+
+from bizdevops.feel.values import (
+    DECIMAL_CONTEXT,
+    DaysTimeDuration,
+    FeelError,
+    YearsMonthsDuration,
+    type_name,
+)
+
+_UTC = dt.UTC
+
+
+def _bad(op: str, a: Any, b: Any) -> FeelError:
+    return FeelError(f"cannot apply '{op}' to {type_name(a)} and {type_name(b)}")
+
+
+def add_months(value: dt.date, months: int) -> dt.date:
+    """Shift a date (or date and time) by whole months, clamping the day as Java's plusMonths does."""
+    total = value.year * 12 + value.month - 1 + months
+    year, month = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise FeelError("date out of range")
+    day = min(value.day, calendar.monthrange(year, month + 1)[1])
+    return value.replace(year=year, month=month + 1, day=day)
+
+
+def _shift(value: Any, duration: Any, sign: int) -> Any:
+    try:
+        if isinstance(duration, YearsMonthsDuration):
+            if isinstance(value, dt.date):
+                return add_months(value, sign * duration.months)
+            raise FeelError("cannot add a years and months duration to a time")
+        delta = duration.to_timedelta() if sign > 0 else -duration.to_timedelta()
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None and not isinstance(value.tzinfo, dt.timezone):
+                # Zoned date-times move on the time line, then show the zone's wall clock again.
+                return (value.astimezone(_UTC) + delta).astimezone(value.tzinfo)
+            return value + delta
+        if isinstance(value, dt.date):
+            moved = dt.datetime(value.year, value.month, value.day) + delta  # noqa: DTZ001 - local date
+            return moved.date()
+        if isinstance(value, dt.time):
+            base = dt.datetime(2000, 1, 1, value.hour, value.minute, value.second, value.microsecond)  # noqa: DTZ001
+            moved = base + delta
+            return moved.time().replace(tzinfo=value.tzinfo)
+    except OverflowError as error:
+        raise FeelError("date out of range") from error
+    raise FeelError("cannot shift this value by a duration")
+
+
+def _is_duration(value: Any) -> bool:
+    return isinstance(value, YearsMonthsDuration | DaysTimeDuration)
+
+
+def _is_temporal(value: Any) -> bool:
+    return isinstance(value, dt.date | dt.time)
+
+
+def add(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    try:
+        if ta is Decimal and tb is Decimal:
+            return DECIMAL_CONTEXT.add(a, b)
+        if ta is str and tb is str:
+            return a + b
+        if ta is YearsMonthsDuration and tb is YearsMonthsDuration:
+            return YearsMonthsDuration(a.months + b.months)
+        if ta is DaysTimeDuration and tb is DaysTimeDuration:
+            return DaysTimeDuration(DECIMAL_CONTEXT.add(a.seconds, b.seconds))
+    except DecimalException as error:
+        raise FeelError(f"arithmetic error: {error.__class__.__name__}") from error
+    if _is_temporal(a) and _is_duration(b):
+        return _shift(a, b, 1)
+    if _is_duration(a) and _is_temporal(b):
+        return _shift(b, a, 1)
+    raise _bad("+", a, b)
+
+
+def _as_date_time(value: dt.date, other: dt.datetime) -> dt.datetime:
+    return dt.datetime(value.year, value.month, value.day, tzinfo=other.tzinfo)  # noqa: DTZ001
+
+
+def subtract(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    try:
+        if ta is Decimal and tb is Decimal:
+            return DECIMAL_CONTEXT.subtract(a, b)
+        if ta is YearsMonthsDuration and tb is YearsMonthsDuration:
+            return YearsMonthsDuration(a.months - b.months)
+        if ta is DaysTimeDuration and tb is DaysTimeDuration:
+            return DaysTimeDuration(DECIMAL_CONTEXT.subtract(a.seconds, b.seconds))
+    except DecimalException as error:
+        raise FeelError(f"arithmetic error: {error.__class__.__name__}") from error
+    if _is_temporal(a) and _is_duration(b):
+        return _shift(a, b, -1)
+    if isinstance(a, dt.date) and isinstance(b, dt.date):
+        if not isinstance(a, dt.datetime) and not isinstance(b, dt.datetime):
+            return DaysTimeDuration(Decimal((a - b).days * 86400))
+        x = a if isinstance(a, dt.datetime) else _as_date_time(a, b)  # type: ignore[arg-type]
+        y = b if isinstance(b, dt.datetime) else _as_date_time(b, a)  # type: ignore[arg-type]
+        if (x.tzinfo is None) != (y.tzinfo is None):
+            raise FeelError("cannot subtract a local date and time from one with a time zone")
+        if x.tzinfo is not None:
+            x, y = x.astimezone(_UTC), y.astimezone(_UTC)
+        return DaysTimeDuration.from_timedelta(x - y)
+    if isinstance(a, dt.time) and isinstance(b, dt.time):
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            raise FeelError("cannot subtract a local time from one with a time zone")
+        da = dt.datetime.combine(dt.date(2000, 1, 1), a)
+        db = dt.datetime.combine(dt.date(2000, 1, 1), b)
+        if a.tzinfo is not None:
+            da, db = da.astimezone(_UTC), db.astimezone(_UTC)
+        return DaysTimeDuration.from_timedelta(da - db)
+    raise _bad("-", a, b)
+
+
+def multiply(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    try:
+        if type(a) is Decimal and type(b) is Decimal:
+            return DECIMAL_CONTEXT.multiply(a, b)
+        if type(b) is Decimal and _is_duration(a):
+            a, b = b, a
+        if type(a) is Decimal:
+            if type(b) is YearsMonthsDuration:
+                return YearsMonthsDuration(int(DECIMAL_CONTEXT.multiply(a, Decimal(b.months))))
+            if type(b) is DaysTimeDuration:
+                return DaysTimeDuration(DECIMAL_CONTEXT.multiply(a, b.seconds))
+    except DecimalException as error:
+        raise FeelError(f"arithmetic error: {error.__class__.__name__}") from error
+    raise _bad("*", a, b)
+
+
+def divide(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    try:
+        if type(a) is Decimal and type(b) is Decimal:
+            if not b:
+                raise FeelError("division by zero")
+            return DECIMAL_CONTEXT.divide(a, b)
+        if type(a) is YearsMonthsDuration and type(b) is Decimal:
+            if not b:
+                raise FeelError("division by zero")
+            return YearsMonthsDuration(int(DECIMAL_CONTEXT.divide(Decimal(a.months), b)))
+        if type(a) is DaysTimeDuration and type(b) is Decimal:
+            if not b:
+                raise FeelError("division by zero")
+            return DaysTimeDuration(DECIMAL_CONTEXT.divide(a.seconds, b))
+        if type(a) is YearsMonthsDuration and type(b) is YearsMonthsDuration:
+            if not b.months:
+                raise FeelError("division by zero")
+            return DECIMAL_CONTEXT.divide(Decimal(a.months), Decimal(b.months))
+        if type(a) is DaysTimeDuration and type(b) is DaysTimeDuration:
+            if not b.seconds:
+                raise FeelError("division by zero")
+            return DECIMAL_CONTEXT.divide(a.seconds, b.seconds)
+    except DecimalException as error:
+        raise FeelError(f"arithmetic error: {error.__class__.__name__}") from error
+    raise _bad("/", a, b)
+
+
+def power(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if type(a) is Decimal and type(b) is Decimal:
+        try:
+            if b == b.to_integral_value() and abs(b) > 10**9:
+                raise FeelError("exponent too large")
+            return DECIMAL_CONTEXT.power(a, b)
+        except DecimalException as error:
+            raise FeelError(f"arithmetic error: {error.__class__.__name__}") from error
+    raise _bad("**", a, b)
+
+
+def negate(a: Any) -> Any:
+    if a is None:
+        return None
+    if type(a) is Decimal:
+        return DECIMAL_CONTEXT.minus(a)
+    if type(a) is YearsMonthsDuration:
+        return YearsMonthsDuration(-a.months)
+    if type(a) is DaysTimeDuration:
+        return DaysTimeDuration(-a.seconds)
+    raise FeelError(f"cannot negate {type_name(a)}")

@@ -1,0 +1,629 @@
+"""FEEL values: numbers, temporals, durations, ranges and the rules that compare and print them.
+
+Representation (Python type per FEEL type):
+
+- null: ``None``; boolean: ``bool``; string: ``str``; number: ``decimal.Decimal`` (34 digits, half-even)
+- date: ``datetime.date``; time: ``datetime.time`` (tzinfo None = local, ``timezone`` = offset,
+  ``ZoneInfo`` = zone id); date and time: ``datetime.datetime`` (same tzinfo rules)
+- years and months duration: :class:`YearsMonthsDuration`; days and time duration: :class:`DaysTimeDuration`
+- list: ``list``; context: ``dict`` (insertion ordered); range: :class:`Range`; function: :class:`FeelFunction`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# decimal128 as the spec asks: 34 significant digits, half-even rounding, errors trap (→ FEEL null).
+DECIMAL_CONTEXT = Context(
+    prec=34,
+    rounding=ROUND_HALF_EVEN,
+    Emax=6144,
+    Emin=-6143,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+
+class FeelError(Exception):
+    """An evaluation error: the interpreter turns it into null plus a warning."""
+
+
+@dataclass(frozen=True, slots=True)
+class YearsMonthsDuration:
+    """A years and months duration, kept as a signed count of months."""
+
+    months: int
+
+    @property
+    def years(self) -> int:
+        return _trunc_div(self.months, 12)
+
+    def __str__(self) -> str:
+        return duration_to_string(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DaysTimeDuration:
+    """A days and time duration, kept as signed seconds (Decimal, so sub-microsecond parts survive)."""
+
+    seconds: Decimal
+
+    def to_timedelta(self) -> dt.timedelta:
+        whole = int(self.seconds)
+        micros = int(((self.seconds - whole) * 1000000).to_integral_value())
+        return dt.timedelta(seconds=whole, microseconds=micros)
+
+    @staticmethod
+    def from_timedelta(delta: dt.timedelta) -> DaysTimeDuration:
+        total = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(1000000)
+        return DaysTimeDuration(total)
+
+    def __str__(self) -> str:
+        return duration_to_string(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A FEEL range (interval). An endpoint of None with ``*_included`` False is unbounded (``< 5``)."""
+
+    start: Any
+    end: Any
+    start_included: bool
+    end_included: bool
+    # ``=`` / ``!=`` unary tests used as values have no interval form; they keep their operator here.
+    operator: str | None = None
+
+    def __str__(self) -> str:
+        return to_feel_string(self)
+
+
+class FeelFunction:
+    """Base of built-in and user-defined FEEL functions (see ``interpreter``)."""
+
+    name: str = "anonymous"
+    params: tuple[str, ...] = ()
+
+
+def _trunc_div(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Construction and conversion
+
+
+def to_number(value: int | float | str | Decimal) -> Decimal:
+    """Build a FEEL number; floats go through their shortest repr so 0.1 stays 0.1."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("booleans are not numbers")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def from_python(value: Any, _depth: int = 0) -> Any:
+    """Convert plain Python input (int, float, dict, tuple, ...) into FEEL values."""
+    if value is None or isinstance(value, str | bool | Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return Decimal(repr(value))
+    if _depth > 100:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): from_python(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [from_python(v, _depth + 1) for v in value]
+    return value
+
+
+def from_json(obj: Any) -> Any:
+    """JSON-compatible Python (int/float/str/bool/None/list/dict) → FEEL values (numbers become Decimal)."""
+    return from_python(obj)
+
+
+def to_json(value: Any, _depth: int = 0) -> Any:
+    """FEEL value → JSON-compatible Python: integral numbers become int, others float, temporals ISO strings."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, int | float):
+        return value
+    if _depth > 100:
+        return None
+    if isinstance(value, dict):
+        return {k: to_json(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v, _depth + 1) for v in value]
+    if isinstance(value, dt.date | dt.time | YearsMonthsDuration | DaysTimeDuration | Range):
+        return to_feel_string(value)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Temporal parsing
+
+_DATE_RE = re.compile(r"(-?\d{4,9})-(\d\d)-(\d\d)")
+_TIME_RE = re.compile(
+    r"(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z|z)|([+-])(\d\d):(\d\d)(?::(\d\d))?|@([A-Za-z0-9_+\-/]+))?"
+)
+_DURATION_RE = re.compile(
+    r"(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def _tz(groups: tuple[Any, ...]) -> dt.tzinfo | None:
+    z, sign, hh, mm, ss, zone = groups
+    if z:
+        return dt.UTC
+    if sign:
+        if int(hh) > 18 or int(mm) > 59:
+            raise FeelError("invalid offset")
+        delta = dt.timedelta(hours=int(hh), minutes=int(mm), seconds=int(ss or 0))
+        if delta > dt.timedelta(hours=18):
+            raise FeelError("invalid offset")
+        return dt.timezone(-delta if sign == "-" else delta)
+    if zone:
+        return zone_from_id(zone)
+    return None
+
+
+def zone_from_id(zone: str) -> dt.tzinfo:
+    """A tzinfo for an IANA zone id (``Europe/Paris``); ``Z``/``UTC`` give UTC."""
+    if zone in ("Z", "UTC", "Etc/UTC"):
+        return ZoneInfo("Etc/UTC") if zone != "Z" else dt.UTC
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise FeelError(f"unknown time zone {zone!r}") from error
+
+
+def _micro(frac: str | None) -> int:
+    if not frac:
+        return 0
+    digits = (frac[1:] + "000000")[:6]
+    return int(digits)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if not 1 <= year <= 9999:
+        raise FeelError(f"year {year} is outside the supported range 1..9999")
+    if len(text.lstrip("-")) > 4 and text.lstrip("-")[0] == "0":
+        raise FeelError("year has leading zeros")
+    return year
+
+
+def parse_date(text: str) -> dt.date:
+    """ISO ``YYYY-MM-DD`` → date; FeelError when invalid."""
+    m = _DATE_RE.fullmatch(text)
+    if not m:
+        raise FeelError(f"invalid date {text!r}")
+    try:
+        return dt.date(_year(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as error:
+        raise FeelError(f"invalid date {text!r}") from error
+
+
+def parse_time(text: str) -> dt.time:
+    """ISO time with optional offset, ``Z`` or ``@zone id`` → time; FeelError when invalid."""
+    m = _TIME_RE.fullmatch(text)
+    if not m:
+        raise FeelError(f"invalid time {text!r}")
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if hour == 24 and minute == 0 and second == 0 and not m.group(4):
+        hour = 0
+    try:
+        return dt.time(hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:]))
+    except ValueError as error:
+        raise FeelError(f"invalid time {text!r}") from error
+
+
+def parse_date_time(text: str) -> dt.datetime:
+    """ISO date-time (or a plain date, meaning midnight) → datetime; FeelError when invalid."""
+    if "T" not in text:
+        day = parse_date(text)
+        return dt.datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a FEEL local date-time
+    date_part, _, time_part = text.partition("T")
+    day = parse_date(date_part)
+    m = _TIME_RE.fullmatch(time_part)
+    if not m:
+        raise FeelError(f"invalid date and time {text!r}")
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    extra = dt.timedelta(0)
+    if hour == 24 and minute == 0 and second == 0 and not m.group(4):
+        hour, extra = 0, dt.timedelta(days=1)
+    try:
+        value = dt.datetime(  # noqa: DTZ001 - tzinfo may legitimately be None (local)
+            day.year, day.month, day.day, hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:])
+        )
+    except ValueError as error:
+        raise FeelError(f"invalid date and time {text!r}") from error
+    return value + extra
+
+
+def parse_duration(text: str) -> YearsMonthsDuration | DaysTimeDuration:
+    """ISO 8601 duration → years-months (only Y/M parts) or days-time duration; FeelError when invalid."""
+    m = _DURATION_RE.fullmatch(text)
+    if not m or text.endswith("T"):
+        raise FeelError(f"invalid duration {text!r}")
+    neg, years, months, days, hours, minutes, seconds = m.groups()
+    sign = -1 if neg else 1
+    if (years or months) and not (days or hours or minutes or seconds):
+        return YearsMonthsDuration(sign * (int(years or 0) * 12 + int(months or 0)))
+    if years or months:
+        # Mixed durations have no FEEL type; the spec's XML duration maps them to days and time when
+        # years/months are zero only, so reject the rest.
+        raise FeelError(f"duration {text!r} mixes years/months with days/time")
+    total = Decimal(int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60) + Decimal(
+        seconds or 0
+    )
+    return DaysTimeDuration(total if sign > 0 else -total)
+
+
+def parse_temporal(text: str) -> Any:
+    """The value of an ``@"..."`` literal: a duration, date and time, time or date."""
+    if text.startswith(("P", "-P")):
+        return parse_duration(text)
+    if "T" in text:
+        return parse_date_time(text)
+    if ":" in text:
+        return parse_time(text)
+    return parse_date(text)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Type names, equality, ordering
+
+
+def type_name(value: Any) -> str:
+    """The FEEL type name of a value (as ``instance of`` spells it)."""
+    if value is None:
+        return "Null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, Decimal):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dt.datetime):
+        return "date and time"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    if isinstance(value, YearsMonthsDuration):
+        return "years and months duration"
+    if isinstance(value, DaysTimeDuration):
+        return "days and time duration"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "context"
+    if isinstance(value, Range):
+        return "range"
+    if isinstance(value, FeelFunction):
+        return "function"
+    return "Any"
+
+
+def _time_key(value: dt.time) -> tuple[Any, ...]:
+    offset = _time_offset(value)
+    seconds = value.hour * 3600 + value.minute * 60 + value.second
+    if offset is None:
+        return (seconds, value.microsecond)
+    return (seconds - int(offset.total_seconds()), value.microsecond)
+
+
+def _time_offset(value: dt.time) -> dt.timedelta | None:
+    tz = value.tzinfo
+    if tz is None:
+        return None
+    if isinstance(tz, ZoneInfo):
+        # A zone's offset depends on the date; FEEL uses today's rules, we use a fixed reference day.
+        return tz.utcoffset(dt.datetime(2000, 1, 1, value.hour, value.minute))  # noqa: DTZ001
+    return tz.utcoffset(None)
+
+
+def feel_equal(a: Any, b: Any) -> bool | None:
+    """FEEL ``=``: True/False, or None when the values are not comparable (different types)."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        if isinstance(a, bool) and isinstance(b, bool):
+            return a == b
+        return None
+    if isinstance(a, Decimal):
+        return a == b if isinstance(b, Decimal) else None
+    if isinstance(a, str):
+        return a == b if isinstance(b, str) else None
+    if isinstance(a, dt.datetime) or isinstance(b, dt.datetime):
+        if not (isinstance(a, dt.datetime) and isinstance(b, dt.datetime)):
+            return None
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return False
+        return a == b
+    if isinstance(a, dt.date):
+        return a == b if isinstance(b, dt.date) else None
+    if isinstance(a, dt.time):
+        if not isinstance(b, dt.time):
+            return None
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return False
+        return _time_key(a) == _time_key(b)
+    if isinstance(a, YearsMonthsDuration | DaysTimeDuration):
+        if type(a) is type(b):
+            return a == b
+        if isinstance(b, YearsMonthsDuration | DaysTimeDuration):
+            # P0M = PT0S: both zero durations are equal; otherwise different kinds never are.
+            return _duration_zero(a) and _duration_zero(b) or None
+        return None
+    if isinstance(a, list):
+        if not isinstance(b, list):
+            return None
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b, strict=True):
+            eq = feel_equal(x, y)
+            if eq is not True:
+                return eq
+        return True
+    if isinstance(a, dict):
+        if not isinstance(b, dict):
+            return None
+        if a.keys() != b.keys():
+            return False
+        for key, x in a.items():
+            eq = feel_equal(x, b[key])
+            if eq is not True:
+                return eq
+        return True
+    if isinstance(a, Range):
+        if not isinstance(b, Range):
+            return None
+        return (
+            a.start_included == b.start_included
+            and a.end_included == b.end_included
+            and a.operator == b.operator
+            and feel_equal(a.start, b.start) is True
+            and feel_equal(a.end, b.end) is True
+        )
+    if isinstance(a, FeelFunction):
+        return a is b if isinstance(b, FeelFunction) else None
+    return None
+
+
+def _duration_zero(value: YearsMonthsDuration | DaysTimeDuration) -> bool:
+    return (value.months if isinstance(value, YearsMonthsDuration) else value.seconds) == 0
+
+
+def feel_compare(a: Any, b: Any) -> int | None:
+    """Order two FEEL values: -1, 0, 1, or None when FEEL defines no order between them."""
+    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+        return None
+    try:
+        if isinstance(a, Decimal) and isinstance(b, Decimal):
+            return (a > b) - (a < b)
+        if isinstance(a, str) and isinstance(b, str):
+            return (a > b) - (a < b)
+        if isinstance(a, dt.datetime) or isinstance(b, dt.datetime):
+            if not (isinstance(a, dt.datetime) and isinstance(b, dt.datetime)):
+                return None
+            if (a.tzinfo is None) != (b.tzinfo is None):
+                # FEEL compares a local date-time with an offset one as if the local were UTC.
+                a = a if a.tzinfo else a.replace(tzinfo=dt.UTC)
+                b = b if b.tzinfo else b.replace(tzinfo=dt.UTC)
+            return (a > b) - (a < b)
+        if isinstance(a, dt.date) and isinstance(b, dt.date):
+            return (a > b) - (a < b)
+        if isinstance(a, dt.time) and isinstance(b, dt.time):
+            ka, kb = _time_key(a), _time_key(b)
+            return (ka > kb) - (ka < kb)
+        if isinstance(a, YearsMonthsDuration) and isinstance(b, YearsMonthsDuration):
+            return (a.months > b.months) - (a.months < b.months)
+        if isinstance(a, DaysTimeDuration) and isinstance(b, DaysTimeDuration):
+            return (a.seconds > b.seconds) - (a.seconds < b.seconds)
+    except TypeError:
+        return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Printing (FEEL string())
+
+
+def number_to_string(value: Decimal) -> str:
+    if not value.is_finite():
+        return "null"
+    if value == value.to_integral_value():
+        return format(value.quantize(Decimal(1)), "f") if abs(value) < Decimal("1e34") else format(value, "f")
+    text = format(value.normalize(DECIMAL_CONTEXT), "f")
+    return text
+
+
+def _frac(micro: int) -> str:
+    if not micro:
+        return ""
+    if micro % 1000 == 0:
+        return f".{micro // 1000:03d}"
+    return f".{micro:06d}"
+
+
+def _offset_string(tz: dt.tzinfo | None, ref: dt.datetime | None) -> str:
+    if tz is None:
+        return ""
+    if isinstance(tz, ZoneInfo):
+        return "@" + tz.key
+    offset = tz.utcoffset(ref)
+    if offset is None:
+        return ""
+    if offset == dt.timedelta(0):
+        return "Z"
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    total = int(abs(offset).total_seconds())
+    text = f"{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
+    if total % 60:
+        text += f":{total % 60:02d}"
+    return text
+
+
+def date_to_string(value: dt.date) -> str:
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def time_to_string(value: dt.time) -> str:
+    base = f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}{_frac(value.microsecond)}"
+    return base + _offset_string(value.tzinfo, None)
+
+
+def date_time_to_string(value: dt.datetime) -> str:
+    return (
+        date_to_string(value)
+        + f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}{_frac(value.microsecond)}"
+        + _offset_string(value.tzinfo, value)
+    )
+
+
+def duration_to_string(value: YearsMonthsDuration | DaysTimeDuration) -> str:
+    if isinstance(value, YearsMonthsDuration):
+        months = abs(value.months)
+        sign = "-" if value.months < 0 else ""
+        years, rest = divmod(months, 12)
+        if not months:
+            return "P0M"
+        return sign + "P" + (f"{years}Y" if years else "") + (f"{rest}M" if rest else "")
+    seconds = value.seconds
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if not seconds:
+        return "PT0S"
+    whole = int(seconds)
+    frac = seconds - whole
+    days, rem = divmod(whole, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes, secs = divmod(rem, 60)
+    text = sign + "P" + (f"{days}D" if days else "")
+    time_part = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if secs or frac:
+        time_part += number_to_string(Decimal(secs) + frac) + "S"
+    if time_part:
+        text += "T" + time_part
+    return text
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_?][A-Za-z0-9_?]*")
+
+
+def to_feel_string(value: Any, _nested: bool = False) -> str:
+    """FEEL ``string(value)``: the textual form used by string() and for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if _nested:
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return value
+    if isinstance(value, Decimal):
+        return number_to_string(value)
+    if isinstance(value, dt.datetime):
+        return date_time_to_string(value)
+    if isinstance(value, dt.date):
+        return date_to_string(value)
+    if isinstance(value, dt.time):
+        return time_to_string(value)
+    if isinstance(value, YearsMonthsDuration | DaysTimeDuration):
+        return duration_to_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(to_feel_string(v, True) for v in value) + "]"
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            name = key if _PLAIN_NAME.fullmatch(key) else '"' + key + '"'
+            parts.append(f"{name}: {to_feel_string(item, True)}")
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, Range):
+        if value.operator:
+            return f"{value.operator} {to_feel_string(value.end, True)}"
+        if value.start is None and not value.start_included:
+            return ("<= " if value.end_included else "< ") + to_feel_string(value.end, True)
+        if value.end is None and not value.end_included:
+            return (">= " if value.start_included else "> ") + to_feel_string(value.start, True)
+        return (
+            ("[" if value.start_included else "(")
+            + to_feel_string(value.start, True)
+            + ".."
+            + to_feel_string(value.end, True)
+            + ("]" if value.end_included else ")")
+        )
+    if isinstance(value, FeelFunction):
+        return f"function {value.name}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Convenience constructors for callers building expected values (TCK runner, engine)
+
+
+def make_date(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, day)
+
+
+def make_time(
+    hour: int, minute: int, second: int = 0, microsecond: int = 0, offset: dt.timedelta | str | None = None
+) -> dt.time:
+    """A time; ``offset`` is a timedelta (fixed offset), a zone id string, or None for a local time."""
+    tz: dt.tzinfo | None
+    if isinstance(offset, str):
+        tz = zone_from_id(offset)
+    elif isinstance(offset, dt.timedelta):
+        tz = dt.timezone(offset)
+    else:
+        tz = None
+    return dt.time(hour, minute, second, microsecond, tzinfo=tz)
+
+
+def make_date_time(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+    offset: dt.timedelta | str | None = None,
+) -> dt.datetime:
+    """A date and time; ``offset`` as in :func:`make_time`."""
+    t = make_time(hour, minute, second, microsecond, offset)
+    return dt.datetime(year, month, day, t.hour, t.minute, t.second, t.microsecond, tzinfo=t.tzinfo)  # noqa: DTZ001
+
+
+def years_months_duration(years: int = 0, months: int = 0) -> YearsMonthsDuration:
+    return YearsMonthsDuration(years * 12 + months)
+
+
+def days_time_duration(
+    days: int = 0, hours: int = 0, minutes: int = 0, seconds: int | Decimal = 0
+) -> DaysTimeDuration:
+    return DaysTimeDuration(Decimal(days * 86400 + hours * 3600 + minutes * 60) + Decimal(seconds))
+
+
+def make_range(start: Any, end: Any, start_included: bool = True, end_included: bool = True) -> Range:
+    return Range(from_python(start), from_python(end), start_included, end_included)
+
+
+Converter = Callable[[str], Any]
