@@ -1,0 +1,966 @@
+"""`DjangoStore`: the core's Store protocol on the Django ORM — the appliers, the only writers of engine tables.
+
+One command = one `transaction()` = one database transaction. `load_instance(for_update=True)` takes the
+row lock that serializes commands on an instance; jobs and user tasks are then locked after their instance
+(the order the core follows, so two commands never deadlock). Each batch method is one bulk statement, so a
+command costs a handful of round trips whatever the number of element instances it moved.
+
+Wake-ups (Celery) are registered with `transaction.on_commit` by the writers that create work for someone
+else: outbox commands, jobs of a type with a built-in handler. A lost wake-up is harmless: the sweeper finds
+the rows anyway (PostgreSQL is the truth, Redis only a doorbell).
+
+Works on SQLite (the quickstart): `skip_locked` degrades to a plain select there, which is correct because
+SQLite serializes writers (IMMEDIATE transactions) anyway."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
+from bizdevops.engine.core.records import (
+    DecisionDefinition,
+    Deployment,
+    FormDefinition,
+    HistoryRecord,
+    IncidentRecord,
+    JobRecord,
+    JobState,
+    MessageRecord,
+    MessageSubscriptionRecord,
+    ProcessDefinition,
+    SignalSubscriptionRecord,
+    TimerRecord,
+    UserTaskRecord,
+)
+from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
+from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
+from bizdevops.engine.state import models as m
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
+
+
+def to_datetime(ms: int | None) -> dt.datetime | None:
+    """Core time (epoch ms) → aware UTC datetime, exactly (no float rounding)."""
+    if ms is None:
+        return None
+    return EPOCH + dt.timedelta(milliseconds=ms)
+
+
+def to_ms(value: dt.datetime | None) -> int | None:
+    if value is None:
+        return None
+    return (value - EPOCH) // _MS
+
+
+def _iso_datetime(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return to_datetime(parse_date_ms(text))
+    except (TimerFormatError, ValueError, OverflowError):
+        return None
+
+
+_STATUS = {"ACTIVE": "ACTIVE", "COMPLETED": "COMPLETED", "TERMINATED": "CANCELED"}
+
+# Definitions never change once written, so every process may cache them by key (the scale-out rule).
+_definition_cache: dict[tuple[str, int], Any] = {}
+_cache_lock = threading.Lock()
+
+
+def _cached(kind: str, key: int, load: Callable[[], Any]) -> Any:
+    found = _definition_cache.get((kind, key))
+    if found is None:
+        found = load()
+        if found is not None:
+            with _cache_lock:
+                if len(_definition_cache) > 5000:
+                    _definition_cache.clear()
+                _definition_cache[(kind, key)] = found
+    return found
+
+
+# Hooks run after commit for new work: set by bizdevops.engine.tasks (the engine state must not import
+# Celery-side modules at import time, and tests may swap them).
+WakeHook = Callable[[str, Sequence[Any]], None]
+_wake_hooks: list[WakeHook] = []
+
+
+def add_wake_hook(hook: WakeHook) -> None:
+    """Register `hook(kind, items)`, called on commit with kind "jobs" (JobRecords now activatable) or
+    "commands" (outbox rows were written)."""
+    if hook not in _wake_hooks:
+        _wake_hooks.append(hook)
+
+
+def remove_wake_hook(hook: WakeHook) -> None:
+    if hook in _wake_hooks:
+        _wake_hooks.remove(hook)
+
+
+def _wake(kind: str, items: Sequence[Any]) -> None:
+    if not _wake_hooks or not items:
+        return
+    hooks = list(_wake_hooks)
+    payload = list(items)
+
+    def run() -> None:
+        for hook in hooks:
+            hook(kind, payload)
+
+    transaction.on_commit(run)
+
+
+class DjangoStore:
+    """The engine's persistence on Django models. Stateless apart from per-transaction bookkeeping (the
+    variables as loaded, to write only changed ones to the search table); one instance per thread is not
+    required, but each transaction runs on the calling thread's connection."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    # -- transaction ---------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        loaded = getattr(self._local, "loaded", None)
+        if loaded is not None:
+            # Nested inside a command of ours (e.g. a service calling two engine methods): same unit.
+            with transaction.atomic(savepoint=False):
+                yield
+            return
+        self._local.loaded = {}
+        try:
+            with transaction.atomic(savepoint=False):
+                yield
+        finally:
+            self._local.loaded = None
+
+    def _loaded(self) -> dict[int, dict[int, dict[str, Any]]]:
+        loaded = getattr(self._local, "loaded", None)
+        if loaded is None:
+            loaded = {}
+        return loaded
+
+    # -- definitions ---------------------------------------------------------------------------------
+    def save_deployment(self, deployment: Deployment) -> None:
+        created = to_datetime(deployment.created_at)
+        resources: list[dict[str, Any]] = []
+        row = m.Deployment(
+            key=deployment.key, tenant_id=deployment.tenant_id, created_at=created, resources=resources
+        )
+        processes = [p for p in deployment.processes if p.deployment_key == deployment.key]
+        decisions = [d for d in deployment.decisions if d.deployment_key == deployment.key]
+        forms = [f for f in deployment.forms if f.deployment_key == deployment.key]
+        for p in deployment.processes:
+            resources.append(
+                _resource("PROCESS", p.resource_name, p.key, p.checksum, p.bpmn_process_id, p.version)
+            )
+        for d in deployment.decisions:
+            resources.append(
+                _resource("DECISION", d.resource_name, d.key, d.checksum, d.decision_id, d.version)
+            )
+        for f in deployment.forms:
+            resources.append(_resource("FORM", f.resource_name, f.key, f.checksum, f.form_id, f.version))
+        row.save(force_insert=True)
+        m.ProcessDefinition.objects.bulk_create(
+            [
+                m.ProcessDefinition(
+                    key=p.key,
+                    bpmn_process_id=p.bpmn_process_id,
+                    name=p.name or "",
+                    version=p.version,
+                    version_tag=p.version_tag or "",
+                    resource_name=p.resource_name,
+                    resource=p.resource,
+                    checksum=p.checksum,
+                    deployment_id=deployment.key,
+                    tenant_id=p.tenant_id,
+                    created_at=created,
+                )
+                for p in processes
+            ]
+        )
+        if decisions:
+            # One DecisionRequirements row per DMN file (decisions of one file share checksum and DRG id).
+            drgs: dict[tuple[str, str], m.DecisionRequirements] = {}
+            for d in decisions:
+                drg_id = d.decision_requirements_id or d.decision_id
+                ident = (drg_id, d.checksum)
+                if ident not in drgs:
+                    drgs[ident] = m.DecisionRequirements(
+                        key=d.key,  # the first decision's key: keys are unique per table, and stable
+                        decision_requirements_id=drg_id,
+                        name=drg_id,
+                        version=d.version,
+                        resource_name=d.resource_name,
+                        resource=d.resource,
+                        checksum=d.checksum,
+                        deployment_id=deployment.key,
+                        tenant_id=d.tenant_id,
+                        created_at=created,
+                    )
+            m.DecisionRequirements.objects.bulk_create(list(drgs.values()))
+            m.DecisionDefinition.objects.bulk_create(
+                [
+                    m.DecisionDefinition(
+                        key=d.key,
+                        decision_id=d.decision_id,
+                        name=d.name or "",
+                        version=d.version,
+                        requirements=drgs[(d.decision_requirements_id or d.decision_id, d.checksum)],
+                        decision_requirements_id=d.decision_requirements_id or "",
+                        resource_name=d.resource_name,
+                        checksum=d.checksum,
+                        deployment_id=deployment.key,
+                        tenant_id=d.tenant_id,
+                    )
+                    for d in decisions
+                ]
+            )
+        m.FormDefinition.objects.bulk_create(
+            [
+                m.FormDefinition(
+                    key=f.key,
+                    form_id=f.form_id,
+                    version=f.version,
+                    resource_name=f.resource_name,
+                    resource=f.resource,
+                    schema=_json_or_none(f.resource),
+                    checksum=f.checksum,
+                    deployment_id=deployment.key,
+                    tenant_id=f.tenant_id,
+                    created_at=created,
+                )
+                for f in forms
+            ]
+        )
+
+    def get_process_definition(self, key: int) -> ProcessDefinition | None:
+        def load() -> ProcessDefinition | None:
+            row = m.ProcessDefinition.objects.filter(key=key).first()
+            return _process_record(row) if row else None
+
+        return _cached("process", key, load)  # type: ignore[no-any-return]
+
+    def latest_process_definition(
+        self, bpmn_process_id: str, version: int | None = None
+    ) -> ProcessDefinition | None:
+        rows = m.ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id)
+        if version is not None:
+            rows = rows.filter(version=version)
+        # Only the key travels; the (large) resource comes from the per-process cache of immutable versions.
+        key = rows.order_by("-version").values_list("key", flat=True).first()
+        return self.get_process_definition(key) if key is not None else None
+
+    def latest_decision_definition(self, decision_id: str) -> DecisionDefinition | None:
+        key = (
+            m.DecisionDefinition.objects.filter(decision_id=decision_id)
+            .order_by("-version")
+            .values_list("key", flat=True)
+            .first()
+        )
+        return self.get_decision_definition(key) if key is not None else None
+
+    def get_decision_definition(self, key: int) -> DecisionDefinition | None:
+        def load() -> DecisionDefinition | None:
+            row = m.DecisionDefinition.objects.select_related("requirements").filter(key=key).first()
+            if row is None:
+                return None
+            return DecisionDefinition(
+                key=row.key,
+                decision_id=row.decision_id,
+                version=row.version,
+                name=row.name or None,
+                resource_name=row.resource_name,
+                checksum=row.checksum,
+                resource=bytes(row.requirements.resource),
+                deployment_key=row.deployment_id,
+                decision_requirements_id=row.decision_requirements_id or None,
+                tenant_id=row.tenant_id,
+            )
+
+        return _cached("decision", key, load)  # type: ignore[no-any-return]
+
+    def latest_form(self, form_id: str) -> FormDefinition | None:
+        key = (
+            m.FormDefinition.objects.filter(form_id=form_id)
+            .order_by("-version")
+            .values_list("key", flat=True)
+            .first()
+        )
+        if key is None:
+            return None
+
+        def load() -> FormDefinition | None:
+            row = m.FormDefinition.objects.filter(key=key).first()
+            if row is None:
+                return None
+            return FormDefinition(
+                key=row.key,
+                form_id=row.form_id,
+                version=row.version,
+                resource_name=row.resource_name,
+                checksum=row.checksum,
+                resource=bytes(row.resource),
+                deployment_key=row.deployment_id,
+                tenant_id=row.tenant_id,
+            )
+
+        return _cached("form", key, load)  # type: ignore[no-any-return]
+
+    # -- instances -----------------------------------------------------------------------------------
+    def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
+        rows = m.ProcessInstance.objects.filter(key=key)
+        if for_update:
+            rows = rows.select_for_update()
+        found = rows.values_list("state", flat=True).first()
+        if found is None:
+            return None
+        data = found if isinstance(found, dict) else json.loads(found)
+        state = InstanceState.from_dict(data)
+        # What the variables were, to write only what a command changed to the search table.
+        self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
+        return state
+
+    def save_instances(self, states: Sequence[InstanceState]) -> None:
+        if not states:
+            return
+        loaded = self._loaded()
+        rows: list[m.ProcessInstance] = []
+        variables: list[m.Variable] = []
+        for state in states:
+            status = _STATUS.get(state.status, state.status)
+            if status == m.InstanceStatus.ACTIVE and _has_incident(state):
+                status = m.InstanceStatus.INCIDENT
+            rows.append(
+                m.ProcessInstance(
+                    key=state.key,
+                    process_definition_id=state.process_definition_key,
+                    bpmn_process_id=state.bpmn_process_id,
+                    version=state.version,
+                    status=status,
+                    state=state.to_dict(),
+                    format_version=FORMAT_VERSION,
+                    parent_process_instance_key=state.parent_instance_key,
+                    parent_element_instance_key=state.parent_element_instance_key,
+                    tenant_id=state.tenant_id,
+                    start_date=to_datetime(state.start_time),
+                    end_date=to_datetime(state.end_time),
+                )
+            )
+            variables.extend(_changed_variables(state, loaded.get(state.key) or {}))
+            loaded[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
+        # One statement inserts new instances and updates loaded ones.
+        m.ProcessInstance.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["state", "status", "end_date", "format_version"],
+        )
+        if variables:
+            m.Variable.objects.bulk_create(
+                variables,
+                update_conflicts=True,
+                unique_fields=["scope_key", "name"],
+                update_fields=["value"],
+            )
+
+    # -- jobs ----------------------------------------------------------------------------------------
+    def save_jobs(self, jobs: Sequence[JobRecord]) -> None:
+        if not jobs:
+            return
+        rows = [_job_row(j) for j in jobs]
+        m.Job.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=_JOB_UPDATE_FIELDS,
+        )
+        _wake("jobs", [j for j in jobs if j.state == JobState.ACTIVATABLE])
+
+    def get_job(self, key: int, *, for_update: bool = False) -> JobRecord | None:
+        rows = m.Job.objects.filter(key=key)
+        if for_update:
+            rows = rows.select_for_update()
+        row = rows.first()
+        return _job_record(row) if row else None
+
+    def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+        moment = to_datetime(now)
+        rows = m.Job.objects.filter(
+            Q(state=m.JobState.ACTIVATABLE, retry_at__isnull=True)
+            | Q(state=m.JobState.ACTIVATABLE, retry_at__lte=moment)
+            | Q(state=m.JobState.ACTIVATED, deadline__lte=moment),
+            type=job_type,
+        ).order_by("key")
+        rows = rows.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
+        return [_job_record(r) for r in rows[:limit]]
+
+    # -- user tasks ----------------------------------------------------------------------------------
+    def save_user_tasks(self, tasks: Sequence[UserTaskRecord]) -> None:
+        if not tasks:
+            return
+        rows = [_user_task_row(t) for t in tasks]
+        m.UserTask.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["key"], update_fields=_USER_TASK_UPDATE_FIELDS
+        )
+        # Candidate rows for Tasklist's "what may I claim" query: rewritten only for tasks that have some.
+        keys = [t.key for t in tasks]
+        with_candidates = [t for t in tasks if t.candidate_users or t.candidate_groups]
+        if with_candidates or any(t.state != m.UserTaskState.CREATED for t in tasks):
+            m.UserTaskCandidate.objects.filter(user_task_id__in=keys).delete()
+        candidates = [
+            m.UserTaskCandidate(user_task_id=t.key, kind=kind, name=name)
+            for t in with_candidates
+            if t.state == m.UserTaskState.CREATED
+            for kind, names in (
+                (m.UserTaskCandidate.KIND_USER, t.candidate_users),
+                (m.UserTaskCandidate.KIND_GROUP, t.candidate_groups),
+            )
+            for name in dict.fromkeys(names)
+        ]
+        if candidates:
+            m.UserTaskCandidate.objects.bulk_create(candidates)
+
+    def get_user_task(self, key: int, *, for_update: bool = False) -> UserTaskRecord | None:
+        rows = m.UserTask.objects.filter(key=key)
+        if for_update:
+            rows = rows.select_for_update()
+        row = rows.first()
+        return _user_task_record(row) if row else None
+
+    # -- timers --------------------------------------------------------------------------------------
+    def save_timers(self, timers: Sequence[TimerRecord]) -> None:
+        if not timers:
+            return
+        m.Timer.objects.bulk_create(
+            [
+                m.Timer(
+                    key=t.key,
+                    due_at=to_datetime(t.due),
+                    repetitions=t.repetitions,
+                    interval_ms=t.interval,
+                    element_id=t.element_id,
+                    element_instance_key=t.element_instance_key,
+                    process_instance_key=t.process_instance_key,
+                    process_definition_key=t.process_definition_key,
+                    tenant_id=t.tenant_id,
+                )
+                for t in timers
+            ],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["due_at", "repetitions", "interval_ms"],
+        )
+
+    def delete_timers(self, keys: Sequence[int]) -> None:
+        if keys:
+            m.Timer.objects.filter(key__in=list(keys)).delete()
+
+    def get_timer(self, key: int) -> TimerRecord | None:
+        row = m.Timer.objects.filter(key=key).first()
+        return _timer_record(row) if row else None
+
+    def due_timers(self, now: int, limit: int) -> list[TimerRecord]:
+        rows = m.Timer.objects.filter(due_at__lte=to_datetime(now)).order_by("due_at", "key")[:limit]
+        return [_timer_record(r) for r in rows]
+
+    # -- messages ------------------------------------------------------------------------------------
+    def save_message_subscriptions(self, subscriptions: Sequence[MessageSubscriptionRecord]) -> None:
+        if not subscriptions:
+            return
+        m.MessageSubscription.objects.bulk_create(
+            [
+                m.MessageSubscription(
+                    key=s.key,
+                    message_name=s.message_name,
+                    correlation_key=s.correlation_key,
+                    element_id=s.element_id,
+                    element_instance_key=s.element_instance_key,
+                    process_instance_key=s.process_instance_key,
+                    process_definition_key=s.process_definition_key,
+                    bpmn_process_id=s.bpmn_process_id,
+                    interrupting=s.interrupting,
+                    tenant_id=s.tenant_id,
+                )
+                for s in subscriptions
+            ],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["correlation_key", "interrupting"],
+        )
+
+    def delete_message_subscriptions(self, keys: Sequence[int]) -> None:
+        if keys:
+            m.MessageSubscription.objects.filter(key__in=list(keys)).delete()
+
+    def find_message_subscriptions(self, name: str, correlation_key: str) -> list[MessageSubscriptionRecord]:
+        rows = m.MessageSubscription.objects.filter(
+            Q(correlation_key=correlation_key) | Q(process_instance_key__isnull=True), message_name=name
+        ).order_by("key")
+        return [
+            MessageSubscriptionRecord(
+                key=r.key,
+                message_name=r.message_name,
+                correlation_key=r.correlation_key,
+                element_id=r.element_id,
+                process_definition_key=r.process_definition_key,
+                bpmn_process_id=r.bpmn_process_id,
+                process_instance_key=r.process_instance_key,
+                element_instance_key=r.element_instance_key,
+                interrupting=r.interrupting,
+                tenant_id=r.tenant_id,
+            )
+            for r in rows
+        ]
+
+    def save_messages(self, messages: Sequence[MessageRecord]) -> None:
+        if not messages:
+            return
+        # A message id is unique only while buffered: an expired twin the sweeper has not removed yet must
+        # not block the new one.
+        ids = [msg.message_id for msg in messages if msg.message_id]
+        if ids:
+            newest_published = to_datetime(max(msg.published_at for msg in messages))
+            m.BufferedMessage.objects.filter(message_id__in=ids, expires_at__lte=newest_published).exclude(
+                key__in=[msg.key for msg in messages]
+            ).delete()
+        m.BufferedMessage.objects.bulk_create(
+            [
+                m.BufferedMessage(
+                    key=msg.key,
+                    name=msg.name,
+                    correlation_key=msg.correlation_key,
+                    message_id=msg.message_id,
+                    variables=msg.variables,
+                    published_at=to_datetime(msg.published_at),
+                    expires_at=to_datetime(msg.expires_at),
+                    correlated_process_ids=list(msg.correlated_process_ids),
+                    tenant_id=msg.tenant_id,
+                )
+                for msg in messages
+            ],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["correlated_process_ids", "expires_at"],
+        )
+
+    def find_buffered_messages(self, name: str, correlation_key: str, now: int) -> list[MessageRecord]:
+        rows = m.BufferedMessage.objects.filter(
+            name=name, correlation_key=correlation_key, expires_at__gt=to_datetime(now)
+        ).order_by("key")
+        return [_message_record(r) for r in rows]
+
+    def find_message_by_id(self, message_id: str, now: int) -> MessageRecord | None:
+        row = m.BufferedMessage.objects.filter(message_id=message_id, expires_at__gt=to_datetime(now)).first()
+        return _message_record(row) if row else None
+
+    def delete_expired_messages(self, now: int) -> int:
+        deleted, _ = m.BufferedMessage.objects.filter(expires_at__lte=to_datetime(now)).delete()
+        return deleted
+
+    # -- signals -------------------------------------------------------------------------------------
+    def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None:
+        if not subscriptions:
+            return
+        m.SignalSubscription.objects.bulk_create(
+            [
+                m.SignalSubscription(
+                    key=s.key,
+                    signal_name=s.signal_name,
+                    element_id=s.element_id,
+                    element_instance_key=s.element_instance_key,
+                    process_instance_key=s.process_instance_key,
+                    process_definition_key=s.process_definition_key,
+                    bpmn_process_id=s.bpmn_process_id,
+                    tenant_id=s.tenant_id,
+                )
+                for s in subscriptions
+            ],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["signal_name"],
+        )
+
+    def delete_signal_subscriptions(self, keys: Sequence[int]) -> None:
+        if keys:
+            m.SignalSubscription.objects.filter(key__in=list(keys)).delete()
+
+    def find_signal_subscriptions(self, name: str) -> list[SignalSubscriptionRecord]:
+        rows = m.SignalSubscription.objects.filter(signal_name=name).order_by("key")
+        return [
+            SignalSubscriptionRecord(
+                key=r.key,
+                signal_name=r.signal_name,
+                element_id=r.element_id,
+                process_definition_key=r.process_definition_key,
+                bpmn_process_id=r.bpmn_process_id,
+                process_instance_key=r.process_instance_key,
+                element_instance_key=r.element_instance_key,
+                tenant_id=r.tenant_id,
+            )
+            for r in rows
+        ]
+
+    def delete_start_subscriptions(self, bpmn_process_id: str) -> None:
+        definition_keys = list(
+            m.ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id).values_list("key", flat=True)
+        )
+        m.Timer.objects.filter(
+            process_instance_key__isnull=True, process_definition_key__in=definition_keys
+        ).delete()
+        m.MessageSubscription.objects.filter(
+            process_instance_key__isnull=True, bpmn_process_id=bpmn_process_id
+        ).delete()
+        m.SignalSubscription.objects.filter(
+            process_instance_key__isnull=True, bpmn_process_id=bpmn_process_id
+        ).delete()
+
+    # -- incidents -----------------------------------------------------------------------------------
+    def save_incidents(self, incidents: Sequence[IncidentRecord]) -> None:
+        if not incidents:
+            return
+        m.Incident.objects.bulk_create(
+            [
+                m.Incident(
+                    key=i.key,
+                    error_type=i.error_type,
+                    error_message=i.error_message,
+                    state=i.state,
+                    element_id=i.element_id,
+                    element_instance_key=i.element_instance_key,
+                    job_key=i.job_key,
+                    process_instance_key=i.process_instance_key,
+                    process_definition_key=i.process_definition_key,
+                    bpmn_process_id=i.bpmn_process_id,
+                    tenant_id=i.tenant_id,
+                    created_at=to_datetime(i.created_at),
+                    resolved_at=to_datetime(i.resolved_at),
+                )
+                for i in incidents
+            ],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["state", "resolved_at", "error_message"],
+        )
+        # The instance list shows INCIDENT while one is open (Operate's red mark); the document rules.
+        touched = {i.process_instance_key for i in incidents}
+        for key in touched:
+            open_count = m.Incident.objects.filter(
+                process_instance_key=key, state=m.IncidentState.ACTIVE
+            ).count()
+            m.ProcessInstance.objects.filter(
+                key=key, status__in=[m.InstanceStatus.ACTIVE, m.InstanceStatus.INCIDENT]
+            ).update(status=m.InstanceStatus.INCIDENT if open_count else m.InstanceStatus.ACTIVE)
+
+    def get_incident(self, key: int) -> IncidentRecord | None:
+        row = m.Incident.objects.filter(key=key).first()
+        return _incident_record(row) if row else None
+
+    def list_incidents(
+        self, process_instance_key: int | None = None, *, active_only: bool = True
+    ) -> list[IncidentRecord]:
+        rows = m.Incident.objects.all()
+        if process_instance_key is not None:
+            rows = rows.filter(process_instance_key=process_instance_key)
+        if active_only:
+            rows = rows.filter(state=m.IncidentState.ACTIVE)
+        return [_incident_record(r) for r in rows.order_by("key")]
+
+    # -- history and outbox --------------------------------------------------------------------------
+    def append_history(self, records: Sequence[HistoryRecord]) -> None:
+        if not records:
+            return
+        m.History.objects.bulk_create(
+            [
+                m.History(
+                    timestamp=to_datetime(r.timestamp),
+                    value_type=r.value_type,
+                    intent=r.intent,
+                    key=r.element_instance_key,
+                    process_instance_key=r.process_instance_key,
+                    process_definition_key=r.process_definition_key or None,
+                    bpmn_process_id=r.bpmn_process_id,
+                    element_id=r.element_id,
+                    element_type=r.element_type,
+                    flow_scope_key=r.flow_scope_key,
+                    payload=r.data,
+                )
+                for r in records
+            ]
+        )
+
+    def push_commands(self, commands: Sequence[Command]) -> None:
+        if not commands:
+            return
+        now = dt.datetime.now(dt.UTC)
+        rows = m.OutboxCommand.objects.bulk_create(
+            [m.OutboxCommand(command=command_to_dict(c), created_at=now) for c in commands]
+        )
+        _wake("commands", [r.pk for r in rows if r.pk is not None] or [len(rows)])
+
+    def pop_commands(self, limit: int) -> list[Command]:
+        rows = list(
+            m.OutboxCommand.objects.order_by("id").select_for_update(
+                skip_locked=connection.features.has_select_for_update_skip_locked
+            )[:limit]
+        )
+        if not rows:
+            return []
+        m.OutboxCommand.objects.filter(id__in=[r.id for r in rows]).delete()
+        return [command_from_dict(r.command) for r in rows]
+
+
+# -- row <-> record conversions ----------------------------------------------------------------------------
+
+
+def _resource(kind: str, name: str, key: int, checksum: str, ident: str, version: int) -> dict[str, Any]:
+    return {"kind": kind, "name": name, "key": key, "checksum": checksum, "id": ident, "version": version}
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _process_record(row: m.ProcessDefinition) -> ProcessDefinition:
+    return ProcessDefinition(
+        key=row.key,
+        bpmn_process_id=row.bpmn_process_id,
+        version=row.version,
+        resource_name=row.resource_name,
+        checksum=row.checksum,
+        resource=bytes(row.resource),
+        deployment_key=row.deployment_id,
+        name=row.name or None,
+        tenant_id=row.tenant_id,
+        version_tag=row.version_tag or None,
+    )
+
+
+def _has_incident(state: InstanceState) -> bool:
+    return any(ei.incident_key for ei in state.elements.values())
+
+
+def _changed_variables(state: InstanceState, before: dict[int, dict[str, Any]]) -> list[m.Variable]:
+    rows: list[m.Variable] = []
+    for scope, values in state.variables.items():
+        old = before.get(scope)
+        for name, value in values.items():
+            if old is not None and name in old and old[name] == value:
+                continue
+            rows.append(
+                m.Variable(
+                    key=_variable_key(scope, name),
+                    scope_key=scope,
+                    name=name,
+                    value=value,
+                    process_instance_key=state.key,
+                    tenant_id=state.tenant_id,
+                )
+            )
+    return rows
+
+
+def _variable_key(scope: int, name: str) -> int:
+    """A stable key for (scope, name) without a sequence round trip: the row is upserted on that pair, so
+    the key only needs to be unique, not dense. 63-bit hash of both, deterministic across processes."""
+    import hashlib
+
+    digest = hashlib.blake2b(f"{scope}:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+_JOB_UPDATE_FIELDS = [
+    "state",
+    "retries",
+    "worker",
+    "deadline",
+    "retry_at",
+    "error_message",
+    "error_code",
+    "custom_headers",
+    "updated_at",
+]
+
+
+def _job_row(j: JobRecord) -> m.Job:
+    return m.Job(
+        key=j.key,
+        type=j.type,
+        kind=j.kind,
+        state=j.state,
+        retries=j.retries,
+        priority=j.priority,
+        worker=j.worker,
+        deadline=to_datetime(j.deadline),
+        retry_at=to_datetime(j.retry_at),
+        error_message=j.error_message if j.error_message is not None else "",
+        error_code=j.error_code if j.error_code is not None else "",
+        custom_headers=j.custom_headers,
+        listener_event_type=j.listener_event_type,
+        element_id=j.element_id,
+        element_instance_key=j.element_instance_key,
+        process_instance_key=j.process_instance_key,
+        process_definition_key=j.process_definition_key,
+        process_definition_version=j.process_definition_version,
+        bpmn_process_id=j.bpmn_process_id,
+        tenant_id=j.tenant_id,
+        created_at=to_datetime(j.created_at),
+        updated_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _job_record(row: m.Job) -> JobRecord:
+    return JobRecord(
+        key=row.key,
+        type=row.type,
+        state=row.state,
+        retries=row.retries,
+        process_instance_key=row.process_instance_key,
+        process_definition_key=row.process_definition_key,
+        bpmn_process_id=row.bpmn_process_id,
+        process_definition_version=row.process_definition_version,
+        element_id=row.element_id,
+        element_instance_key=row.element_instance_key,
+        created_at=to_ms(row.created_at) or 0,
+        custom_headers=dict(row.custom_headers or {}),
+        worker=row.worker,
+        deadline=to_ms(row.deadline),
+        retry_at=to_ms(row.retry_at),
+        error_message=row.error_message or None,
+        error_code=row.error_code or None,
+        priority=row.priority,
+        kind=row.kind,
+        listener_event_type=row.listener_event_type,
+        tenant_id=row.tenant_id,
+    )
+
+
+_USER_TASK_UPDATE_FIELDS = [
+    "state",
+    "assignee",
+    "candidate_users",
+    "candidate_groups",
+    "due_date",
+    "follow_up_date",
+    "due_date_text",
+    "follow_up_date_text",
+    "priority",
+    "completion_date",
+]
+
+
+def _user_task_row(t: UserTaskRecord) -> m.UserTask:
+    return m.UserTask(
+        key=t.key,
+        element_id=t.element_id,
+        name=t.name or "",
+        state=t.state,
+        assignee=t.assignee or "",
+        candidate_users=list(t.candidate_users),
+        candidate_groups=list(t.candidate_groups),
+        due_date=_iso_datetime(t.due_date),
+        follow_up_date=_iso_datetime(t.follow_up_date),
+        due_date_text=t.due_date or "",
+        follow_up_date_text=t.follow_up_date or "",
+        priority=t.priority,
+        form_key=t.form_key or "",
+        form_id=t.form_id or "",
+        external_form_reference=t.external_form_reference or "",
+        embedded_form=t.embedded_form or "",
+        custom_headers=t.custom_headers,
+        element_instance_key=t.element_instance_key,
+        process_instance_key=t.process_instance_key,
+        process_definition_key=t.process_definition_key,
+        process_definition_version=t.process_definition_version,
+        bpmn_process_id=t.bpmn_process_id,
+        tenant_id=t.tenant_id,
+        creation_date=to_datetime(t.created_at),
+        completion_date=to_datetime(t.completed_at),
+    )
+
+
+def _user_task_record(row: m.UserTask) -> UserTaskRecord:
+    return UserTaskRecord(
+        key=row.key,
+        state=row.state,
+        element_id=row.element_id,
+        element_instance_key=row.element_instance_key,
+        process_instance_key=row.process_instance_key,
+        process_definition_key=row.process_definition_key,
+        bpmn_process_id=row.bpmn_process_id,
+        process_definition_version=row.process_definition_version,
+        created_at=to_ms(row.creation_date) or 0,
+        name=row.name or None,
+        assignee=row.assignee or None,
+        candidate_users=tuple(row.candidate_users or ()),
+        candidate_groups=tuple(row.candidate_groups or ()),
+        due_date=row.due_date_text or None,
+        follow_up_date=row.follow_up_date_text or None,
+        priority=row.priority,
+        form_key=row.form_key or None,
+        form_id=row.form_id or None,
+        external_form_reference=row.external_form_reference or None,
+        embedded_form=row.embedded_form or None,
+        custom_headers=dict(row.custom_headers or {}),
+        completed_at=to_ms(row.completion_date),
+        tenant_id=row.tenant_id,
+    )
+
+
+def _timer_record(row: m.Timer) -> TimerRecord:
+    return TimerRecord(
+        key=row.key,
+        due=to_ms(row.due_at) or 0,
+        element_id=row.element_id,
+        process_definition_key=row.process_definition_key,
+        process_instance_key=row.process_instance_key,
+        element_instance_key=row.element_instance_key,
+        repetitions=row.repetitions,
+        interval=row.interval_ms,
+        tenant_id=row.tenant_id,
+    )
+
+
+def _message_record(row: m.BufferedMessage) -> MessageRecord:
+    return MessageRecord(
+        key=row.key,
+        name=row.name,
+        correlation_key=row.correlation_key,
+        variables=dict(row.variables or {}),
+        published_at=to_ms(row.published_at) or 0,
+        expires_at=to_ms(row.expires_at) or 0,
+        message_id=row.message_id,
+        correlated_process_ids=tuple(row.correlated_process_ids or ()),
+        tenant_id=row.tenant_id,
+    )
+
+
+def _incident_record(row: m.Incident) -> IncidentRecord:
+    return IncidentRecord(
+        key=row.key,
+        state=row.state,
+        error_type=row.error_type,
+        error_message=row.error_message,
+        process_instance_key=row.process_instance_key,
+        process_definition_key=row.process_definition_key,
+        bpmn_process_id=row.bpmn_process_id,
+        element_id=row.element_id,
+        element_instance_key=row.element_instance_key,
+        created_at=to_ms(row.created_at) or 0,
+        job_key=row.job_key,
+        resolved_at=to_ms(row.resolved_at),
+        tenant_id=row.tenant_id,
+    )
