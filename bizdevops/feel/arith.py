@@ -87,7 +87,7 @@ def add(a: Any, b: Any) -> Any:
 
 
 def _as_date_time(value: dt.date, other: dt.datetime) -> dt.datetime:
-    return dt.datetime(value.year, value.month, value.day, tzinfo=other.tzinfo)  # noqa: DTZ001
+    return dt.datetime(value.year, value.month, value.day, tzinfo=_UTC if other.tzinfo else None)
 
 
 def subtract(a: Any, b: Any) -> Any:
@@ -108,8 +108,12 @@ def subtract(a: Any, b: Any) -> Any:
     if isinstance(a, dt.date) and isinstance(b, dt.date):
         if not isinstance(a, dt.datetime) and not isinstance(b, dt.datetime):
             return DaysTimeDuration(Decimal((a - b).days * 86400))
+        # A date meets a date and time as midnight UTC; a local date and time has no instant (TCK 0100).
         x = a if isinstance(a, dt.datetime) else _as_date_time(a, b)  # type: ignore[arg-type]
         y = b if isinstance(b, dt.datetime) else _as_date_time(b, a)  # type: ignore[arg-type]
+        if not isinstance(a, dt.datetime) or not isinstance(b, dt.datetime):
+            if x.tzinfo is None or y.tzinfo is None:
+                raise FeelError("cannot subtract a date and a local date and time")
         if (x.tzinfo is None) != (y.tzinfo is None):
             raise FeelError("cannot subtract a local date and time from one with a time zone")
         if x.tzinfo is not None:

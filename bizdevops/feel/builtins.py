@@ -44,18 +44,16 @@ from bizdevops.feel.values import (
 )
 
 BUILTINS: dict[str, Builtin] = {}
+_ABSENT: Any = object()
 
 Impl = Callable[..., Any]
 
 
 def builtin(name: str, *signatures: tuple[str, ...], needs_env: bool = False) -> Callable[[Impl], Impl]:
     def register(fn: Impl) -> Impl:
-        existing = BUILTINS.get(name)
-        sigs = [(s, fn) for s in signatures]
-        if existing is not None:
-            existing.signatures.extend((tuple(p.rstrip("?") for p in s), s, f) for s, f in sigs)
-        else:
-            BUILTINS[name] = Builtin(name, sigs, needs_env=needs_env)
+        target = BUILTINS.setdefault(name, Builtin(name))
+        for params in signatures:
+            target.add(params, fn, needs_env)
         return fn
 
     return register
@@ -86,6 +84,9 @@ def _str(value: Any, what: str = "argument") -> str:
 def _list(value: Any, what: str = "list") -> list[Any]:
     if isinstance(value, list):
         return value
+    if value is not None and not isinstance(value, FeelFunction):
+        # FEEL's singleton-list conversion: a T where a list<T> is expected is [T].
+        return [value]
     raise FeelError(f"{what} must be a list, not {type_name(value)}")
 
 
@@ -678,6 +679,15 @@ def _remove(values: Any, position: Any) -> Any:
     return [*items[:index], *items[index + 1 :]]
 
 
+@builtin("list replace", ("list", "position", "newItem"), ("list", "match", "newItem"), needs_env=True)
+def _list_replace_match(env: Env, values: Any, match: Any, item: Any) -> Any:
+    items = list(_list(values))
+    if not isinstance(match, FeelFunction):
+        items[_position(items, match)] = item
+        return items
+    return [item if invoke(env, match, [v, item]) is True else v for v in items]
+
+
 @builtin("reverse", ("list",))
 def _reverse(values: Any) -> Any:
     return list(reversed(_list(values)))
@@ -784,9 +794,14 @@ def _sort(env: Env, values: Any, precedes: Any = None) -> Any:
 
 def _scaled(n: Any, scale: Any, rounding: str) -> Any:
     number = _num(n, "n")
-    s = 0 if scale is None else _int(scale, "scale")
+    if scale is _ABSENT:
+        s = 0
+    else:
+        s = int(_num(scale, "scale"))  # a fractional scale is truncated (TCK 1100: decimal(1/3, 2.5))
     if not -6111 <= s <= 6176:
         raise FeelError("scale out of range")
+    if number.is_finite() and number.as_tuple().exponent >= -s:  # type: ignore[operator]
+        return number  # already has no more digits than the scale keeps
     try:
         return number.quantize(Decimal(1).scaleb(-s), rounding=rounding, context=DECIMAL_CONTEXT)
     except DecimalException as error:
@@ -799,32 +814,32 @@ def _decimal(n: Any, scale: Any) -> Any:
 
 
 @builtin("floor", ("n", "scale?"))
-def _floor(n: Any, scale: Any = None) -> Any:
+def _floor(n: Any, scale: Any = _ABSENT) -> Any:
     return _scaled(n, scale, ROUND_FLOOR)
 
 
 @builtin("ceiling", ("n", "scale?"))
-def _ceiling(n: Any, scale: Any = None) -> Any:
+def _ceiling(n: Any, scale: Any = _ABSENT) -> Any:
     return _scaled(n, scale, ROUND_CEILING)
 
 
 @builtin("round up", ("n", "scale?"))
-def _round_up(n: Any, scale: Any = None) -> Any:
+def _round_up(n: Any, scale: Any = _ABSENT) -> Any:
     return _scaled(n, scale, ROUND_UP)
 
 
 @builtin("round down", ("n", "scale?"))
-def _round_down(n: Any, scale: Any = None) -> Any:
+def _round_down(n: Any, scale: Any = _ABSENT) -> Any:
     return _scaled(n, scale, ROUND_DOWN)
 
 
 @builtin("round half up", ("n", "scale?"))
-def _round_half_up(n: Any, scale: Any = None) -> Any:
+def _round_half_up(n: Any, scale: Any = _ABSENT) -> Any:
     return _scaled(n, scale, ROUND_HALF_UP)
 
 
 @builtin("round half down", ("n", "scale?"))
-def _round_half_down(n: Any, scale: Any = None) -> Any:
+def _round_half_down(n: Any, scale: Any = _ABSENT) -> Any:
     return _scaled(n, scale, ROUND_HALF_DOWN)
 
 
@@ -1211,21 +1226,33 @@ def _put(ctx: dict[str, Any], keys: list[str], value: Any) -> dict[str, Any]:
     if len(keys) == 1:
         out[keys[0]] = value
         return out
-    inner = out.get(keys[0])
-    out[keys[0]] = _put(inner if isinstance(inner, dict) else {}, keys[1:], value)
+    inner = out.get(keys[0], _ABSENT)
+    if inner is _ABSENT:
+        inner = {}
+    if not isinstance(inner, dict):
+        raise FeelError(f"entry {keys[0]!r} is not a context")
+    out[keys[0]] = _put(inner, keys[1:], value)
     return out
+
+
+@builtin("context put", ("context", "key|keys", "value"))  # positional: a key or a list of keys
+def _context_put_any(context: Any, key: Any, value: Any) -> Any:
+    if isinstance(key, list):
+        return _context_put_keys(context, key, value)
+    return _context_put(context, key, value)
 
 
 @builtin("context put", ("context", "key", "value"))
 def _context_put(context: Any, key: Any, value: Any) -> Any:
-    ctx = _context(context)
-    return _put(ctx, [_str(key, "key")], value)
+    return _put(_context(context), [_str(key, "key")], value)
 
 
 @builtin("context put", ("context", "keys", "value"))
 def _context_put_keys(context: Any, keys: Any, value: Any) -> Any:
     ctx = _context(context)
-    names = [_str(k, "key") for k in _list(keys, "keys")] if isinstance(keys, list) else [_str(keys, "key")]
+    if not isinstance(keys, list):
+        raise FeelError("keys must be a list")
+    names = [_str(k, "key") for k in keys]
     if not names:
         raise FeelError("keys must not be empty")
     return _put(ctx, names, value)

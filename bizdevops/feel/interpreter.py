@@ -7,7 +7,7 @@ warning on the evaluation state and yields null, as the spec asks.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -90,22 +90,19 @@ class Builtin(FeelFunction):
     name makes the rest variadic. ``impl`` receives positional arguments in signature order.
     """
 
-    def __init__(
-        self,
-        name: str,
-        signatures: Sequence[tuple[tuple[str, ...], Callable[..., Any]]],
-        needs_env: bool = False,
-    ) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.signatures = [
-            (tuple(p.rstrip("?") for p in params), params, impl) for params, impl in signatures
-        ]
+        self.signatures: list[tuple[tuple[str, ...], tuple[str, ...], Callable[..., Any], bool]] = []
+        self.params = ()
+
+    def add(self, params: tuple[str, ...], impl: Callable[..., Any], needs_env: bool) -> None:
+        """Add a signature; ``needs_env`` passes the Env first (for functions that call functions)."""
+        self.signatures.append((tuple(p.rstrip("?") for p in params), params, impl, needs_env))
         self.params = self.signatures[0][0]
-        self.needs_env = needs_env
 
     def call(self, env: Env, args: list[Any], named: dict[str, Any] | None) -> Any:
         if named is None:
-            for _plain, params, impl in self.signatures:
+            for _plain, params, impl, needs_env in self.signatures:
                 required = sum(1 for p in params if not p.endswith("?") and p != "...")
                 variadic = params and params[-1] == "..."
                 maximum = len(params) if not variadic else 10**9
@@ -114,10 +111,11 @@ class Builtin(FeelFunction):
                 if required <= len(args) <= maximum:
                     if variadic:
                         fixed = len(params) - 1
-                        return self._run(env, impl, [*args[:fixed], args[fixed:]] if fixed else [args])
-                    return self._run(env, impl, list(args))
+                        values = [*args[:fixed], args[fixed:]] if fixed else [args]
+                        return impl(env, *values) if needs_env else impl(*values)
+                    return impl(env, *args) if needs_env else impl(*args)
             raise FeelError(f"{self.name}() does not take {len(args)} arguments")
-        for plain, params, impl in self.signatures:
+        for plain, params, impl, needs_env in self.signatures:
             if params and params[-1] == "...":
                 continue
             if not set(named) <= set(plain):
@@ -127,13 +125,8 @@ class Builtin(FeelFunction):
             values = [named.get(p) for p in plain]
             while values and plain[len(values) - 1] not in named:
                 values.pop()
-            return self._run(env, impl, values)
+            return impl(env, *values) if needs_env else impl(*values)
         raise FeelError(f"{self.name}() has no parameters named {', '.join(named)}")
-
-    def _run(self, env: Env, impl: Callable[..., Any], args: list[Any]) -> Any:
-        if self.needs_env:
-            return impl(env, *args)
-        return impl(*args)
 
 
 class UserFunction(FeelFunction):
@@ -328,8 +321,11 @@ def test_value(input_value: Any, result: Any, uses_input: bool) -> bool | None:
         return range_contains(result, input_value)
     if isinstance(result, bool) and (uses_input or not isinstance(input_value, bool)):
         return result
-    if isinstance(result, list) and not isinstance(input_value, list):
-        seen_null = False
+    if isinstance(result, list) and isinstance(input_value, list):
+        if any(feel_equal(input_value, item) is True for item in result):
+            return True
+        return feel_equal(input_value, result)
+    if isinstance(result, list):
         for item in result:
             if isinstance(item, Range):
                 r = range_contains(item, input_value)
@@ -337,9 +333,7 @@ def test_value(input_value: Any, result: Any, uses_input: bool) -> bool | None:
                 r = feel_equal(input_value, item)
             if r is True:
                 return True
-            if r is None:
-                seen_null = True
-        return None if seen_null and input_value is not None and False else False
+        return False
     return feel_equal(input_value, result)
 
 
@@ -704,8 +698,10 @@ class Compiler:
             items = value if isinstance(value, list) else [value]
             out: list[Any] = []
             for index, item in enumerate(items):
-                scope: dict[str, Any] = dict(item) if isinstance(item, dict) else {}
-                scope["item"] = item
+                # A context element's own entries shadow `item` (TCK 0069: [{item: 1}][item >= 1]).
+                scope: dict[str, Any] = {"item": item}
+                if isinstance(item, dict):
+                    scope.update(item)
                 result = condition(env.child(scope))
                 if index == 0 and isinstance(result, Decimal) and not isinstance(result, bool):
                     return _index(env, items, result)

@@ -156,7 +156,10 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
                     i = m.end()
                     continue
                 raise FeelSyntaxError("invalid \\U escape", text, i)
-            raise FeelSyntaxError(f"invalid escape \\{esc}", text, i)
+            # Unknown escapes stay as written: regex patterns such as "\\d+" rely on it.
+            out.append("\\" + esc)
+            i += 2
+            continue
         out.append(ch)
         i += 1
     raise FeelSyntaxError("unterminated string", text, start)

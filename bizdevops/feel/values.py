@@ -450,9 +450,8 @@ def number_to_string(value: Decimal) -> str:
     if not value.is_finite():
         return "null"
     if value == value.to_integral_value():
-        return format(value.quantize(Decimal(1)), "f") if abs(value) < Decimal("1e34") else format(value, "f")
-    text = format(value.normalize(DECIMAL_CONTEXT), "f")
-    return text
+        return str(int(value))
+    return format(value.normalize(DECIMAL_CONTEXT), "f")
 
 
 def _frac(micro: int) -> str:
