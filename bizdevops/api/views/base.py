@@ -1,0 +1,51 @@
+"""The base of every API view: auth (Basic, bearer, session with CSRF), JSON only, problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from bizdevops.api.errors import ApiProblem, exception_handler
+from bizdevops.identity.authentication import BearerTokenAuthentication, CachedBasicAuthentication
+
+AUTHENTICATION = [CachedBasicAuthentication, BearerTokenAuthentication, SessionAuthentication]
+
+
+class ApiView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+
+def body(request: Request) -> dict[str, Any]:
+    """The JSON object body ({} when empty); 400 for any other JSON value."""
+    data = request.data
+    if data is None or data == {} or (hasattr(data, "dict") and not data):
+        return {}
+    if not isinstance(data, dict):
+        raise ApiProblem(400, "Expected a JSON object body.")
+    return data
+
+
+def parse_key(value: Any, name: str) -> int:
+    """A key from a path or body: digits (string or number) within int64."""
+    if isinstance(value, bool):
+        raise ApiProblem(400, f"{name}: expected a key")
+    text = str(value)
+    if not text.isdigit() or len(text) > 19 or int(text) >= 2**63:
+        raise ApiProblem(400, f"{name}: expected a key (a string of digits), got {value!r}")
+    return int(text)
+
+
+def key_str(value: int | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,81 @@
+"""DRF authentication for the public API: HTTP Basic for users and OAuth bearer tokens for API clients.
+
+Neither enforces CSRF: a browser never attaches these headers on its own, so a forged cross-site request
+cannot carry them. Session-authenticated unsafe calls still go through DRF's SessionAuthentication, which does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from bizdevops.identity.tokens import resolve_token
+
+# username+password digest -> (user pk, password hash at the time, monotonic expiry).
+# Django's PBKDF2 costs ~100+ ms of CPU by design; a job worker calling every few ms with Basic auth would
+# otherwise spend the machine on hashing. A hit is only trusted while the stored password hash is unchanged,
+# so a password change or reset takes effect at once.
+_BASIC_CACHE: dict[str, tuple[int, str, float]] = {}
+_BASIC_CACHE_LOCK = threading.Lock()
+_BASIC_CACHE_TTL = 300.0
+_BASIC_CACHE_MAX = 1000
+
+
+def _digest(username: str, password: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{username}\0{password}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+class CachedBasicAuthentication(authentication.BasicAuthentication):
+    """HTTP Basic with a short-lived in-process cache of verified credentials."""
+
+    www_authenticate_realm = "bizdevops"
+
+    def authenticate_credentials(self, userid: str, password: str, request: Request | None = None) -> Any:
+        digest = _digest(userid, password)
+        now = time.monotonic()
+        with _BASIC_CACHE_LOCK:
+            hit = _BASIC_CACHE.get(digest)
+        if hit is not None and hit[2] > now:
+            user = get_user_model().objects.filter(pk=hit[0], is_active=True).first()
+            if user is not None and hmac.compare_digest(user.password, hit[1]):
+                return (user, None)
+        user, auth = super().authenticate_credentials(userid, password, request)
+        with _BASIC_CACHE_LOCK:
+            if len(_BASIC_CACHE) >= _BASIC_CACHE_MAX:
+                _BASIC_CACHE.clear()
+            _BASIC_CACHE[digest] = (user.pk, user.password, now + _BASIC_CACHE_TTL)
+        return (user, auth)
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>` issued by /oauth/token; acts as the client's service user."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid bearer header.")
+        try:
+            token = header[1].decode("ascii")
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid bearer header.") from None
+        row = resolve_token(token)
+        if row is None:
+            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+        return (row.client.service_user, row)
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="bizdevops"'
