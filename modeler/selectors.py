@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
+from typing import Any
 
-from modeler.models import ModelFile, Project
+from django.contrib.auth.models import AbstractBaseUser, Group, User
+from django.db.models import QuerySet
+from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
+from lxml import etree
+
+from bizdevops.xmlsafe import XmlProblem, parse_xml
+from modeler.models import Comment, Deployment, FileVersion, Folder, ModelFile, Notification, Project
+from modeler.services import BPMN_NS, ROLE_PERMISSIONS, content_hash, role_of
 
 
 def list_projects(*, user: AbstractBaseUser) -> QuerySet[Project]:
-    """Projects the user may read."""
+    """Projects the user may read (directly or through a group)."""
     return get_objects_for_user(user, "modeler.view_project_files", klass=Project, accept_global_perms=False)
+
+
+def get_project(*, user: AbstractBaseUser, pk: int) -> Project | None:
+    return list_projects(user=user).filter(pk=pk).first()
 
 
 def list_files(*, user: AbstractBaseUser) -> QuerySet[ModelFile]:
     """Files of every project the user may read, newest first."""
     return ModelFile.objects.filter(project__in=list_projects(user=user)).select_related(
-        "project", "updated_by"
+        "project", "updated_by", "folder"
     )
 
 
@@ -26,5 +35,279 @@ def get_file(*, user: AbstractBaseUser, pk: int) -> ModelFile | None:
     return list_files(user=user).filter(pk=pk).first()
 
 
+def has_project_perm(*, user: AbstractBaseUser, project: Project, codename: str) -> bool:
+    return bool(user.has_perm(f"modeler.{codename}", project))
+
+
 def can_edit(*, user: AbstractBaseUser, model_file: ModelFile) -> bool:
-    return bool(user.has_perm("modeler.edit_project", model_file.project))
+    return has_project_perm(user=user, project=model_file.project, codename="edit_project")
+
+
+def user_role(*, user: AbstractBaseUser, project: Project) -> str:
+    """The strongest role the user holds on the project, groups included."""
+    perms = {c for c in ROLE_PERMISSIONS["owner"] if user.has_perm(f"modeler.{c}", project)}
+    return role_of(perms)
+
+
+def list_folder_files(*, project: Project, folder: Folder | None) -> QuerySet[ModelFile]:
+    return project.files.filter(folder=folder).select_related("updated_by").order_by("name", "pk")
+
+
+def list_subfolders(*, project: Project, folder: Folder | None) -> QuerySet[Folder]:
+    return project.folders.filter(parent=folder)
+
+
+def folder_path(folder: Folder | None) -> list[Folder]:
+    """Ancestors of a folder, outermost first, ending with the folder itself."""
+    path: list[Folder] = []
+    while folder is not None:
+        path.append(folder)
+        folder = folder.parent
+    return list(reversed(path))
+
+
+def folder_choices(*, project: Project) -> list[tuple[int | None, str]]:
+    """Every folder of the project as (pk, "A / B / C"), for move pickers."""
+    folders = list(project.folders.all())
+    by_pk = {f.pk: f for f in folders}
+
+    def label(folder: Folder) -> str:
+        parts = []
+        current: Folder | None = folder
+        while current is not None:
+            parts.append(current.name)
+            current = by_pk.get(current.parent_id) if current.parent_id else None
+        return " / ".join(reversed(parts))
+
+    return [(None, "/")] + sorted(((f.pk, label(f)) for f in folders), key=lambda item: item[1])
+
+
+def list_shares(*, project: Project) -> dict[str, list[tuple[Any, str]]]:
+    """Who holds which role on the project: users and groups with their direct role."""
+    users = get_users_with_perms(project, attach_perms=True, with_group_users=False)
+    groups = get_groups_with_perms(project, attach_perms=True)
+    return {
+        "users": sorted(((u, role_of(p)) for u, p in users.items()), key=lambda x: x[0].username),
+        "groups": sorted(((g, role_of(p)) for g, p in groups.items()), key=lambda x: x[0].name),
+    }
+
+
+def find_grantee(*, kind: str, name: str) -> User | Group | None:
+    if kind == "group":
+        return Group.objects.filter(name=name).first()
+    return User.objects.filter(username=name, is_active=True).first()
+
+
+def list_linkable(*, project: Project) -> list[dict[str, Any]]:
+    """Forms and decisions of the project, for a user task's linked form or a rule task's decision."""
+    items: list[dict[str, Any]] = []
+    for f in project.files.exclude(kind=ModelFile.Kind.BPMN).order_by("kind", "name"):
+        if f.kind == ModelFile.Kind.FORM:
+            items.append({"kind": "form", "id": f.element_id, "name": f.name, "file": f.pk})
+        else:
+            for decision_id, name in _dmn_decisions(f.content):
+                items.append(
+                    {"kind": "decision", "id": decision_id, "name": f"{f.name}: {name}", "file": f.pk}
+                )
+    return items
+
+
+def _dmn_decisions(content: str) -> list[tuple[str, str]]:
+    try:
+        root = parse_xml(content)
+    except XmlProblem:
+        return []
+    namespace = root.tag[1:].partition("}")[0]
+    return [
+        (d.get("id", ""), d.get("name") or d.get("id", "")) for d in root.iter(f"{{{namespace}}}decision")
+    ]
+
+
+# -- versions ----------------------------------------------------------------------------------------------
+
+
+def list_versions(*, model_file: ModelFile) -> QuerySet[FileVersion]:
+    return model_file.versions.select_related("created_by")
+
+
+def _element_ids(content: str) -> set[str]:
+    try:
+        root = parse_xml(content)
+    except XmlProblem:
+        return set()
+    return {el.get("id", "") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+
+
+_SKIP_CHILDREN = {"incoming", "outgoing"}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _prefixed(tag: str) -> str:
+    namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    prefix = {
+        BPMN_NS: "",
+        "http://camunda.org/schema/zeebe/1.0": "zeebe:",
+        "http://camunda.org/schema/modeler/1.0": "modeler:",
+    }.get(namespace, "")
+    return prefix + local
+
+
+def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> None:
+    """Properties of an element as flat 'path' → value pairs: attributes, text, nested extension elements."""
+    for name, value in el.attrib.items():
+        if prefix == "" and name == "id":
+            continue
+        out[f"{prefix}{_prefixed(name) if name.startswith('{') else name}"] = value
+    text = (el.text or "").strip()
+    if text:
+        out[f"{prefix}#text" if prefix else "#text"] = text
+    counts: dict[str, int] = {}
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        local = _local(child.tag)
+        # Child flow elements are elements of their own; incoming/outgoing follow from the flows.
+        if (child.tag.startswith(f"{{{BPMN_NS}}}") and child.get("id") and local != "extensionElements") or (
+            local in _SKIP_CHILDREN
+        ):
+            continue
+        name = _prefixed(child.tag)
+        if local == "extensionElements":
+            _flatten(child, prefix, out)
+            continue
+        index = counts.get(name, 0)
+        counts[name] = index + 1
+        _flatten(child, f"{prefix}{name}[{index}].", out)
+
+
+def _semantic_properties(content: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Element id → (type, flat properties) for every semantic BPMN element of a diagram."""
+    try:
+        root = parse_xml(content)
+    except XmlProblem:
+        return {}
+    result: dict[str, tuple[str, dict[str, str]]] = {}
+    for el in root.iter(f"{{{BPMN_NS}}}*"):
+        element_id = el.get("id")
+        if not element_id or _local(el.tag) in {"definitions"}:
+            continue
+        props: dict[str, str] = {}
+        _flatten(el, "", props)
+        result[element_id] = (_local(el.tag), props)
+    return result
+
+
+def property_changes(*, old: str, new: str) -> dict[str, Any]:
+    """Changed properties per element between two BPMN contents, zeebe extension elements included."""
+    before = _semantic_properties(old)
+    after = _semantic_properties(new)
+    changed: dict[str, Any] = {}
+    for element_id in sorted(before.keys() & after.keys()):
+        (old_type, old_props), (new_type, new_props) = before[element_id], after[element_id]
+        rows = []
+        if old_type != new_type:
+            rows.append({"property": "type", "old": old_type, "new": new_type})
+        for key in sorted(old_props.keys() | new_props.keys()):
+            if old_props.get(key) != new_props.get(key):
+                rows.append({"property": key, "old": old_props.get(key), "new": new_props.get(key)})
+        if rows:
+            changed[element_id] = {"type": new_type, "name": new_props.get("name", ""), "changes": rows}
+    return {
+        "added": sorted(after.keys() - before.keys()),
+        "removed": sorted(before.keys() - after.keys()),
+        "changed": changed,
+    }
+
+
+# -- comments ----------------------------------------------------------------------------------------------
+
+
+def list_comment_threads(*, model_file: ModelFile) -> list[dict[str, Any]]:
+    """Threads of a file with replies; a thread on an element no longer in the diagram is 'detached'."""
+    ids = _element_ids(model_file.content)
+    comments = list(model_file.comments.select_related("author", "resolved_by"))
+    replies: dict[int, list[Comment]] = {}
+    for c in comments:
+        if c.parent_id:
+            replies.setdefault(c.parent_id, []).append(c)
+
+    def row(c: Comment) -> dict[str, Any]:
+        return {
+            "id": c.pk,
+            "author": c.author.get_full_name() or c.author.username,
+            "username": c.author.username,
+            "html": c.body_html,
+            "createdAt": c.created_at.isoformat(),
+        }
+
+    return [
+        {
+            **row(c),
+            "elementId": c.element_id,
+            "detached": bool(c.element_id) and c.element_id not in ids,
+            "resolved": c.resolved,
+            "replies": [row(r) for r in replies.get(c.pk, [])],
+        }
+        for c in comments
+        if c.parent_id is None
+    ]
+
+
+def unread_notification_count(*, user: AbstractBaseUser) -> int:
+    return Notification.objects.filter(user=user, read=False).count()
+
+
+def list_notifications(*, user: AbstractBaseUser) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("comment__file", "comment__author")[:50]
+
+
+# -- deploy ------------------------------------------------------------------------------------------------
+
+
+def deployment_problems(*, model_file: ModelFile) -> list[dict[str, str]]:
+    """The engine's deploy validation of a file: problems with element id, message and severity."""
+    if model_file.kind != ModelFile.Kind.BPMN:
+        return []
+    try:
+        from bizdevops.engine.core.parser import validate
+        from bizdevops.engine.core.parser.bpmn import BpmnParseError, parse_definitions
+    except ImportError:  # the engine core is not installed in this build
+        return []
+    try:
+        parsed = parse_definitions(model_file.content)
+    except BpmnParseError as exc:
+        return [{"elementId": "", "message": exc.message, "severity": "error", "file": model_file.name}]
+    return [
+        {"elementId": p.element_id, "message": p.message, "severity": "error", "file": model_file.name}
+        for p in validate(parsed.processes, parsed.problems)
+    ]
+
+
+def deployment_plan(*, files: list[ModelFile]) -> list[dict[str, Any]]:
+    """For each file: 'new' (never deployed), 'changed' (new version) or 'unchanged' since the last deploy."""
+    last = {}
+    for d in Deployment.objects.filter(file__in=files).order_by("file_id", "-deployed_at", "-pk"):
+        last.setdefault(d.file_id, d)
+    plan = []
+    for f in files:
+        previous = last.get(f.pk)
+        if previous is None:
+            status = "new"
+        elif previous.content_hash == content_hash(f.content):
+            status = "unchanged"
+        else:
+            status = "changed"
+        plan.append(
+            {
+                "file": f.pk,
+                "name": f.name,
+                "kind": f.kind,
+                "id": f.element_id,
+                "status": status,
+                "lastDeployedAt": previous.deployed_at.isoformat() if previous else None,
+            }
+        )
+    return plan

@@ -1,0 +1,290 @@
+"""JSON endpoints the editors talk to. Every error is problem+json; every endpoint checks the project role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bizdevops.problems import problem
+from modeler import selectors, services
+from modeler.models import FileVersion, ModelFile
+from modeler.permissions import Denied, comment_for, file_for, project_for, version_for
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "element_templates"
+MAX_JSON_BODY = 12 * 1024 * 1024
+
+
+def api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Map denials and refusals to problem+json."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Denied as exc:
+            return problem(exc.status, exc.message, instance=request.path)
+        except (services.FileRejected, services.InvalidRequest) as exc:
+            return problem(400, str(exc), instance=request.path)
+        except services.FileConflict as exc:
+            return problem(409, str(exc), instance=request.path, currentRevision=exc.current_revision)
+        except _BadBody as exc:
+            return problem(400, str(exc), instance=request.path)
+
+    return wrapper
+
+
+class _BadBody(Exception):
+    pass
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    if len(request.body) > MAX_JSON_BODY:
+        raise _BadBody("The request body is too large.")
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise _BadBody("The request body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise _BadBody("Send a JSON object.")
+    return payload
+
+
+def _str(payload: dict[str, Any], key: str, default: str = "") -> str:
+    value = payload.get(key, default)
+    if not isinstance(value, str):
+        raise _BadBody(f"'{key}' must be a string.")
+    return value
+
+
+@api
+@require_http_methods(["GET", "PUT"])
+def file_content(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET the current content and revision; PUT {"content", "revision"} to save."""
+    if request.method == "GET":
+        model_file = file_for(request.user, pk)
+        return JsonResponse(
+            {
+                "id": model_file.pk,
+                "name": model_file.name,
+                "kind": model_file.kind,
+                "content": model_file.content,
+                "revision": model_file.revision,
+            }
+        )
+    model_file = file_for(request.user, pk, "edit_project")
+    payload = _body(request)
+    if not isinstance(payload.get("content"), str):
+        return problem(400, "Send a JSON object with the file's content in 'content'.", instance=request.path)
+    revision = payload.get("revision")
+    if revision is not None and (not isinstance(revision, int) or isinstance(revision, bool)):
+        return problem(400, "'revision' must be an integer.", instance=request.path)
+    saved = services.save_file_content(
+        model_file=model_file, content=payload["content"], user=request.user, base_revision=revision
+    )
+    return JsonResponse(
+        {"id": saved.pk, "revision": saved.revision, "updatedAt": saved.updated_at.isoformat()}
+    )
+
+
+def _version_row(v: FileVersion) -> dict[str, Any]:
+    return {
+        "id": v.pk,
+        "name": v.name,
+        "revision": v.revision,
+        "createdBy": (v.created_by.get_full_name() or v.created_by.username) if v.created_by else "",
+        "createdAt": v.created_at.isoformat(),
+        "url": f"/modeler/files/{v.file_id}/versions/{v.pk}/",
+    }
+
+
+@api
+@require_http_methods(["GET", "POST"])
+def versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET the milestones (newest first); POST {"name"} saves the current content as one."""
+    if request.method == "GET":
+        model_file = file_for(request.user, pk)
+        return JsonResponse(
+            {"versions": [_version_row(v) for v in selectors.list_versions(model_file=model_file)]}
+        )
+    model_file = file_for(request.user, pk, "edit_project")
+    version = services.create_version(
+        model_file=model_file, name=_str(_body(request), "name"), user=request.user
+    )
+    return JsonResponse(_version_row(version), status=201)
+
+
+@api
+@require_GET
+def version(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
+    v = version_for(request.user, pk, version_pk)
+    return JsonResponse({**_version_row(v), "content": v.content, "kind": v.file.kind})
+
+
+@api
+@require_POST
+def version_restore(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
+    v = version_for(request.user, pk, version_pk, "edit_project")
+    saved = services.restore_version(version=v, user=request.user)
+    return JsonResponse({"id": saved.pk, "revision": saved.revision})
+
+
+def _content_of(model_file: ModelFile, ref: str) -> tuple[str, str]:
+    if ref == "current":
+        return model_file.content, "current"
+    if not ref.isdigit():
+        raise _BadBody("Versions are named by id or 'current'.")
+    v = model_file.versions.filter(pk=int(ref)).first()
+    if v is None:
+        raise Denied(404, "No such version.")
+    return v.content, v.name
+
+
+@api
+@require_GET
+def diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """Both contents and the changed properties per element, zeebe extension elements included."""
+    model_file = file_for(request.user, pk)
+    old, old_label = _content_of(model_file, request.GET.get("a", "current"))
+    new, new_label = _content_of(model_file, request.GET.get("b", "current"))
+    return JsonResponse(
+        {
+            "a": {"label": old_label, "content": old},
+            "b": {"label": new_label, "content": new},
+            "properties": selectors.property_changes(old=old, new=new)
+            if model_file.kind == ModelFile.Kind.BPMN
+            else None,
+        }
+    )
+
+
+@api
+@require_http_methods(["GET", "POST"])
+def comments(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET the threads; POST {"text", "elementId"?, "parent"?} adds a thread or a reply."""
+    if request.method == "GET":
+        model_file = file_for(request.user, pk)
+        services.mark_notifications_read(user=request.user, model_file=model_file)
+        return JsonResponse({"threads": selectors.list_comment_threads(model_file=model_file)})
+    model_file = file_for(request.user, pk, "comment_project")
+    payload = _body(request)
+    parent = None
+    if payload.get("parent") is not None:
+        if not isinstance(payload["parent"], int):
+            raise _BadBody("'parent' must be a comment id.")
+        parent = comment_for(request.user, pk, payload["parent"])
+    comment = services.add_comment(
+        model_file=model_file,
+        author=request.user,
+        text=_str(payload, "text"),
+        element_id=_str(payload, "elementId"),
+        parent=parent,
+    )
+    return JsonResponse({"id": comment.pk, "html": comment.body_html}, status=201)
+
+
+@api
+@require_POST
+def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    comment = comment_for(request.user, pk, comment_pk)
+    resolved = _body(request).get("resolved", True)
+    if not isinstance(resolved, bool):
+        raise _BadBody("'resolved' must be true or false.")
+    root = services.set_comment_resolved(comment=comment, resolved=resolved, user=request.user)
+    return JsonResponse({"id": root.pk, "resolved": root.resolved})
+
+
+@api
+@require_POST
+def validate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The engine's deploy validation of the content in the editor (not saved)."""
+    model_file = file_for(request.user, pk)
+    content = _str(_body(request), "content", model_file.content)
+    services.check_content(kind=model_file.kind, content=content)
+    probe = ModelFile(kind=model_file.kind, content=content, name=model_file.name)
+    return JsonResponse({"problems": selectors.deployment_problems(model_file=probe)})
+
+
+@api
+@require_GET
+def linkable(request: HttpRequest, pk: int) -> HttpResponse:
+    project = project_for(request.user, pk)
+    return JsonResponse({"items": selectors.list_linkable(project=project)})
+
+
+@api
+@require_GET
+def element_templates(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return problem(401, "Log in first.", instance=request.path)
+    templates = [json.loads(p.read_text("utf-8")) for p in sorted(TEMPLATES_DIR.glob("*.json"))]
+    return JsonResponse(templates, safe=False)
+
+
+@api
+@require_http_methods(["GET", "POST"])
+def deploy(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what a deploy of the project would change, and the problems blocking it. POST: deploy."""
+    codename = "view_project_files" if request.method == "GET" else "edit_project"
+    project = project_for(request.user, pk, codename)
+    files = list(project.files.order_by("kind", "name"))
+    if request.method == "GET":
+        problems = [p for f in files for p in selectors.deployment_problems(model_file=f)]
+        return JsonResponse({"plan": selectors.deployment_plan(files=files), "problems": problems})
+    try:
+        result = services.deploy_files(files=files, user=request.user)
+    except services.DeployRefused as exc:
+        return problem(422, str(exc), instance=request.path, problems=list(exc.problems))
+    except services.EngineUnavailable as exc:
+        return problem(503, str(exc), instance=request.path)
+    return JsonResponse({"key": result["key"], "plan": selectors.deployment_plan(files=files)})
+
+
+@api
+@require_POST
+def start_instance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start an instance of the file's process (latest deployed version) with JSON variables."""
+    model_file = file_for(request.user, pk, "edit_project")
+    variables = _body(request).get("variables", {})
+    if not isinstance(variables, dict):
+        raise _BadBody("'variables' must be a JSON object.")
+    try:
+        from bizdevops.engine import services as engine_services
+    except ImportError:
+        engine_services = None
+    create = getattr(engine_services, "create_process_instance", None)
+    if create is None:
+        return problem(
+            503, "The engine is not available yet: instances cannot be started.", instance=request.path
+        )
+    try:
+        instance = create(bpmn_process_id=model_file.element_id, variables=variables, user=request.user)
+    except Exception as exc:  # noqa: BLE001 - the engine's refusal is shown to the modeler as is
+        return problem(400, str(exc), instance=request.path)
+    key = getattr(instance, "key", None) or getattr(instance, "process_instance_key", None) or instance
+    return JsonResponse({"key": str(key), "url": f"/operate/instances/{key}"}, status=201)
+
+
+@api
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return problem(401, "Log in first.", instance=request.path)
+    rows = [
+        {
+            "id": n.pk,
+            "read": n.read,
+            "file": n.comment.file_id,
+            "fileName": n.comment.file.name,
+            "author": n.comment.author.username,
+            "html": n.comment.body_html,
+            "url": f"/modeler/files/{n.comment.file_id}/#comment-{n.comment_id}",
+        }
+        for n in selectors.list_notifications(user=request.user)
+    ]
+    return JsonResponse({"unread": selectors.unread_notification_count(user=request.user), "items": rows})
