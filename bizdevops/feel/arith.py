@@ -12,6 +12,11 @@ from bizdevops.feel.values import (
     DaysTimeDuration,
     FeelError,
     YearsMonthsDuration,
+    combine,
+    day_key,
+    denormalized,
+    instant_key,
+    normalized,
     type_name,
 )
 
@@ -24,15 +29,27 @@ def _bad(op: str, a: Any, b: Any) -> FeelError:
 
 def add_months(value: dt.date, months: int) -> dt.date:
     """Shift a date (or date and time) by whole months, clamping the day as Java's plusMonths does."""
-    total = value.year * 12 + value.month - 1 + months
+    base, shift = normalized(value)
+    total = base.year * 12 + base.month - 1 + months
     year, month = divmod(total, 12)
+    extra = 0
     if not 1 <= year <= 9999:
-        raise FeelError("date out of range")
-    day = min(value.day, calendar.monthrange(year, month + 1)[1])
-    return value.replace(year=year, month=month + 1, day=day)
+        extra = (year - 2000) - (year - 2000) % 400
+        year -= extra
+    day = min(base.day, calendar.monthrange(year, month + 1)[1])
+    result: dt.date = denormalized(base.replace(year=year, month=month + 1, day=day), shift + extra)
+    return result
 
 
 def _shift(value: Any, duration: Any, sign: int) -> Any:
+    if isinstance(value, dt.date) and not isinstance(duration, YearsMonthsDuration):
+        # Days-time arithmetic runs near year 2000 and moves back: works for any year.
+        base, years = normalized(value)
+        return denormalized(_shift_plain(base, duration, sign), years)
+    return _shift_plain(value, duration, sign)
+
+
+def _shift_plain(value: Any, duration: Any, sign: int) -> Any:
     try:
         if isinstance(duration, YearsMonthsDuration):
             if isinstance(value, dt.date):
@@ -87,7 +104,7 @@ def add(a: Any, b: Any) -> Any:
 
 
 def _as_date_time(value: dt.date, other: dt.datetime) -> dt.datetime:
-    return dt.datetime(value.year, value.month, value.day, tzinfo=_UTC if other.tzinfo else None)
+    return combine(value, dt.time(tzinfo=_UTC if other.tzinfo else None))
 
 
 def subtract(a: Any, b: Any) -> Any:
@@ -107,7 +124,7 @@ def subtract(a: Any, b: Any) -> Any:
         return _shift(a, b, -1)
     if isinstance(a, dt.date) and isinstance(b, dt.date):
         if not isinstance(a, dt.datetime) and not isinstance(b, dt.datetime):
-            return DaysTimeDuration(Decimal((a - b).days * 86400))
+            return DaysTimeDuration(Decimal((day_key(a) - day_key(b)) * 86400))
         # A date meets a date and time as midnight UTC; a local date and time has no instant (TCK 0100).
         x = a if isinstance(a, dt.datetime) else _as_date_time(a, b)  # type: ignore[arg-type]
         y = b if isinstance(b, dt.datetime) else _as_date_time(b, a)  # type: ignore[arg-type]
@@ -116,9 +133,9 @@ def subtract(a: Any, b: Any) -> Any:
                 raise FeelError("cannot subtract a date and a local date and time")
         if (x.tzinfo is None) != (y.tzinfo is None):
             raise FeelError("cannot subtract a local date and time from one with a time zone")
-        if x.tzinfo is not None:
-            x, y = x.astimezone(_UTC), y.astimezone(_UTC)
-        return DaysTimeDuration.from_timedelta(x - y)
+        kx, ky = instant_key(x), instant_key(y)
+        seconds = (kx[0] - ky[0]) * 86400 + kx[1] - ky[1]
+        return DaysTimeDuration(Decimal(seconds) + Decimal(kx[2] - ky[2]) / Decimal(1000000))
     if isinstance(a, dt.time) and isinstance(b, dt.time):
         if (a.tzinfo is None) != (b.tzinfo is None):
             raise FeelError("cannot subtract a local time from one with a time zone")

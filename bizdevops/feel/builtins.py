@@ -33,12 +33,15 @@ from bizdevops.feel.values import (
     FeelFunction,
     Range,
     YearsMonthsDuration,
+    combine,
     feel_compare,
     feel_equal,
+    make_any_date,
     parse_date,
     parse_date_time,
     parse_duration,
     parse_time,
+    real_year,
     to_feel_string,
     type_name,
 )
@@ -120,7 +123,7 @@ def _date_from(value: Any) -> Any:
     if isinstance(value, str):
         return parse_date(value)
     if isinstance(value, dt.datetime):
-        return value.date()
+        return make_any_date(real_year(value), value.month, value.day)
     if isinstance(value, dt.date):
         return value
     raise FeelError(f"cannot convert {type_name(value)} to a date")
@@ -129,7 +132,7 @@ def _date_from(value: Any) -> Any:
 @builtin("date", ("year", "month", "day"))
 def _date_parts(year: Any, month: Any, day: Any) -> Any:
     try:
-        return dt.date(_int(year), _int(month), _int(day))
+        return make_any_date(_int(year), _int(month), _int(day))
     except (ValueError, OverflowError) as error:
         raise FeelError(f"invalid date: {error}") from error
 
@@ -141,7 +144,7 @@ def _date_time_from(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)  # noqa: DTZ001 - local
+        return combine(value, dt.time())
     raise FeelError(f"cannot convert {type_name(value)} to a date and time")
 
 
@@ -150,7 +153,7 @@ def _date_time_parts(date: Any, time: Any) -> Any:
     day = _date(date)
     if not isinstance(time, dt.time):
         raise FeelError("time must be a time")
-    return dt.datetime.combine(day if not isinstance(day, dt.datetime) else day.date(), time)
+    return combine(day, time)
 
 
 @builtin("time", ("from",))
@@ -223,7 +226,7 @@ def _ym_duration(start: Any, end: Any) -> Any:
     a, b = _date(start), _date(end)
     if isinstance(a, dt.datetime) and isinstance(b, dt.datetime) and (a.tzinfo is None) != (b.tzinfo is None):
         a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
-    months = (b.year - a.year) * 12 + (b.month - a.month)
+    months = (real_year(b) - real_year(a)) * 12 + (b.month - a.month)
     # A partial month does not count: compare the rest of the timestamp (day, then time of day).
     ka = (a.day, a.time() if isinstance(a, dt.datetime) else dt.time())
     kb = (b.day, b.time() if isinstance(b, dt.datetime) else dt.time())
@@ -941,7 +944,7 @@ def _last_day_of_month(date: Any) -> Any:
     import calendar
 
     d = _date(date)
-    return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+    return make_any_date(real_year(d), d.month, calendar.monthrange(d.year, d.month)[1])
 
 
 @builtin("now", ())

@@ -21,6 +21,7 @@ from bizdevops.feel.values import (
     YearsMonthsDuration,
     feel_compare,
     feel_equal,
+    real_year,
     type_name,
 )
 
@@ -373,7 +374,7 @@ def get_property(value: Any, name: str) -> Any:
     """A path step on a non-context value; _MISSING when the property does not exist."""
     if isinstance(value, dt.date):
         if name == "year":
-            return Decimal(value.year)
+            return Decimal(real_year(value))
         if name == "month":
             return Decimal(value.month)
         if name == "day":

@@ -199,22 +199,121 @@ def _micro(frac: str | None) -> int:
     return int(digits)
 
 
+MAX_YEAR = 999_999_999
+_CYCLE_YEARS = 400
+_CYCLE_DAYS = 146097  # days in 400 Gregorian years: the calendar (and weekdays) repeat exactly
+
+
+class ExtDate(dt.date):
+    """A date whose real year is outside 1..9999: stored year + 400 * ``cycles`` (see ``with_year``)."""
+
+    __slots__ = ("cycles",)
+    cycles: int
+
+
+class ExtDateTime(dt.datetime):
+    """A date and time whose real year is outside 1..9999, like :class:`ExtDate`."""
+
+    __slots__ = ("cycles",)
+    cycles: int
+
+
+def cycles_of(value: dt.date) -> int:
+    return getattr(value, "cycles", 0) if isinstance(value, ExtDate | ExtDateTime) else 0
+
+
+def real_year(value: dt.date) -> int:
+    """The year a FEEL date shows (Python's ``.year`` is the stored one for far past/future dates)."""
+    return value.year + _CYCLE_YEARS * cycles_of(value)
+
+
+def _plain(value: dt.date) -> dt.date:
+    if isinstance(value, ExtDateTime):
+        return dt.datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second,
+            value.microsecond, tzinfo=value.tzinfo, fold=value.fold,
+        )  # fmt: skip
+    if isinstance(value, ExtDate):
+        return dt.date(value.year, value.month, value.day)
+    return value
+
+
+def with_year(value: dt.date, year: int) -> Any:
+    """``value`` moved to ``year`` (any year up to ±999,999,999), keeping month, day and time."""
+    if abs(year) > MAX_YEAR:
+        raise FeelError(f"year {year} out of range")
+    plain = _plain(value)
+    if 1 <= year <= 9999:
+        return plain.replace(year=year)
+    base = 2000 + (year - 2000) % _CYCLE_YEARS
+    moved = plain.replace(year=base)
+    out: ExtDate | ExtDateTime
+    if isinstance(moved, dt.datetime):
+        out = ExtDateTime(
+            moved.year, moved.month, moved.day, moved.hour, moved.minute, moved.second,
+            moved.microsecond, tzinfo=moved.tzinfo, fold=moved.fold,
+        )  # fmt: skip
+    else:
+        out = ExtDate(moved.year, moved.month, moved.day)
+    out.cycles = (year - base) // _CYCLE_YEARS
+    return out
+
+
+def normalized(value: dt.date) -> tuple[Any, int]:
+    """(the value moved into 2000..2399, years removed): safe for any arithmetic near the year edges."""
+    year = real_year(value)
+    base = 2000 + (year - 2000) % _CYCLE_YEARS
+    return _plain(value).replace(year=base), year - base
+
+
+def denormalized(value: dt.date, shift: int) -> Any:
+    """Inverse of :func:`normalized` after arithmetic moved the value."""
+    return with_year(value, real_year(value) + shift)
+
+
+def day_key(value: dt.date) -> int:
+    """Days since 0001-01-01 for any year (for ordering and differences)."""
+    return _plain(value).toordinal() + cycles_of(value) * _CYCLE_DAYS
+
+
+def instant_key(value: dt.datetime) -> tuple[int, int, int]:
+    """(day, second of day, microsecond) in UTC (local values as they are), for any year."""
+    plain = _plain(value)
+    assert isinstance(plain, dt.datetime)
+    if plain.tzinfo is not None:
+        plain = plain.astimezone(dt.UTC)
+    day = plain.toordinal() + cycles_of(value) * _CYCLE_DAYS
+    return (day, plain.hour * 3600 + plain.minute * 60 + plain.second, plain.microsecond)
+
+
 def _year(text: str) -> int:
     year = int(text)
-    if not 1 <= year <= 9999:
-        raise FeelError(f"year {year} is outside the supported range 1..9999")
-    if len(text.lstrip("-")) > 4 and text.lstrip("-")[0] == "0":
+    if abs(year) > MAX_YEAR:
+        raise FeelError(f"year {year} is out of range")
+    digits = text.lstrip("-")
+    if len(digits) > 4 and digits[0] == "0":
         raise FeelError("year has leading zeros")
     return year
 
 
+def _make_date(year: int, month: int, day: int) -> dt.date:
+    base = year if 1 <= year <= 9999 else 2000 + (year - 2000) % _CYCLE_YEARS
+    result: dt.date = with_year(dt.date(base, month, day), year)
+    return result
+
+
+def make_any_date(year: int, month: int, day: int) -> dt.date:
+    """A date for any year in ±999,999,999; ValueError/FeelError when invalid."""
+    return _make_date(year, month, day)
+
+
 def parse_date(text: str) -> dt.date:
-    """ISO ``YYYY-MM-DD`` → date; FeelError when invalid."""
+    """ISO ``YYYY-MM-DD`` (years may be negative or longer than 4 digits) → date; FeelError when invalid."""
     m = _DATE_RE.fullmatch(text)
     if not m:
         raise FeelError(f"invalid date {text!r}")
     try:
-        return dt.date(_year(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return _make_date(_year(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as error:
         raise FeelError(f"invalid date {text!r}") from error
 
@@ -233,27 +332,36 @@ def parse_time(text: str) -> dt.time:
         raise FeelError(f"invalid time {text!r}") from error
 
 
+def combine(day: dt.date, time: dt.time) -> dt.datetime:
+    """date and time(date, time) for any year."""
+    plain = _plain(day)
+    value = dt.datetime.combine(plain.date() if isinstance(plain, dt.datetime) else plain, time)
+    result: dt.datetime = with_year(value, real_year(day))
+    return result
+
+
 def parse_date_time(text: str) -> dt.datetime:
     """ISO date-time (or a plain date, meaning midnight) → datetime; FeelError when invalid."""
     if "T" not in text:
-        day = parse_date(text)
-        return dt.datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a FEEL local date-time
+        return combine(parse_date(text), dt.time())
     date_part, _, time_part = text.partition("T")
     day = parse_date(date_part)
     m = _TIME_RE.fullmatch(time_part)
     if not m:
         raise FeelError(f"invalid date and time {text!r}")
     hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    extra = dt.timedelta(0)
+    next_day = False
     if hour == 24 and minute == 0 and second == 0 and not m.group(4):
-        hour, extra = 0, dt.timedelta(days=1)
+        hour, next_day = 0, True
     try:
-        value = dt.datetime(  # noqa: DTZ001 - tzinfo may legitimately be None (local)
-            day.year, day.month, day.day, hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:])
-        )
+        time = dt.time(hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:]))
     except ValueError as error:
         raise FeelError(f"invalid date and time {text!r}") from error
-    return value + extra
+    value = combine(day, time)
+    if next_day:
+        base, shift = normalized(value)
+        value = denormalized(base + dt.timedelta(days=1), shift)
+    return value
 
 
 def parse_duration(text: str) -> YearsMonthsDuration | DaysTimeDuration:
@@ -356,9 +464,9 @@ def feel_equal(a: Any, b: Any) -> bool | None:
             return None
         if (a.tzinfo is None) != (b.tzinfo is None):
             return False
-        return a == b
+        return instant_key(a) == instant_key(b)
     if isinstance(a, dt.date):
-        return a == b if isinstance(b, dt.date) else None
+        return day_key(a) == day_key(b) if isinstance(b, dt.date) else None
     if isinstance(a, dt.time):
         if not isinstance(b, dt.time):
             return None
@@ -423,13 +531,12 @@ def feel_compare(a: Any, b: Any) -> int | None:
         if isinstance(a, dt.datetime) or isinstance(b, dt.datetime):
             if not (isinstance(a, dt.datetime) and isinstance(b, dt.datetime)):
                 return None
-            if (a.tzinfo is None) != (b.tzinfo is None):
-                # FEEL compares a local date-time with an offset one as if the local were UTC.
-                a = a if a.tzinfo else a.replace(tzinfo=dt.UTC)
-                b = b if b.tzinfo else b.replace(tzinfo=dt.UTC)
-            return (a > b) - (a < b)
+            # A local date and time meets one with an offset as if it were UTC.
+            ka, kb = instant_key(a), instant_key(b)
+            return (ka > kb) - (ka < kb)
         if isinstance(a, dt.date) and isinstance(b, dt.date):
-            return (a > b) - (a < b)
+            da, db = day_key(a), day_key(b)
+            return (da > db) - (da < db)
         if isinstance(a, dt.time) and isinstance(b, dt.time):
             ka, kb = _time_key(a), _time_key(b)
             return (ka > kb) - (ka < kb)
@@ -480,8 +587,13 @@ def _offset_string(tz: dt.tzinfo | None, ref: dt.datetime | None) -> str:
     return text
 
 
+def _year_string(value: dt.date) -> str:
+    year = real_year(value)
+    return ("-" if year < 0 else "") + f"{abs(year):04d}"
+
+
 def date_to_string(value: dt.date) -> str:
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    return f"{_year_string(value)}-{value.month:02d}-{value.day:02d}"
 
 
 def time_to_string(value: dt.time) -> str:
