@@ -1,8 +1,10 @@
 """Browser tests: the real site (daphne, ASGI, static files) in a subprocess on the test database, driven
 by Playwright in Debian's chromium.
 
-Mark browser tests `django_db(transaction=True, serialized_rollback=True)`: the server process caches content
-types, so the flush between tests must restore them with the same ids instead of re-creating them.
+Browser tests do not use pytest-django's `db` fixtures: the server runs in another process, so their data must be
+committed. Use `committed_db` (autocommit access for the test) and `e2e_user` (a user with a unique name in the
+given role groups). Data stays until the test database is dropped, so use unique names. Other suites' flushes can
+re-create content types, so the server clears its content-type cache per request (middleware.py).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def live_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ign
         DATABASE_URL=_database_url(),
         DJANGO_SETTINGS_MODULE="bizdevops.settings_test",
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        BIZDEVOPS_E2E_SERVER="1",
     )
     log = open(REPO / "data" / "e2e-daphne.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(  # noqa: S603
@@ -108,6 +111,30 @@ def page(browser, live_site):  # type: ignore[no-untyped-def]
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """ORM access in autocommit mode, so the live server sees what the test writes."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def e2e_user(committed_db):  # type: ignore[no-untyped-def]
+    """Make a committed user in role groups; returns (user, password). Usernames get a unique suffix."""
+    import uuid
+
+    from django.contrib.auth.models import Group, User
+
+    def make(prefix: str, *roles: str) -> tuple[User, str]:
+        password = f"pw-{uuid.uuid4().hex[:12]}"
+        user = User.objects.create_user(username=f"{prefix}-{uuid.uuid4().hex[:6]}", password=password)
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user, password
+
+    return make
 
 
 def login(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]

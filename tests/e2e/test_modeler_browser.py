@@ -6,13 +6,13 @@ import pytest
 
 from tests.e2e.conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e]
 
 
-def test_analyst_models_saves_and_reopens_a_diagram(page, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_analyst_models_saves_and_reopens_a_diagram(page, e2e_user) -> None:  # type: ignore[no-untyped-def]
     # given an analyst
-    make_user("ana", "Analyst", password="ana-secret-pw")
-    login(page, "ana", "ana-secret-pw")
+    user, password = e2e_user("ana", "Analyst")
+    login(page, user.username, password)
     # when they create a diagram and add a service task with the palette-free API and a label
     page.click('a[data-nav="modeler"]')
     page.fill("#new-name", "Invoice approval")
@@ -37,9 +37,9 @@ def test_analyst_models_saves_and_reopens_a_diagram(page, make_user) -> None:  #
     assert page.locator('[data-testid="file-list"]', has_text="Invoice approval").count() == 1
 
 
-def test_a_refused_save_keeps_the_editor_content(page, make_user, live_site) -> None:  # type: ignore[no-untyped-def]
-    make_user("ana", "Analyst", password="ana-secret-pw")
-    login(page, "ana", "ana-secret-pw")
+def test_a_refused_save_keeps_the_editor_content(page, e2e_user) -> None:  # type: ignore[no-untyped-def]
+    user, password = e2e_user("ana", "Analyst")
+    login(page, user.username, password)
     page.goto("/modeler/")
     page.fill("#new-name", "Broken")
     page.click('[data-testid="create-diagram"]')
