@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
+from bizdevops.engine import hooks
 from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
 from bizdevops.engine.core.records import (
     DecisionDefinition,
@@ -138,11 +139,13 @@ class DjangoStore:
                 yield
             return
         self._local.loaded = {}
+        self._local.tasks = {}
         try:
             with transaction.atomic(savepoint=False):
                 yield
         finally:
             self._local.loaded = None
+            self._local.tasks = None
 
     def _loaded(self) -> dict[int, dict[int, dict[str, Any]]]:
         loaded = getattr(self._local, "loaded", None)
@@ -430,13 +433,23 @@ class DjangoStore:
         ]
         if candidates:
             m.UserTaskCandidate.objects.bulk_create(candidates)
+        if hooks.has_user_task_listeners():
+            before = getattr(self._local, "tasks", None) or {}
+            events = [(_user_task_intent(before.get(t.key), t), _user_task_payload(t)) for t in tasks]
+            transaction.on_commit(lambda: [hooks.notify_user_task(intent, data) for intent, data in events])
 
     def get_user_task(self, key: int, *, for_update: bool = False) -> UserTaskRecord | None:
         rows = m.UserTask.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
         row = rows.first()
-        return _user_task_record(row) if row else None
+        if row is None:
+            return None
+        record = _user_task_record(row)
+        tasks = getattr(self._local, "tasks", None)
+        if tasks is not None:
+            tasks[key] = record
+        return record
 
     # -- timers --------------------------------------------------------------------------------------
     def save_timers(self, timers: Sequence[TimerRecord]) -> None:
@@ -918,6 +931,30 @@ def _user_task_record(row: m.UserTask) -> UserTaskRecord:
         completed_at=to_ms(row.completion_date),
         tenant_id=row.tenant_id,
     )
+
+
+def _user_task_intent(before: UserTaskRecord | None, after: UserTaskRecord) -> str:
+    if after.state != m.UserTaskState.CREATED:
+        return after.state
+    if before is None:
+        return "CREATED"
+    if before.assignee != after.assignee:
+        return "ASSIGNED"
+    return "UPDATED"
+
+
+def _user_task_payload(t: UserTaskRecord) -> dict[str, Any]:
+    return {
+        "key": t.key,
+        "assignee": t.assignee,
+        "candidateUsers": list(t.candidate_users),
+        "candidateGroups": list(t.candidate_groups),
+        "bpmnProcessId": t.bpmn_process_id,
+        "processInstanceKey": t.process_instance_key,
+        "elementId": t.element_id,
+        "name": t.name,
+        "state": t.state,
+    }
 
 
 def _timer_record(row: m.Timer) -> TimerRecord:

@@ -1,0 +1,312 @@
+"""Reads of engine state for the REST API, Tasklist, Operate and Optimize. Plain Django querysets (ordered by
+key unless said otherwise) so callers can filter, paginate and permission-check them; nothing here writes.
+
+Element instances come from the append-only history: `list_element_instances` folds the lifecycle rows of
+each element instance into one row (first/last timestamp, last state)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from bizdevops.engine.state import models as m
+
+# -- definitions ----------------------------------------------------------------------------------------
+
+
+def list_process_definitions() -> QuerySet[m.ProcessDefinition]:
+    """Every deployed process version (resource bytes deferred: load them with get_process_definition)."""
+    return m.ProcessDefinition.objects.defer("resource").order_by("key")
+
+
+def list_latest_process_definitions() -> QuerySet[m.ProcessDefinition]:
+    """The newest version of each process id."""
+    newer = m.ProcessDefinition.objects.filter(
+        tenant_id=OuterRef("tenant_id"),
+        bpmn_process_id=OuterRef("bpmn_process_id"),
+        version__gt=OuterRef("version"),
+    )
+    return list_process_definitions().filter(~Exists(newer))
+
+
+def get_process_definition(*, key: int) -> m.ProcessDefinition | None:
+    return m.ProcessDefinition.objects.filter(key=key).first()
+
+
+def get_latest_process_definition(
+    *, bpmn_process_id: str, tenant_id: str | None = None
+) -> m.ProcessDefinition | None:
+    rows = m.ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id)
+    if tenant_id is not None:
+        rows = rows.filter(tenant_id=tenant_id)
+    return rows.order_by("-version").first()
+
+
+def list_decision_definitions() -> QuerySet[m.DecisionDefinition]:
+    return (
+        m.DecisionDefinition.objects.select_related("requirements")
+        .defer("requirements__resource")
+        .order_by("key")
+    )
+
+
+def list_decision_requirements() -> QuerySet[m.DecisionRequirements]:
+    return m.DecisionRequirements.objects.defer("resource").order_by("key")
+
+
+def get_decision_definition(*, key: int) -> m.DecisionDefinition | None:
+    return m.DecisionDefinition.objects.select_related("requirements").filter(key=key).first()
+
+
+def list_form_definitions() -> QuerySet[m.FormDefinition]:
+    return m.FormDefinition.objects.order_by("key")
+
+
+def get_form_definition(*, key: int | None = None, form_id: str | None = None) -> m.FormDefinition | None:
+    """By key, or the latest version of a form id (how a user task's `formId` is resolved)."""
+    if key is not None:
+        return m.FormDefinition.objects.filter(key=key).first()
+    if form_id is not None:
+        return m.FormDefinition.objects.filter(form_id=form_id).order_by("-version").first()
+    return None
+
+
+def list_deployments() -> QuerySet[m.Deployment]:
+    return m.Deployment.objects.order_by("key")
+
+
+# -- instances ------------------------------------------------------------------------------------------
+
+
+def list_process_instances() -> QuerySet[m.ProcessInstance]:
+    """Instances without their state document (deferred; Operate lists many)."""
+    return m.ProcessInstance.objects.defer("state").order_by("key")
+
+
+def get_process_instance(*, key: int) -> m.ProcessInstance | None:
+    return m.ProcessInstance.objects.filter(key=key).first()
+
+
+@dataclass(frozen=True, slots=True)
+class ElementInstance:
+    """One element instance as folded from history."""
+
+    key: int
+    process_instance_key: int
+    process_definition_key: int | None
+    bpmn_process_id: str
+    element_id: str
+    element_type: str
+    flow_scope_key: int | None
+    state: str  # ACTIVE, COMPLETED, TERMINATED
+    start_date: dt.datetime
+    end_date: dt.datetime | None
+    incident_key: int | None = None
+
+
+_END_INTENTS = {"ELEMENT_COMPLETED": "COMPLETED", "ELEMENT_TERMINATED": "TERMINATED"}
+
+
+def list_element_instances(
+    *, process_instance_key: int | None = None, element_id: str | None = None
+) -> list[ElementInstance]:
+    """Element instances of one instance (or of one element across instances), in activation order."""
+    rows = m.History.objects.filter(value_type="PROCESS_INSTANCE").exclude(intent="SEQUENCE_FLOW_TAKEN")
+    if process_instance_key is not None:
+        rows = rows.filter(process_instance_key=process_instance_key)
+    if element_id is not None:
+        rows = rows.filter(element_id=element_id)
+    folded: dict[int, dict[str, Any]] = {}
+    for row in rows.order_by("id").values(
+        "key",
+        "process_instance_key",
+        "process_definition_key",
+        "bpmn_process_id",
+        "element_id",
+        "element_type",
+        "flow_scope_key",
+        "intent",
+        "timestamp",
+    ):
+        item = folded.get(row["key"])
+        if item is None:
+            item = folded[row["key"]] = {**row, "start": row["timestamp"], "end": None, "state": "ACTIVE"}
+        ended = _END_INTENTS.get(row["intent"])
+        if ended:
+            item["state"] = ended
+            item["end"] = row["timestamp"]
+    open_incidents = (
+        dict(
+            m.Incident.objects.filter(
+                state=m.IncidentState.ACTIVE, element_instance_key__in=list(folded)
+            ).values_list("element_instance_key", "key")
+        )
+        if folded
+        else {}
+    )
+    return [
+        ElementInstance(
+            key=item["key"],
+            process_instance_key=item["process_instance_key"],
+            process_definition_key=item["process_definition_key"],
+            bpmn_process_id=item["bpmn_process_id"],
+            element_id=item["element_id"],
+            element_type=item["element_type"],
+            flow_scope_key=item["flow_scope_key"],
+            state=item["state"],
+            start_date=item["start"],
+            end_date=item["end"],
+            incident_key=open_incidents.get(item["key"]),
+        )
+        for item in folded.values()
+    ]
+
+
+def list_history(*, process_instance_key: int | None = None) -> QuerySet[m.History]:
+    """The raw append-only trail (Operate's audit view, Optimize's source)."""
+    rows = m.History.objects.order_by("id")
+    if process_instance_key is not None:
+        rows = rows.filter(process_instance_key=process_instance_key)
+    return rows
+
+
+def list_element_statistics(*, process_definition_key: int) -> dict[str, dict[str, int]]:
+    """Per element id of one definition: how many instances are active / completed / terminated there (the
+    numbers Operate draws on the diagram)."""
+    counts: dict[str, dict[str, int]] = {}
+    activated: dict[str, int] = {}
+    rows = (
+        m.History.objects.filter(
+            process_definition_key=process_definition_key,
+            value_type="PROCESS_INSTANCE",
+            intent__in=["ELEMENT_ACTIVATED", "ELEMENT_COMPLETED", "ELEMENT_TERMINATED"],
+        )
+        .values("element_id", "intent")
+        .annotate(count=Count("id"))
+    )
+    for row in rows:
+        element_id, intent, count = row["element_id"], row["intent"], row["count"]
+        entry = counts.setdefault(element_id, {"active": 0, "completed": 0, "terminated": 0})
+        if intent == "ELEMENT_ACTIVATED":
+            activated[element_id] = count
+        elif intent == "ELEMENT_COMPLETED":
+            entry["completed"] = count
+        else:
+            entry["terminated"] = count
+    for element_id, entry in counts.items():
+        entry["active"] = max(activated.get(element_id, 0) - entry["completed"] - entry["terminated"], 0)
+    return counts
+
+
+# -- variables, jobs, user tasks, incidents ---------------------------------------------------------------
+
+
+def list_variables(
+    *, process_instance_key: int | None = None, scope_key: int | None = None
+) -> QuerySet[m.Variable]:
+    rows = m.Variable.objects.order_by("scope_key", "name")
+    if process_instance_key is not None:
+        rows = rows.filter(process_instance_key=process_instance_key)
+    if scope_key is not None:
+        rows = rows.filter(scope_key=scope_key)
+    return rows
+
+
+def get_instance_variables(*, process_instance_key: int) -> dict[str, Any]:
+    """The instance's root-scope variables (scope key == instance key), as a dict."""
+    return dict(m.Variable.objects.filter(scope_key=process_instance_key).values_list("name", "value"))
+
+
+def list_jobs() -> QuerySet[m.Job]:
+    return m.Job.objects.order_by("key")
+
+
+def get_job(*, key: int) -> m.Job | None:
+    return m.Job.objects.filter(key=key).first()
+
+
+def list_user_tasks() -> QuerySet[m.UserTask]:
+    return m.UserTask.objects.order_by("key")
+
+
+def get_user_task(*, key: int) -> m.UserTask | None:
+    return m.UserTask.objects.filter(key=key).first()
+
+
+def list_user_tasks_for(
+    *, username: str, groups: Iterable[str] = (), include_unassigned_candidates: bool = True
+) -> QuerySet[m.UserTask]:
+    """Open tasks a user may see in Tasklist: assigned to them, or offered to them or one of their groups
+    (indexed candidate rows, portable to SQLite), newest first."""
+    group_names = list(groups)
+    condition = Q(assignee=username)
+    if include_unassigned_candidates:
+        offered = m.UserTaskCandidate.objects.filter(user_task_id=OuterRef("key")).filter(
+            Q(kind=m.UserTaskCandidate.KIND_USER, name=username)
+            | Q(kind=m.UserTaskCandidate.KIND_GROUP, name__in=group_names)
+        )
+        condition |= Exists(offered)
+    return (
+        m.UserTask.objects.filter(state=m.UserTaskState.CREATED)
+        .filter(condition)
+        .order_by(F("priority").desc(), "-creation_date", "-key")
+    )
+
+
+def list_incidents() -> QuerySet[m.Incident]:
+    return m.Incident.objects.order_by("key")
+
+
+def get_incident(*, key: int) -> m.Incident | None:
+    return m.Incident.objects.filter(key=key).first()
+
+
+def list_message_subscriptions() -> QuerySet[m.MessageSubscription]:
+    return m.MessageSubscription.objects.order_by("key")
+
+
+def list_timers() -> QuerySet[m.Timer]:
+    return m.Timer.objects.order_by("due_at", "key")
+
+
+# -- the sweeper's view ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueWork:
+    timers: int
+    outbox: int
+    job_types: list[str]
+
+
+def get_due_work(
+    *, job_types: Iterable[str] = (), now: dt.datetime | None = None, outbox_grace_seconds: float = 2.0
+) -> DueWork:
+    """What the beat sweeper must (re)enqueue: due timers, outbox rows older than the grace period (their
+    on-commit wake-up was lost), built-in job types with an activatable job (new, lock expired, back-off
+    over). Three small indexed queries."""
+    moment = now or dt.datetime.now(dt.UTC)
+    timers = m.Timer.objects.filter(due_at__lte=moment).count()
+    outbox = m.OutboxCommand.objects.filter(
+        created_at__lte=moment - dt.timedelta(seconds=outbox_grace_seconds)
+    ).count()
+    types = list(job_types)
+    due_types: list[str] = []
+    if types:
+        due_types = sorted(
+            set(
+                m.Job.objects.filter(type__in=types)
+                .filter(
+                    Q(state=m.JobState.ACTIVATABLE, retry_at__isnull=True)
+                    | Q(state=m.JobState.ACTIVATABLE, retry_at__lte=moment)
+                    | Q(state=m.JobState.ACTIVATED, deadline__lte=moment)
+                )
+                .values_list("type", flat=True)
+                .distinct()
+            )
+        )
+    return DueWork(timers=timers, outbox=outbox, job_types=due_types)
