@@ -10,7 +10,7 @@ from typing import Any
 from bizdevops.feel import ast
 from bizdevops.feel.builtins import BUILTINS
 from bizdevops.feel.errors import FeelEvaluationError, FeelSyntaxError
-from bizdevops.feel.interpreter import Compiler, Env, State
+from bizdevops.feel.interpreter import Compiler, Env, State, TypeCheckers
 from bizdevops.feel.parser import parse_expression, parse_unary_tests_tree
 from bizdevops.feel.values import FeelError, Range, from_python
 
@@ -32,8 +32,8 @@ def _convert_context(context: Mapping[str, Any] | None) -> dict[str, Any]:
     return {str(k): from_python(v) for k, v in context.items()}
 
 
-def _run(fn: Any, variables: dict[str, Any]) -> EvaluationResult:
-    state = State()
+def _run(fn: Any, variables: dict[str, Any], types: TypeCheckers | None = None) -> EvaluationResult:
+    state = State(types)
     try:
         value = fn(Env(variables, None, state))
     except RecursionError:
@@ -56,13 +56,18 @@ class Expression:
         self.uses_input = uses_input
         self._fn = _COMPILER.compile(tree)
 
-    def evaluate(self, context: Mapping[str, Any] | None = None) -> EvaluationResult:
-        """Evaluate with variables from ``context`` (plain Python or FEEL values). Never raises."""
-        return _run(self._fn, _convert_context(context))
+    def evaluate(
+        self, context: Mapping[str, Any] | None = None, types: TypeCheckers | None = None
+    ) -> EvaluationResult:
+        """Evaluate with variables from ``context`` (plain Python or FEEL values). Never raises.
 
-    def evaluate_feel(self, variables: dict[str, Any]) -> EvaluationResult:
+        ``types`` maps extra type names (DMN item definitions) to predicates for ``instance of``.
+        """
+        return _run(self._fn, _convert_context(context), types)
+
+    def evaluate_feel(self, variables: dict[str, Any], types: TypeCheckers | None = None) -> EvaluationResult:
         """Evaluate with variables that are already FEEL values (no conversion, no copy)."""
-        return _run(self._fn, variables)
+        return _run(self._fn, variables, types)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -108,13 +113,19 @@ def _names_key(names: Iterable[str]) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=4096)
 def _parse_cached(text: str, names: tuple[str, ...]) -> Expression:
     tree, uses_input = parse_expression(text, names)
-    return Expression(text, tree, uses_input)
+    try:
+        return Expression(text, tree, uses_input)
+    except RecursionError:
+        raise FeelSyntaxError("expression nested too deeply", text, 0) from None
 
 
 @functools.lru_cache(maxsize=4096)
 def _parse_tests_cached(text: str, names: tuple[str, ...]) -> UnaryTests:
     tree, uses_input = parse_unary_tests_tree(text, names)
-    return UnaryTests(text, tree, uses_input)
+    try:
+        return UnaryTests(text, tree, uses_input)
+    except RecursionError:
+        raise FeelSyntaxError("expression nested too deeply", text, 0) from None
 
 
 def parse(text: str, names: Iterable[str] = ()) -> Expression:

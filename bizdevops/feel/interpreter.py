@@ -7,7 +7,7 @@ warning on the evaluation state and yields null, as the spec asks.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -29,12 +29,17 @@ MAX_LIST = 1_000_000
 MAX_CALL_DEPTH = 120
 
 
+# Caller-defined types for `instance of` (DMN item definitions): type name → predicate on a FEEL value.
+TypeCheckers = Mapping[str, Callable[[Any], bool]]
+
+
 class State:
     """Per-evaluation bookkeeping: warnings, errors (a subset of warnings) and the call depth."""
 
-    __slots__ = ("warnings", "errors", "depth", "steps")
+    __slots__ = ("warnings", "errors", "depth", "steps", "types")
 
-    def __init__(self) -> None:
+    def __init__(self, types: TypeCheckers | None = None) -> None:
+        self.types = types
         self.warnings: list[str] = []
         self.errors: list[str] = []
         self.depth = 0
@@ -210,7 +215,7 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def is_instance(value: Any, type_ref: a.TypeRef) -> bool | None:
+def is_instance(value: Any, type_ref: a.TypeRef, types: TypeCheckers | None = None) -> bool | None:
     name = type_ref.name
     for prefix in ("feel:", "FEEL:"):
         if name.startswith(prefix):
@@ -221,17 +226,19 @@ def is_instance(value: Any, type_ref: a.TypeRef) -> bool | None:
         return False
     if name == "list" and type_ref.element is not None:
         return isinstance(value, list) and all(
-            v is None or is_instance(v, type_ref.element) is True for v in value
+            v is None or is_instance(v, type_ref.element, types) is True for v in value
         )
     if name == "range" and type_ref.element is not None:
         if not isinstance(value, Range):
             return False
-        return all(v is None or is_instance(v, type_ref.element) is True for v in (value.start, value.end))
+        return all(
+            v is None or is_instance(v, type_ref.element, types) is True for v in (value.start, value.end)
+        )
     if name == "context" and type_ref.fields:
         if not isinstance(value, dict):
             return False
         return all(
-            key in value and (value[key] is None or is_instance(value[key], t) is True)
+            key in value and (value[key] is None or is_instance(value[key], t, types) is True)
             for key, t in type_ref.fields
         )
     if name == "function" and type_ref.result is not None:
@@ -247,7 +254,8 @@ def is_instance(value: Any, type_ref: a.TypeRef) -> bool | None:
         return True
     check = _SIMPLE_TYPES.get(name)
     if check is None:
-        return False
+        custom = types.get(name) if types else None
+        return custom(value) if custom is not None else False
     return check(value)
 
 
@@ -591,7 +599,7 @@ class Compiler:
     def c_InstanceOf(self, node: a.InstanceOf) -> Compiled:
         value = self.compile(node.value)
         type_ref = node.type
-        return lambda env: is_instance(value(env), type_ref)
+        return lambda env: is_instance(value(env), type_ref, env.state.types)
 
     def c_If(self, node: a.If) -> Compiled:
         cond, then, otherwise = (

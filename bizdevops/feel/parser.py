@@ -18,7 +18,7 @@ from bizdevops.feel import ast
 from bizdevops.feel.errors import FeelSyntaxError
 from bizdevops.feel.values import FeelError, parse_temporal
 
-MAX_DEPTH = 200
+MAX_DEPTH = 400  # counts roughly two per nesting level (expression + bracket)
 
 KEYWORDS = frozenset(
     {
@@ -441,68 +441,61 @@ class Parser:
         condition = self.expression()
         return ast.Quantified(t.start, t.text == "every", iterations, condition)
 
-    _LEVELS = {"or": 1, "and": 2}
+    def _operator(self) -> tuple[str, int]:
+        """The binary operator at the current token and its precedence (0 when there is none)."""
+        t = self.tok
+        if t.kind == "op":
+            if t.text in ("+", "-"):
+                return t.text, 4
+            if t.text in ("*", "/"):
+                return t.text, 5
+            if t.text == "**":
+                return t.text, 6
+            if t.text in _COMPARISON_OPS:
+                return t.text, 3
+            return "", 0
+        if t.kind == "name":
+            if t.text == "or":
+                return "or", 1
+            if t.text == "and":
+                return "and", 2
+            if t.text in ("between", "in"):
+                return t.text, 3
+            if t.text == "instance" and self.peek().text == "of":
+                return "instance", 3
+        return "", 0
 
-    def binary(self, level: int) -> ast.Node:
-        if level == 1:
-            left = self.binary(2)
-            while self.at_word("or"):
-                t = self.tok
-                self.pos += 1
-                left = ast.Disjunction(t.start, left, self.binary(2))
-            return left
-        if level == 2:
-            left = self.binary(3)
-            while self.at_word("and"):
-                t = self.tok
-                self.pos += 1
-                left = ast.Conjunction(t.start, left, self.binary(3))
-            return left
-        if level == 3:
-            return self.comparison()
-        if level == 4:
-            left = self.binary(5)
-            while self.at_op("+", "-"):
-                t = self.tok
-                self.pos += 1
-                left = ast.Arithmetic(t.start, t.text, left, self.binary(5))
-            return left
-        if level == 5:
-            left = self.binary(6)
-            while self.at_op("*", "/"):
-                t = self.tok
-                self.pos += 1
-                left = ast.Arithmetic(t.start, t.text, left, self.binary(6))
-            return left
-        # level 6: exponentiation, left associative; unary minus binds tighter (TCK 0075: -3 ** 2 = 9)
+    def binary(self, min_level: int) -> ast.Node:
+        """Precedence climbing: or(1) < and(2) < comparisons(3) < +-(4) < */(5) < **(6), all left-assoc."""
         left = self.unary()
-        while self.at_op("**"):
+        while True:
+            op, level = self._operator()
+            if level < min_level or not level:
+                return left
             t = self.tok
             self.pos += 1
-            left = ast.Arithmetic(t.start, "**", left, self.unary())
-        return left
-
-    def comparison(self) -> ast.Node:
-        left = self.binary(4)
-        while True:
-            t = self.tok
-            if t.kind == "op" and t.text in _COMPARISON_OPS:
-                self.pos += 1
-                left = ast.Comparison(t.start, t.text, left, self.binary(4))
-            elif t.kind == "name" and t.text == "between":
-                self.pos += 1
-                low = self.binary(4)
-                self.expect_word("and")
-                high = self.binary(4)
-                left = ast.Between(t.start, left, low, high)
-            elif t.kind == "name" and t.text == "in":
-                self.pos += 1
-                left = ast.In(t.start, left, self.in_tests())
-            elif t.kind == "name" and t.text == "instance" and self.peek().text == "of":
-                self.pos += 2
-                left = ast.InstanceOf(t.start, left, self.type_ref())
+            if level == 3:
+                left = self._comparison_rest(t, op, left)
+            elif op == "or":
+                left = ast.Disjunction(t.start, left, self.binary(2))
+            elif op == "and":
+                left = ast.Conjunction(t.start, left, self.binary(3))
             else:
-                return left
+                # unary minus binds tighter than ** (TCK 0075: -3 ** 2 = 9)
+                left = ast.Arithmetic(t.start, op, left, self.binary(level + 1))
+
+    def _comparison_rest(self, t: Token, op: str, left: ast.Node) -> ast.Node:
+        if op == "between":
+            low = self.binary(4)
+            self.expect_word("and")
+            high = self.binary(4)
+            return ast.Between(t.start, left, low, high)
+        if op == "in":
+            return ast.In(t.start, left, self.in_tests())
+        if op == "instance":
+            self.pos += 1  # `of`
+            return ast.InstanceOf(t.start, left, self.type_ref())
+        return ast.Comparison(t.start, op, left, self.binary(4))
 
     def in_tests(self) -> ast.UnaryTests:
         t = self.tok
@@ -832,11 +825,17 @@ _TYPE_PREFIXES = frozenset(_normalize(n)[:k] for n in _TYPE_NAMES for k in range
 def parse_expression(text: str, names: Iterable[str] = ()) -> tuple[ast.Node, bool]:
     """Parse a FEEL expression; returns the tree and whether it uses ``?``."""
     parser = Parser(text, names)
-    node = parser.parse_expression_text()
+    try:
+        node = parser.parse_expression_text()
+    except RecursionError:
+        raise FeelSyntaxError("expression nested too deeply", text, parser.tok.start) from None
     return node, parser.uses_input
 
 
 def parse_unary_tests_tree(text: str, names: Iterable[str] = ()) -> tuple[ast.UnaryTests, bool]:
     parser = Parser(text, names)
-    node = parser.parse_unary_tests_text()
+    try:
+        node = parser.parse_unary_tests_text()
+    except RecursionError:
+        raise FeelSyntaxError("expression nested too deeply", text, parser.tok.start) from None
     return node, parser.uses_input

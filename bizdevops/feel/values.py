@@ -462,7 +462,9 @@ def feel_equal(a: Any, b: Any) -> bool | None:
     if isinstance(a, dt.datetime) or isinstance(b, dt.datetime):
         if not (isinstance(a, dt.datetime) and isinstance(b, dt.datetime)):
             return None
-        if (a.tzinfo is None) != (b.tzinfo is None):
+        # Equal date-times show the same instant in the same zone or offset (TCK 0068: "+00:00" is not
+        # "@Etc/UTC"), as Java's ZonedDateTime.equals.
+        if _tz_repr(a.tzinfo, a) != _tz_repr(b.tzinfo, b):
             return False
         return instant_key(a) == instant_key(b)
     if isinstance(a, dt.date):
@@ -470,9 +472,9 @@ def feel_equal(a: Any, b: Any) -> bool | None:
     if isinstance(a, dt.time):
         if not isinstance(b, dt.time):
             return None
-        if (a.tzinfo is None) != (b.tzinfo is None):
+        if _tz_repr(a.tzinfo, None) != _tz_repr(b.tzinfo, None):
             return False
-        return _time_key(a) == _time_key(b)
+        return (a.hour, a.minute, a.second, a.microsecond) == (b.hour, b.minute, b.second, b.microsecond)
     if isinstance(a, YearsMonthsDuration | DaysTimeDuration):
         if type(a) is type(b):
             return a == b
@@ -513,6 +515,14 @@ def feel_equal(a: Any, b: Any) -> bool | None:
     if isinstance(a, FeelFunction):
         return a is b if isinstance(b, FeelFunction) else None
     return None
+
+
+def _tz_repr(tz: dt.tzinfo | None, ref: dt.datetime | None) -> Any:
+    if tz is None:
+        return None
+    if isinstance(tz, ZoneInfo):
+        return tz.key
+    return tz.utcoffset(ref)
 
 
 def _duration_zero(value: YearsMonthsDuration | DaysTimeDuration) -> bool:
