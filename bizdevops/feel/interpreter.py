@@ -331,9 +331,8 @@ def test_value(input_value: Any, result: Any, uses_input: bool) -> bool | None:
     if isinstance(result, bool) and (uses_input or not isinstance(input_value, bool)):
         return result
     if isinstance(result, list) and isinstance(input_value, list):
-        if any(feel_equal(input_value, item) is True for item in result):
-            return True
-        return feel_equal(input_value, result)
+        # Membership only: [1,2,3] in [1,2,3] is false (TCK 0072), [1,2] in [[1,2]] true.
+        return any(feel_equal(input_value, item) is True for item in result)
     if isinstance(result, list):
         for item in result:
             if isinstance(item, Range):
