@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from bizdevops.feel.builtins import BUILTINS
 from bizdevops.feel.errors import FeelEvaluationError, FeelSyntaxError
 from bizdevops.feel.interpreter import Compiler, Env, State, TypeCheckers
 from bizdevops.feel.parser import parse_expression, parse_unary_tests_tree
-from bizdevops.feel.values import FeelError, Range, from_python
+from bizdevops.feel.values import FeelError, Range, feel_compare, from_python
 
 _COMPILER = Compiler(dict(BUILTINS))
 
@@ -183,21 +184,45 @@ def evaluate_unary_tests(text: str, value: Any, context: Mapping[str, Any] | Non
     return result if isinstance(result, bool) else None
 
 
+_RANGE_TEXT = re.compile(r"^\s*([\[(\]])(.*)\.\.(.*)([\])\[])\s*$", re.S)
+
+
+def _range_endpoint(text: str) -> Any:
+    """A literal endpoint of range(): None when empty, FeelError when not a literal."""
+    if not text.strip():
+        return None
+    try:
+        tree, _ = parse_expression(text)
+    except FeelSyntaxError as error:
+        raise FeelError(f"invalid range endpoint {text!r}") from error
+    if not _is_literal(tree):
+        raise FeelError(f"range endpoints must be literals, not {text!r}")
+    value = _run(_COMPILER.compile(tree), {}).value
+    if value is None:
+        raise FeelError(f"invalid range endpoint {text!r}")
+    return value
+
+
 def evaluate_range_literal(text: str) -> Range:
-    """range("[1..10]"): a range from its FEEL text, endpoints being literals only."""
+    """range("[1..10]"): a range from its FEEL text; endpoints are literals, an open end may be empty."""
+    m = _RANGE_TEXT.match(text)
+    if m:
+        opening, low_text, high_text, closing = m.groups()
+        start_included, end_included = opening == "[", closing == "]"
+        low, high = _range_endpoint(low_text), _range_endpoint(high_text)
+        if low is None and (start_included or high is None) or high is None and end_included:
+            raise FeelError(f"invalid range {text!r}")
+        if low is not None and high is not None and feel_compare(low, high) is None:
+            raise FeelError(f"range endpoints are not comparable in {text!r}")
+        return Range(low, high, start_included, end_included)
     try:
         tree, _ = parse_expression(text)
     except FeelSyntaxError as error:
         raise FeelError(f"invalid range {text!r}") from error
-    if not isinstance(tree, ast.RangeLiteral | ast.UnaryTest) or (
-        isinstance(tree, ast.UnaryTest) and tree.op is None
-    ):
+    if not isinstance(tree, ast.UnaryTest) or tree.op is None or not _is_literal(tree.operand):
         raise FeelError(f"invalid range {text!r}")
-    for endpoint in (tree.start, tree.end) if isinstance(tree, ast.RangeLiteral) else (tree.operand,):
-        if endpoint is not None and not _is_literal(endpoint):
-            raise FeelError(f"range endpoints must be literals in {text!r}")
     result = _run(_COMPILER.compile(tree), {})
-    if not isinstance(result.value, Range):
+    if not isinstance(result.value, Range) or result.errors:
         raise FeelError(f"invalid range {text!r}")
     return result.value
 
