@@ -1,24 +1,39 @@
-// The BPMN editor page: bpmn-js with the Camunda 8 (zeebe) properties panel and behaviors.
+// The BPMN editor page: bpmn-js with the Camunda 8 (zeebe) properties panel and behaviors, element templates,
+// minimap, token simulation, problems panel, comments, versions and deploy.
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import {
   BpmnPropertiesPanelModule,
   BpmnPropertiesProviderModule,
   ZeebePropertiesProviderModule,
 } from 'bpmn-js-properties-panel';
+import { CloudElementTemplatesPropertiesProviderModule } from 'bpmn-js-element-templates';
 import ZeebeBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-cloud';
+import MinimapModule from 'diagram-js-minimap';
+import TokenSimulationModule from 'bpmn-js-token-simulation/lib/modeler';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import '@bpmn-io/properties-panel/assets/properties-panel.css';
-import '../modeler.css';
+import 'bpmn-js-element-templates/dist/assets/element-templates.css';
+import 'diagram-js-minimap/assets/diagram-js-minimap.css';
+import 'bpmn-js-token-simulation/assets/css/bpmn-js-token-simulation.css';
+import '@camunda/linting/assets/linting.css';
+import '../modeler/modeler.css';
 
-import { getCookie } from '../csrf.js';
+import { api } from '../modeler/common/api.js';
+import {
+  createSaver, readEditorData, setupComments, setupDeploy, setupTabs, setupVersions,
+} from '../modeler/common/file-editor.js';
+import CommentBadgesModule from '../modeler/bpmn/comment-badges/index.js';
+import LinkPickerModule from '../modeler/bpmn/link-picker/index.js';
+import ProblemsModule from '../modeler/bpmn/problems/index.js';
+import TemplatePickerModule from '../modeler/bpmn/template-picker/index.js';
+import { setupPlay } from '../modeler/bpmn/play.js';
 
-const data = JSON.parse(document.getElementById('editor-data').textContent);
-const statusEl = document.getElementById('save-status');
-const saveButton = document.getElementById('save-button');
+const data = readEditorData();
+const started = performance.now();
 
 const modeler = new BpmnModeler({
   container: '#canvas',
@@ -28,78 +43,86 @@ const modeler = new BpmnModeler({
     BpmnPropertiesProviderModule,
     ZeebePropertiesProviderModule,
     ZeebeBehaviorsModule,
+    CloudElementTemplatesPropertiesProviderModule,
+    MinimapModule,
+    TokenSimulationModule,
+    ProblemsModule,
+    CommentBadgesModule,
+    LinkPickerModule,
+    TemplatePickerModule,
   ],
   moddleExtensions: { zeebe: zeebeModdle },
   keyboard: { bindTo: document },
+  // Templates are data fetched after the editor is up, so they never delay opening a diagram.
+  elementTemplates: (done) => {
+    api(`${data.apiBase}/element-templates`).then((templates) => done(null, templates), (err) => done(err));
+  },
+  problems: {
+    list: '#problem-list',
+    count: '#problem-count',
+    messages: data.messages,
+    validate: async (xml) => (await api(`${data.apiBase}/files/${data.fileId}/validate`, { method: 'POST', body: { content: xml } })).problems,
+  },
+  linkPicker: {
+    container: '#link-picker',
+    messages: data.messages,
+    loadItems: async () => (await api(`${data.apiBase}/projects/${data.projectId}/linkable`)).items,
+  },
+  templatePicker: { container: '#link-picker', messages: data.messages },
 });
 window.bpmnModeler = modeler; // for browser tests and debugging
 
-let revision = null;
-let dirty = false;
+const saver = createSaver({ data, getContent: async () => (await modeler.saveXML({ format: true })).xml });
+const tabs = setupTabs();
 
-function setStatus(text, kind = '') {
-  statusEl.textContent = text;
-  statusEl.className = kind ? `status-${kind}` : 'muted';
+function selectedTarget() {
+  const selected = modeler.get('selection').get();
+  if (selected.length !== 1) return { id: '', label: '' };
+  const bo = selected[0].businessObject;
+  return { id: selected[0].id, label: bo && bo.name ? `${bo.name} (${selected[0].id})` : selected[0].id };
 }
 
-async function load() {
-  const response = await fetch(data.contentUrl, { headers: { Accept: 'application/json' } });
-  const body = await response.json();
-  if (!response.ok) {
-    setStatus(`${data.messages.loadFailed} ${body.detail || response.status}`, 'error');
+const comments = setupComments({
+  data,
+  getTarget: selectedTarget,
+  onThreads: (threads) => modeler.get('commentBadges').setThreads(threads),
+});
+modeler.on('selection.changed', () => {
+  comments.renderTarget();
+  comments.render();
+});
+modeler.on('commentBadges.open', () => tabs.show('comments'));
+setupVersions({ data, saver });
+setupDeploy({ data, saver, beforeDeploy: async () => {
+  // Lint errors block a deploy too; the server adds the engine's own validation.
+  const errors = await modeler.get('problemsPanel').refreshNow();
+  return errors.filter((p) => p.source === 'lint').map((p) => ({ elementId: p.id, message: p.message, severity: 'error' }));
+} });
+setupPlay({ data, modeler, saver });
+
+modeler.on('commandStack.changed', () => saver.changed());
+
+document.getElementById('search-button').addEventListener('click', () => modeler.get('editorActions').trigger('find'));
+document.getElementById('shortcuts-button').addEventListener('click', () => document.getElementById('shortcuts-dialog').showModal());
+
+async function open() {
+  let content;
+  try {
+    content = await saver.load();
+  } catch {
     return;
   }
-  revision = body.revision;
   try {
-    await modeler.importXML(body.content);
+    const { warnings } = await modeler.importXML(content);
     modeler.get('canvas').zoom('fit-viewport', 'auto');
+    if (!data.canEdit) modeler.get('minimap').open();
+    comments.renderTarget();
     document.body.dataset.editorReady = 'true';
+    document.body.dataset.openMs = String(Math.round(performance.now() - started));
+    if (warnings.length) console.warn('import warnings', warnings); // eslint-disable-line no-console
   } catch (err) {
-    setStatus(`${data.messages.loadFailed} ${err.message}`, 'error');
+    saver.setStatus(`${data.messages.loadFailed} ${err.message}`, 'error');
   }
 }
 
-async function save() {
-  if (!data.canEdit) return;
-  saveButton.disabled = true;
-  setStatus(data.messages.saving);
-  try {
-    const { xml } = await modeler.saveXML({ format: true });
-    const response = await fetch(data.contentUrl, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': getCookie('csrftoken') },
-      body: JSON.stringify({ content: xml, revision }),
-    });
-    const body = await response.json();
-    if (!response.ok) {
-      // The editor keeps its content: nothing is lost when a save fails.
-      setStatus(`${data.messages.failed} ${body.detail || response.status}`, 'error');
-      return;
-    }
-    revision = body.revision;
-    dirty = false;
-    setStatus(data.messages.saved, 'ok');
-  } catch (err) {
-    setStatus(`${data.messages.failed} ${err.message}`, 'error');
-  } finally {
-    saveButton.disabled = false;
-  }
-}
-
-modeler.on('commandStack.changed', () => {
-  dirty = true;
-  setStatus(data.messages.unsaved);
-});
-
-if (saveButton) saveButton.addEventListener('click', save);
-document.addEventListener('keydown', (event) => {
-  if ((event.ctrlKey || event.metaKey) && event.key === 's') {
-    event.preventDefault();
-    save();
-  }
-});
-window.addEventListener('beforeunload', (event) => {
-  if (dirty) event.preventDefault();
-});
-
-load();
+open();

@@ -1,0 +1,129 @@
+// Read-only BPMN pages: a saved version (with restore for editors), and the visual diff of two versions:
+// two synced viewers, bpmn-js-differ for structure and layout, and the server's property comparison for
+// everything else, zeebe extension elements included.
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
+
+// Styles inlined and injected: this entry shares its code chunk with the editor, and Vite would name its
+// stylesheet after that shared chunk instead of the entry.
+import diagramCss from 'bpmn-js/dist/assets/diagram-js.css?inline';
+import bpmnCss from 'bpmn-js/dist/assets/bpmn-js.css?inline';
+import modelerCss from '../modeler/modeler.css?inline';
+
+import { api, el } from '../modeler/common/api.js';
+
+import { diff } from 'bpmn-js-differ';
+import DiffMarkersModule from '../modeler/bpmn/diff/index.js';
+
+function versionPage(data) {
+  const container = document.getElementById('canvas');
+  
+  async function run() {
+    const version = await api(data.contentUrl);
+    if (version.kind === 'bpmn') {
+      const viewer = new NavigatedViewer({ container, moddleExtensions: { zeebe: zeebeModdle } });
+      await viewer.importXML(version.content);
+      viewer.get('canvas').zoom('fit-viewport');
+      window.bpmnViewer = viewer;
+    } else {
+      // DMN and forms: the stored source, read-only.
+      container.append(el('pre', { className: 'source-view' }, version.content));
+    }
+    document.body.dataset.editorReady = 'true';
+  }
+  
+  const restore = document.getElementById('restore-button');
+  if (restore) {
+    restore.addEventListener('click', async () => {
+      if (!window.confirm(data.messages.restoreConfirm)) return;
+      try {
+        await api(data.restoreUrl, { method: 'POST', body: {} });
+        window.location.href = data.editorUrl;
+      } catch (err) {
+        document.getElementById('save-status').textContent = err.message;
+      }
+    });
+  }
+  run().catch((err) => container.append(el('p', { className: 'error' }, err.message)));
+  
+}
+
+function diffPage(data) {
+  const viewer = (container) => new NavigatedViewer({
+    container, additionalModules: [DiffMarkersModule], moddleExtensions: { zeebe: zeebeModdle },
+  });
+  const left = viewer('#diff-left');
+  const right = viewer('#diff-right');
+  window.diffViewers = { left, right };
+  
+  async function run() {
+    const body = await api(data.diffUrl);
+    await left.importXML(body.a.content);
+    await right.importXML(body.b.content);
+    left.get('canvas').zoom('fit-viewport');
+    right.get('canvas').viewbox(left.get('canvas').viewbox());
+    left.get('diffMarkers').syncWith(right);
+  
+    const changes = diff(left.getDefinitions(), right.getDefinitions());
+    const rows = new Map();
+    const row = (id) => {
+      if (!rows.has(id)) rows.set(id, { id, kinds: new Set(), props: [] });
+      return rows.get(id);
+    };
+    for (const id of Object.keys(changes._removed)) {
+      left.get('diffMarkers').mark(id, 'removed');
+      row(id).kinds.add('removed');
+    }
+    for (const id of Object.keys(changes._added)) {
+      right.get('diffMarkers').mark(id, 'added');
+      row(id).kinds.add('added');
+    }
+    for (const id of Object.keys(changes._layoutChanged)) {
+      left.get('diffMarkers').mark(id, 'moved');
+      right.get('diffMarkers').mark(id, 'moved');
+      row(id).kinds.add('moved');
+    }
+    // bpmn-js-differ sees a zeebe-only change with empty attrs; the server lists the actual properties.
+    const serverChanged = (body.properties && body.properties.changed) || {};
+    for (const id of new Set([...Object.keys(changes._changed), ...Object.keys(serverChanged)])) {
+      left.get('diffMarkers').mark(id, 'changed');
+      right.get('diffMarkers').mark(id, 'changed');
+      const r = row(id);
+      r.kinds.add('changed');
+      if (serverChanged[id]) r.props = serverChanged[id].changes;
+    }
+  
+    const list = document.getElementById('diff-list');
+    if (!rows.size) {
+      list.append(el('p', { className: 'muted' }, '='));
+      return;
+    }
+    const nameOf = (id) => {
+      const element = right.get('elementRegistry').get(id) || left.get('elementRegistry').get(id);
+      return element && element.businessObject.name ? `${element.businessObject.name} (${id})` : id;
+    };
+    for (const r of rows.values()) {
+      const kinds = [...r.kinds];
+      list.append(el('div', { className: 'diff-row', dataset: { elementId: r.id, kinds: kinds.join(' ') } },
+        el('div', {}, ...kinds.map((k) => el('span', { className: `legend ${k}` }, k)), ' ', el('strong', {}, nameOf(r.id))),
+        r.props.length ? el('table', { className: 'table diff-props' },
+          el('thead', {}, el('tr', {}, el('th', {}, 'property'), el('th', {}, 'old'), el('th', {}, 'new'))),
+          el('tbody', {}, ...r.props.map((p) => el('tr', {}, el('td', {}, p.property), el('td', { className: 'old' }, p.old ?? '—'), el('td', { className: 'new' }, p.new ?? '—'))))) : null));
+    }
+    document.body.dataset.diffReady = 'true';
+  }
+  
+  run().catch((err) => {
+    document.getElementById('diff-list').append(el('p', { className: 'error' }, err.message));
+  });
+  
+}
+
+const style = document.createElement('style');
+style.textContent = [diagramCss, bpmnCss, modelerCss].join('\n');
+document.head.append(style);
+
+const versionData = document.getElementById('viewer-data');
+const diffData = document.getElementById('diff-data');
+if (versionData) versionPage(JSON.parse(versionData.textContent));
+if (diffData) diffPage(JSON.parse(diffData.textContent));

@@ -1,0 +1,5 @@
+import DiffMarkers from './DiffMarkers.js';
+
+export default {
+  diffMarkers: ['type', DiffMarkers],
+};

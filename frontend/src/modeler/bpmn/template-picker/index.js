@@ -1,0 +1,6 @@
+import TemplatePicker from './TemplatePicker.js';
+
+export default {
+  __init__: ['templatePicker'],
+  templatePicker: ['type', TemplatePicker],
+};
