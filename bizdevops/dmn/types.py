@@ -1,0 +1,227 @@
+"""DMN types: built-in FEEL types and item definitions, conformance and coercion.
+
+Coercion follows DMN 1.5 §10.3.2.9 (and TCK 0082): a value that conforms is kept; a singleton list is
+unwrapped when the type is not a collection and its element conforms; a single value is wrapped when the
+type is a collection and the value conforms to the element type; anything else becomes null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from bizdevops.dmn.feelbridge import Env, FeelSyntaxError, FeelFunction, compile_tests, new_state
+from bizdevops.dmn.model import DmnError, ItemDefinition
+from bizdevops.feel.values import DaysTimeDuration, Range, YearsMonthsDuration
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, Decimal)
+
+
+BUILTIN_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "number": _is_number,
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+    "time": lambda v: isinstance(v, dt.time),
+    "date and time": lambda v: isinstance(v, dt.datetime),
+    "dateTime": lambda v: isinstance(v, dt.datetime),
+    "days and time duration": lambda v: isinstance(v, DaysTimeDuration),
+    "dayTimeDuration": lambda v: isinstance(v, DaysTimeDuration),
+    "years and months duration": lambda v: isinstance(v, YearsMonthsDuration),
+    "yearMonthDuration": lambda v: isinstance(v, YearsMonthsDuration),
+    "duration": lambda v: isinstance(v, DaysTimeDuration | YearsMonthsDuration),
+    "context": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list),
+    "range": lambda v: isinstance(v, Range),
+    "function": lambda v: isinstance(v, FeelFunction),
+    # Camunda 7 type names, all numbers in FEEL.
+    "integer": _is_number,
+    "long": _is_number,
+    "double": _is_number,
+    "int": _is_number,
+}
+
+
+class DmnType:
+    """A type a value can be checked against."""
+
+    name: str = "Any"
+    is_collection: bool = False
+
+    def conforms(self, value: Any) -> bool:
+        return True
+
+    def element(self) -> DmnType:
+        return ANY
+
+
+ANY = DmnType()
+
+
+class BuiltinType(DmnType):
+    def __init__(self, name: str, check: Callable[[Any], bool]) -> None:
+        self.name = name
+        self.check = check
+        self.is_collection = name == "list"
+
+    def conforms(self, value: Any) -> bool:
+        return value is None or self.check(value)
+
+
+class ListOf(DmnType):
+    """``list<T>`` written as a FEEL type in a typeRef."""
+
+    def __init__(self, element: DmnType) -> None:
+        self.name = f"list<{element.name}>"
+        self._element = element
+        self.is_collection = True
+
+    def conforms(self, value: Any) -> bool:
+        return value is None or (isinstance(value, list) and all(self._element.conforms(v) for v in value))
+
+    def element(self) -> DmnType:
+        return self._element
+
+
+class ItemType(DmnType):
+    """An item definition. Built in two steps (``fill``) so definitions may refer to each other."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.base: DmnType | None = None
+        self.is_collection = False
+        self.allowed: Callable[[Env, Any], bool | None] | None = None
+        self.components: dict[str, DmnType] = {}
+        self.is_function = False
+        self.function_output: DmnType | None = None
+        self._element: ItemType | None = None
+
+    def element(self) -> DmnType:
+        if not self.is_collection:
+            return self
+        if self._element is None:
+            single = ItemType(self.name)
+            single.base, single.allowed, single.components = self.base, self.allowed, self.components
+            single.is_function, single.function_output = self.is_function, self.function_output
+            self._element = single
+        return self._element
+
+    def conforms(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if self.is_collection:
+            if not isinstance(value, list):
+                return False
+            element = self.element()
+            return all(element.conforms(v) for v in value)
+        if self.is_function:
+            return isinstance(value, FeelFunction)
+        if self.components:
+            if not isinstance(value, dict):
+                return False
+            for key, component in self.components.items():
+                if key not in value or not component.conforms(value[key]):
+                    return False
+        elif self.base is not None and not self.base.conforms(value):
+            return False
+        if self.allowed is not None:
+            state = new_state(None)
+            env = Env({"?": value}, None, state)
+            if self.allowed(env, value) is not True:
+                return False
+        return True
+
+
+class TypeRegistry:
+    """Resolves typeRef strings of one model (and, through ``imports``, of the models it imports)."""
+
+    def __init__(self, items: tuple[ItemDefinition, ...], imports: dict[str, TypeRegistry] | None = None) -> None:
+        self.imports = imports or {}
+        self.items: dict[str, ItemType] = {}
+        for item in items:
+            self.items[item.name] = ItemType(item.name)
+        for item in items:
+            self._fill(self.items[item.name], item)
+
+    def _fill(self, target: ItemType, item: ItemDefinition) -> None:
+        target.is_collection = item.is_collection
+        target.base = self.resolve(item.type_ref) if item.type_ref else None
+        if target.base is not None and not item.is_collection and target.base.is_collection:
+            target.is_collection = False  # a plain alias of a list type: conformance is the base's
+        for component in item.components:
+            sub = ItemType(f"{item.name}.{component.name}")
+            self._fill(sub, component)
+            target.components[component.name] = sub
+        constraint = item.allowed_values if item.allowed_values is not None else item.type_constraint
+        if constraint is not None and constraint.strip():
+            try:
+                target.allowed = compile_tests(constraint, ())
+            except FeelSyntaxError as error:
+                raise DmnError(f"item definition {item.name!r}: invalid allowed values: {error}") from None
+        if item.is_function:
+            target.is_function = True
+            target.function_output = self.resolve(item.function_output) if item.function_output else None
+
+    def resolve(self, type_ref: str | None) -> DmnType:
+        """The type for a typeRef; unknown names are Any (a model may use types from other languages)."""
+        if not type_ref:
+            return ANY
+        name = type_ref.strip()
+        for prefix in ("feel:", "FEEL:"):
+            if name.startswith(prefix):
+                name = name[len(prefix) :]
+        if name in self.items:
+            return self.items[name]
+        if name == "Any":
+            return ANY
+        check = BUILTIN_CHECKS.get(name)
+        if check is not None:
+            return BuiltinType(name, check)
+        if name.startswith("list<") and name.endswith(">"):
+            return ListOf(self.resolve(name[5:-1]))
+        if "." in name:
+            prefix, _, rest = name.partition(".")
+            if prefix in self.imports:
+                return self.imports[prefix].resolve(rest)
+        if ":" in name:
+            return self.resolve(name.split(":", 1)[1])
+        return ANY
+
+    def checkers(self) -> dict[str, Callable[[Any], bool]]:
+        """Predicates for ``instance of`` on item definition names (null is not an instance)."""
+        out: dict[str, Callable[[Any], bool]] = {}
+        for name, item in self.items.items():
+            out[name] = _non_null(item)
+        for prefix, registry in self.imports.items():
+            for name, item in registry.items.items():
+                out[f"{prefix}.{name}"] = _non_null(item)
+        return out
+
+
+def _non_null(item: DmnType) -> Callable[[Any], bool]:
+    return lambda v: v is not None and item.conforms(v)
+
+
+_FAILED = object()
+
+
+def coerce(value: Any, target: DmnType) -> Any:
+    """Coerce ``value`` to ``target`` (see module doc); returns ``FAILED`` when it does not conform."""
+    if value is None or target is ANY:
+        return value
+    if target.conforms(value):
+        return value
+    if target.is_collection and not isinstance(value, list):
+        if target.element().conforms(value):
+            return [value]
+    elif not target.is_collection and isinstance(value, list) and len(value) == 1:
+        if value[0] is not None and target.conforms(value[0]):
+            return value[0]
+    return FAILED
+
+
+FAILED = _FAILED
