@@ -1,0 +1,99 @@
+// One task: its form (form-js), the process diagram with the task highlighted (bpmn-js), drafts, completion.
+import { createForm, postJson, showErrors, showMessage, uploadPickedFiles } from './formkit.js';
+import { connectLive, debounce } from './live.js';
+
+async function mountDiagram(xml, elementId) {
+  const container = document.getElementById('diagram');
+  if (!xml || !container) return;
+  const { default: NavigatedViewer } = await import('bpmn-js/lib/NavigatedViewer');
+  await import('bpmn-js/dist/assets/diagram-js.css');
+  await import('bpmn-js/dist/assets/bpmn-js.css');
+  const viewer = new NavigatedViewer({ container });
+  try {
+    await viewer.importXML(xml);
+    const canvas = viewer.get('canvas');
+    canvas.zoom('fit-viewport', 'auto');
+    if (viewer.get('elementRegistry').get(elementId)) canvas.addMarker(elementId, 'tl-current');
+    document.body.dataset.diagramReady = 'true';
+  } catch (err) {
+    container.textContent = err.message;
+  }
+  window.tasklistViewer = viewer;
+}
+
+export async function mountTask() {
+  const detail = JSON.parse(document.getElementById('task-data').textContent);
+  const text = JSON.parse(document.getElementById('task-i18n').textContent);
+  const summary = document.getElementById('form-errors');
+  const draftStatus = document.getElementById('draft-status');
+  const completeButton = document.getElementById('complete-button');
+  const canComplete = detail.permissions.complete;
+  let form = null;
+
+  mountDiagram(detail.diagramXml, detail.task.elementId);
+
+  if (detail.schema) {
+    const data = { ...(detail.variables || {}), ...(canComplete && detail.draft ? detail.draft : {}) };
+    form = await createForm(document.getElementById('form-container'), detail.schema, data, {
+      readOnly: !canComplete,
+    });
+    window.tasklistForm = form;
+    if (canComplete) {
+      const saveDraft = debounce(async (formData) => {
+        draftStatus.textContent = text.saving;
+        const result = await postJson(detail.urls.draft, { data: formData }, 'PUT');
+        draftStatus.textContent = result.ok ? text.saved : '';
+        if (result.ok) document.body.dataset.draftSaved = result.body.savedAt;
+      }, 800);
+      form.on('changed', ({ data: formData }) => saveDraft(formData));
+    }
+  }
+  document.body.dataset.formReady = 'true';
+
+  completeButton?.addEventListener('click', async () => {
+    summary.hidden = true;
+    let data = {};
+    if (form) {
+      const result = form.submit();
+      if (Object.keys(result.errors).length) {
+        summary.hidden = true;
+        return; // form-js shows its own messages next to the fields
+      }
+      try {
+        data = await uploadPickedFiles(result.data, result.files, detail.urls.upload);
+      } catch (err) {
+        showMessage(summary, `${text.failed} ${err.message}`);
+        return;
+      }
+    }
+    completeButton.disabled = true;
+    draftStatus.textContent = text.completing;
+    const response = await postJson(detail.urls.complete, { data });
+    completeButton.disabled = false;
+    draftStatus.textContent = '';
+    if (response.ok) {
+      window.location.assign(`${response.body.next}?completed=${detail.task.key}`);
+      return;
+    }
+    if (response.status === 400 && response.body.fieldErrors) {
+      showErrors(summary, form, detail.schema, response.body.fieldErrors, text.fix);
+    } else if (response.status === 409) {
+      showMessage(summary, text.conflict);
+    } else {
+      showMessage(summary, `${text.failed} ${response.body.detail || response.status}`);
+    }
+  });
+
+  // Someone else claimed, assigned or completed this task: show its new state.
+  connectLive('/ws/tasks/', {
+    onChange: debounce(async (message) => {
+      if (message.key !== detail.task.key) return;
+      const response = await fetch(detail.urls.detail, { headers: { Accept: 'application/json' } });
+      if (!response.ok) return window.location.reload();
+      const fresh = await response.json();
+      if (fresh.task.assignee !== detail.task.assignee || fresh.task.state !== detail.task.state) {
+        window.location.reload();
+      }
+    }, 300),
+  });
+}

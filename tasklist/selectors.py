@@ -1,0 +1,451 @@
+"""Reads of the Tasklist: which tasks a user may see, filtered, sorted and counted; a task's form, variables,
+history and comments.
+
+Visibility (Camunda Tasklist's user task access restrictions, always on): a user sees a task that is assigned
+to them, offers them as a candidate user, or offers one of their groups. Admins see every task. The query
+first collects the keys a user may see from two small indexed lookups (assignee, candidate rows) and only
+then joins the task table, so its cost follows the user's share of tasks, not the table size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from bizdevops.engine.state.models import (
+    FormDefinition,
+    History,
+    ProcessDefinition,
+    UserTask,
+    UserTaskCandidate,
+    UserTaskState,
+    Variable,
+)
+from tasklist.models import SavedView, TaskComment, TaskDraft, TaskEvent
+
+PAGE_SIZE = 50
+MAX_SEARCH_VARIABLES = 5
+SORTS = {
+    "name": "name",
+    "process": "process_name",
+    "created": "creation_date",
+    "due": "due_date",
+    "follow_up": "follow_up_date",
+    "priority": "priority",
+    "assignee": "assignee",
+}
+STATES = ("CREATED", "COMPLETED", "CANCELED", "ALL")
+ASSIGNMENTS = ("", "me", "unassigned", "assigned", "user")
+DUE = ("", "overdue", "today", "week", "none", "follow_up_due")
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """A normalized task query; what a saved view stores. Unknown or malformed values fall back to defaults."""
+
+    state: str = "CREATED"
+    assignment: str = ""  # "" any, "me", "unassigned", "assigned" (to anyone), "user" (to `assignee`)
+    assignee: str = ""
+    group: str = ""
+    process: str = ""
+    due: str = ""
+    search: str = ""
+    search_variables: tuple[str, ...] = ()
+    sort: str = "-created"
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> TaskFilter:
+        raw = raw or {}
+        names = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name in names:
+            value = raw.get(name)
+            if value is None:
+                continue
+            if name == "search_variables":
+                if isinstance(value, str):
+                    value = list(value.replace(" ", ",").split(","))
+                if isinstance(value, (list, tuple)):
+                    cleaned = [str(v).strip()[:100] for v in value if str(v).strip()]
+                    values[name] = tuple(dict.fromkeys(cleaned))[:MAX_SEARCH_VARIABLES]
+            elif isinstance(value, (str, int)):
+                values[name] = str(value).strip()[:200]
+        result = cls(**values)
+        if result.state not in STATES:
+            result = replace(result, state="CREATED")
+        if result.assignment not in ASSIGNMENTS:
+            result = replace(result, assignment="")
+        if result.due not in DUE:
+            result = replace(result, due="")
+        if result.sort.lstrip("-") not in SORTS:
+            result = replace(result, sort="-created")
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["search_variables"] = list(self.search_variables)
+        return data
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """A view in the sidebar: built-in (`slug`) or saved (`pk`)."""
+
+    slug: str
+    name: str
+    filter: TaskFilter
+    pk: int | None = None
+    count: int | None = field(default=None, compare=False)
+
+
+def is_admin(user: AbstractBaseUser) -> bool:
+    """Admins see and may reassign every task."""
+    return bool(getattr(user, "is_superuser", False)) or _in_group(user, "Admin")
+
+
+def may_assign_others(user: AbstractBaseUser) -> bool:
+    """Managers and Admins may assign a task to someone else or take it over."""
+    return is_admin(user) or _in_group(user, "Manager")
+
+
+def _in_group(user: AbstractBaseUser, name: str) -> bool:
+    return name in group_names(user)
+
+
+def group_names(user: AbstractBaseUser) -> list[str]:
+    """The user's group names, cached on the user object for the request."""
+    cached = getattr(user, "_tasklist_groups", None)
+    if cached is None:
+        cached = list(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        user._tasklist_groups = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def visible_tasks(user: AbstractBaseUser, *, state: str = "CREATED") -> QuerySet[UserTask]:
+    """Tasks `user` may see, in `state` (or all states with "ALL")."""
+    tasks = UserTask.objects.all()
+    if state != "ALL":
+        tasks = tasks.filter(state=state)
+    if is_admin(user):
+        return tasks
+    username = user.get_username()
+    # Candidate rows exist only while a task is open; finished tasks stay visible to who worked on them.
+    by_candidate = UserTaskCandidate.objects.filter(
+        Q(kind=UserTaskCandidate.KIND_USER, name=username)
+        | Q(kind=UserTaskCandidate.KIND_GROUP, name__in=group_names(user))
+    ).values("user_task_id")
+    mine = UserTask.objects.filter(assignee=username)
+    if state != "ALL":
+        mine = mine.filter(state=state)
+    keys = by_candidate.union(mine.values("key"))
+    if state in ("COMPLETED", "ALL"):
+        keys = keys.union(UserTask.objects.filter(completed_by=username).values("key"))
+    return tasks.filter(key__in=keys)
+
+
+def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[UserTask]:
+    """Visible tasks matching `task_filter`, sorted (stable: ties broken by key)."""
+    tasks = visible_tasks(user, state=task_filter.state)
+    username = user.get_username()
+    if task_filter.assignment == "me":
+        tasks = tasks.filter(assignee=username)
+    elif task_filter.assignment == "unassigned":
+        tasks = tasks.filter(assignee="")
+    elif task_filter.assignment == "assigned":
+        tasks = tasks.exclude(assignee="")
+    elif task_filter.assignment == "user" and task_filter.assignee:
+        tasks = tasks.filter(assignee=task_filter.assignee)
+    if task_filter.group:
+        tasks = tasks.filter(
+            Exists(
+                UserTaskCandidate.objects.filter(
+                    user_task_id=OuterRef("key"), kind=UserTaskCandidate.KIND_GROUP, name=task_filter.group
+                )
+            )
+        )
+    if task_filter.process:
+        tasks = tasks.filter(bpmn_process_id=task_filter.process)
+    now = timezone.now()
+    if task_filter.due == "overdue":
+        tasks = tasks.filter(due_date__lt=now)
+    elif task_filter.due == "today":
+        end = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+        tasks = tasks.filter(due_date__lte=end)
+    elif task_filter.due == "week":
+        tasks = tasks.filter(due_date__lte=now + dt.timedelta(days=7))
+    elif task_filter.due == "none":
+        tasks = tasks.filter(due_date__isnull=True)
+    elif task_filter.due == "follow_up_due":
+        tasks = tasks.filter(follow_up_date__lte=now)
+    if task_filter.search:
+        text = Q(name__icontains=task_filter.search) | Q(process_name__icontains=task_filter.search)
+        if task_filter.search_variables:
+            # Matches the JSON text of the chosen variables of the task's process instance.
+            text |= Exists(
+                Variable.objects.annotate(text=Cast("value", TextField())).filter(
+                    process_instance_key=OuterRef("process_instance_key"),
+                    name__in=task_filter.search_variables,
+                    text__icontains=task_filter.search,
+                )
+            )
+        tasks = tasks.filter(text)
+    return tasks.order_by(*_ordering(task_filter.sort))
+
+
+def _ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    column = F(SORTS[sort.lstrip("-")])
+    first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    return [first, F("key").desc() if descending else F("key").asc()]
+
+
+def page_of(tasks: QuerySet[UserTask], page: int = 1) -> list[UserTask]:
+    """One page of tasks (plus one row to know whether another page exists)."""
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return list(tasks[start : start + PAGE_SIZE + 1])
+
+
+def builtin_views(user: AbstractBaseUser) -> list[ViewSpec]:
+    """The views every user has, before their saved ones."""
+    from django.utils.translation import gettext as _
+
+    return [
+        ViewSpec("mine", _("My tasks"), TaskFilter(assignment="me")),
+        ViewSpec("unassigned", _("Unassigned"), TaskFilter(assignment="unassigned")),
+        ViewSpec("all", _("All open tasks"), TaskFilter()),
+        ViewSpec("completed", _("Completed"), TaskFilter(state="COMPLETED", sort="-created")),
+    ]
+
+
+def list_views(user: AbstractBaseUser, *, with_counts: bool = True) -> list[ViewSpec]:
+    """Built-in and saved views, each with its task count."""
+    views = builtin_views(user) + [
+        ViewSpec(f"view-{saved.pk}", saved.name, TaskFilter.from_dict(saved.filters), pk=saved.pk)
+        for saved in SavedView.objects.filter(owner=user)
+    ]
+    if not with_counts:
+        return views
+    return [replace(view, count=filter_tasks(user, view.filter).order_by().count()) for view in views]
+
+
+def get_view(user: AbstractBaseUser, slug: str) -> ViewSpec | None:
+    for view in list_views(user, with_counts=False):
+        if view.slug == slug:
+            return view
+    return None
+
+
+# --- one task -----------------------------------------------------------------------------------------------
+
+
+def get_visible_task(user: AbstractBaseUser, key: int) -> UserTask | None:
+    """The task if `user` may see it, else None (the caller answers 404: no existence oracle)."""
+    return visible_tasks(user, state="ALL").filter(key=key).first()
+
+
+def task_variables(task: UserTask, names: set[str] | None = None) -> dict[str, Any]:
+    """Variables visible to the task: the instance's, overlaid by the task's local ones."""
+    rows = Variable.objects.filter(
+        process_instance_key=task.process_instance_key,
+        scope_key__in=[task.process_instance_key, task.element_instance_key],
+    )
+    if names is not None:
+        rows = rows.filter(name__in=names)
+    values: dict[str, Any] = {}
+    local: dict[str, Any] = {}
+    for scope_key, name, value in rows.values_list("scope_key", "name", "value"):
+        (local if scope_key == task.element_instance_key else values)[name] = value
+    values.update(local)
+    return values
+
+
+def task_form_schema(task: UserTask) -> dict[str, Any] | None:
+    """The form-js schema of the task: linked (deployed form) or embedded; None when it has no form."""
+    if task.form_definition_key:
+        form = FormDefinition.objects.filter(key=task.form_definition_key).first()
+        if form is not None and isinstance(form.schema, dict):
+            return form.schema
+    if task.form_id:
+        form = (
+            FormDefinition.objects.filter(form_id=task.form_id, tenant_id=task.tenant_id)
+            .order_by("-version")
+            .first()
+        )
+        if form is not None and isinstance(form.schema, dict):
+            return form.schema
+    if task.embedded_form:
+        try:
+            schema = json.loads(task.embedded_form)
+        except ValueError:
+            return None
+        return schema if isinstance(schema, dict) else None
+    return None
+
+
+def task_process_xml(task: UserTask) -> str:
+    definition = ProcessDefinition.objects.filter(key=task.process_definition_key).first()
+    return definition.xml if definition else ""
+
+
+def task_history(task: UserTask) -> list[dict[str, Any]]:
+    """The task's trail, oldest first: the engine's user task records merged with who did what here."""
+    entries: list[dict[str, Any]] = []
+    for record in History.objects.filter(value_type="USER_TASK", key=task.key).order_by("id")[:200]:
+        entries.append({"at": record.timestamp, "kind": "engine", "intent": record.intent, "actor": ""})
+    for event in TaskEvent.objects.filter(task_key=task.key).select_related("actor")[:200]:
+        entries.append(
+            {
+                "at": event.created_at,
+                "kind": "action",
+                "intent": event.get_action_display(),
+                "action": event.action,
+                "actor": event.actor.get_full_name() or event.actor.get_username(),
+                "detail": event.detail,
+            }
+        )
+    entries.sort(key=lambda entry: entry["at"])
+    return entries
+
+
+def task_comments(task: UserTask) -> QuerySet[TaskComment]:
+    return TaskComment.objects.filter(task_key=task.key).select_related("author")
+
+
+def get_draft(user: AbstractBaseUser, task_key: int) -> TaskDraft | None:
+    return TaskDraft.objects.filter(user=user, task_key=task_key).first()
+
+
+def task_is_unrestricted(task: UserTask) -> bool:
+    return not task.candidate_users and not task.candidate_groups
+
+
+def is_candidate(user: AbstractBaseUser, task: UserTask) -> bool:
+    """May `user` claim `task` for themselves (a candidate user or in a candidate group)?"""
+    if user.get_username() in (task.candidate_users or []):
+        return True
+    return bool(set(task.candidate_groups or []) & set(group_names(user)))
+
+
+def task_process_names(user: AbstractBaseUser) -> list[tuple[str, str]]:
+    """(bpmn process id, name) of processes with tasks, for the filter's select."""
+    rows = (
+        ProcessDefinition.objects.order_by("bpmn_process_id", "-version")
+        .distinct("bpmn_process_id")
+        .values_list("bpmn_process_id", "name")
+        if _is_postgres()
+        else ProcessDefinition.objects.order_by("bpmn_process_id").values_list("bpmn_process_id", "name")
+    )
+    seen: dict[str, str] = {}
+    for process_id, name in rows:
+        seen.setdefault(process_id, name or process_id)
+    return sorted(seen.items(), key=lambda item: item[1].lower())
+
+
+def _is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def open_states() -> tuple[str, ...]:
+    return (UserTaskState.CREATED,)
+
+
+# --- starting processes -------------------------------------------------------------------------------------
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+_START_FORMS: dict[int, tuple[str, str] | None] = {}
+
+
+@dataclass(frozen=True)
+class Startable:
+    """A process a user can start from the Tasklist (latest version), with its start form if linked."""
+
+    definition_key: int
+    bpmn_process_id: str
+    name: str
+    version: int
+    form_id: str
+    form_schema: dict[str, Any] | None
+
+
+def _start_form(definition: ProcessDefinition) -> tuple[str, str] | None:
+    """(start event id, linked form id or "") of the process's none start event; None if it has none.
+    Definitions are immutable, so the answer is cached by key."""
+    if definition.key in _START_FORMS:
+        return _START_FORMS[definition.key]
+    from bizdevops.xmlsafe import XmlProblem, parse_xml
+
+    found: tuple[str, str] | None = None
+    try:
+        root = parse_xml(bytes(definition.resource))
+    except XmlProblem:
+        root = None
+    if root is not None:
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("id") != definition.bpmn_process_id:
+                continue
+            for start in process.findall(f"{{{BPMN_NS}}}startEvent"):
+                if any(
+                    child.tag.endswith("EventDefinition") for child in start if isinstance(child.tag, str)
+                ):
+                    continue
+                link = start.find(f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}formDefinition")
+                found = (start.get("id", ""), link.get("formId", "") if link is not None else "")
+                break
+    if len(_START_FORMS) < 10_000:
+        _START_FORMS[definition.key] = found
+    return found
+
+
+def _latest_definitions() -> list[ProcessDefinition]:
+    latest: dict[tuple[str, str], ProcessDefinition] = {}
+    for definition in ProcessDefinition.objects.order_by("bpmn_process_id", "-version").only(
+        "key", "bpmn_process_id", "name", "version", "resource", "tenant_id"
+    ):
+        latest.setdefault((definition.tenant_id, definition.bpmn_process_id), definition)
+    return list(latest.values())
+
+
+def _startable(definition: ProcessDefinition) -> Startable | None:
+    start = _start_form(definition)
+    if start is None:
+        return None
+    form_id = start[1]
+    schema = None
+    if form_id:
+        form = (
+            FormDefinition.objects.filter(form_id=form_id, tenant_id=definition.tenant_id)
+            .order_by("-version")
+            .first()
+        )
+        schema = form.schema if form is not None and isinstance(form.schema, dict) else None
+    return Startable(
+        definition_key=definition.key,
+        bpmn_process_id=definition.bpmn_process_id,
+        name=definition.name or definition.bpmn_process_id,
+        version=definition.version,
+        form_id=form_id,
+        form_schema=schema,
+    )
+
+
+def list_startable_processes(user: AbstractBaseUser) -> list[Startable]:
+    """Latest versions of processes with a none start event; those with a start form first."""
+    result = [s for s in (_startable(d) for d in _latest_definitions()) if s is not None]
+    return sorted(result, key=lambda s: (s.form_schema is None, s.name.lower()))
+
+
+def get_startable_process(user: AbstractBaseUser, bpmn_process_id: str) -> Startable | None:
+    definition = (
+        ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id).order_by("-version").first()
+    )
+    return _startable(definition) if definition is not None else None
