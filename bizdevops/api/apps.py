@@ -7,3 +7,8 @@ class ApiConfig(AppConfig):
     name = "bizdevops.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from bizdevops.api import jobwake, schema  # noqa: F401  (registers the OpenAPI auth extensions)
+
+        jobwake.install()

@@ -1,15 +1,18 @@
 """The one place the API calls the engine (engine.services for writes, engine.selectors for reads).
 
-Kept separate so the views speak the API's language and this module absorbs the engine's signatures.
+Kept separate so the views speak the API's language (dicts in Camunda's shapes, string keys) and this module
+absorbs the engine's signatures and records.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from types import ModuleType
 from typing import Any
 
 from bizdevops.api.errors import ApiProblem
+from bizdevops.engine.state import models as m
 
 
 def _module(name: str) -> ModuleType:
@@ -23,13 +26,350 @@ def services() -> Any:
     return _module("bizdevops.engine.services")
 
 
-def selectors() -> Any:
-    return _module("bizdevops.engine.selectors")
+def call(name: str, **kwargs: Any) -> Any:
+    """Call engine service `name`; a missing service is an honest 501, not a 500."""
+    function = getattr(services(), name, None)
+    if function is None:
+        raise ApiProblem(501, f"The engine does not support '{name}' yet.")
+    return function(**kwargs)
+
+
+def key_of(result: Any) -> int:
+    """Services return a key, or a record with `.key`."""
+    if isinstance(result, int):
+        return result
+    key = getattr(result, "key", None)
+    if isinstance(key, int):
+        return key
+    if isinstance(result, dict) and isinstance(result.get("key"), int):
+        return int(result["key"])
+    raise ApiProblem(500, "The engine returned no key.")
 
 
 def pin_clock(epoch_ms: int) -> None:
-    services().pin_clock(epoch_ms=epoch_ms)
+    call("pin_clock", epoch_ms=epoch_ms)
 
 
 def reset_clock() -> None:
-    services().reset_clock()
+    call("reset_clock")
+
+
+# -- deployments -------------------------------------------------------------------------------------
+
+
+def deploy(*, resources: list[tuple[str, bytes]], tenant_id: str, user: Any) -> dict[str, Any]:
+    deployment = call("deploy_resources", resources=resources, tenant_id=tenant_id, user=user)
+    items: list[dict[str, Any]] = []
+    for p in deployment.processes:
+        items.append(
+            {
+                "processDefinition": {
+                    "processDefinitionId": p.bpmn_process_id,
+                    "processDefinitionVersion": p.version,
+                    "resourceName": p.resource_name,
+                    "tenantId": p.tenant_id,
+                    "processDefinitionKey": str(p.key),
+                }
+            }
+        )
+    requirements_seen: set[int] = set()
+    decision_rows = {
+        row.key: row
+        for row in m.DecisionDefinition.objects.select_related("requirements")
+        .defer("requirements__resource")
+        .filter(key__in=[d.key for d in deployment.decisions])
+    }
+    for d in deployment.decisions:
+        row = decision_rows.get(d.key)
+        req_key = row.requirements_id if row is not None else d.key
+        req_id = (row.requirements.decision_requirements_id if row is not None else None) or (
+            d.decision_requirements_id or d.decision_id
+        )
+        items.append(
+            {
+                "decisionDefinition": {
+                    "decisionDefinitionId": d.decision_id,
+                    "version": d.version,
+                    "name": d.name or d.decision_id,
+                    "tenantId": d.tenant_id,
+                    "decisionRequirementsId": req_id,
+                    "decisionDefinitionKey": str(d.key),
+                    "decisionRequirementsKey": str(req_key),
+                }
+            }
+        )
+        if row is not None and req_key not in requirements_seen:
+            requirements_seen.add(req_key)
+            req = row.requirements
+            items.append(
+                {
+                    "decisionRequirements": {
+                        "decisionRequirementsId": req.decision_requirements_id,
+                        "decisionRequirementsName": req.name or req.decision_requirements_id,
+                        "version": req.version,
+                        "resourceName": req.resource_name,
+                        "tenantId": req.tenant_id,
+                        "decisionRequirementsKey": str(req.key),
+                    }
+                }
+            )
+    for f in deployment.forms:
+        items.append(
+            {
+                "form": {
+                    "formId": f.form_id,
+                    "version": f.version,
+                    "resourceName": f.resource_name,
+                    "tenantId": f.tenant_id,
+                    "formKey": str(f.key),
+                }
+            }
+        )
+    return {"deploymentKey": str(deployment.key), "tenantId": deployment.tenant_id, "deployments": items}
+
+
+# -- process instances -------------------------------------------------------------------------------
+
+
+def start_instance(
+    *,
+    definition_key: int | None,
+    bpmn_process_id: str | None,
+    version: int | None,
+    variables: dict[str, Any],
+    start_element_ids: list[str],
+    tenant_id: str,
+    business_id: str | None,
+    user: Any,
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"variables": variables, "user": user}
+    if definition_key is not None:
+        kwargs["definition_key"] = definition_key
+    else:
+        kwargs["bpmn_process_id"] = bpmn_process_id
+        kwargs["version"] = version
+    if start_element_ids:
+        kwargs["start_element_ids"] = tuple(start_element_ids)
+    if business_id:
+        kwargs["business_id"] = business_id
+    started = call("start_process_instance", **kwargs)
+    key = key_of(started)
+    row = (
+        m.ProcessInstance.objects.filter(key=key)
+        .values("process_definition_id", "bpmn_process_id", "version", "tenant_id")
+        .first()
+    )
+    if row is None:
+        raise ApiProblem(500, "The started instance was not found.")
+    return {
+        "processDefinitionId": row["bpmn_process_id"],
+        "processDefinitionVersion": row["version"],
+        "processDefinitionKey": str(row["process_definition_id"]),
+        "processInstanceKey": str(key),
+        "tenantId": row["tenant_id"],
+    }
+
+
+def instance_outcome(instance_key: int) -> tuple[str, dict[str, Any]]:
+    """(status, root-scope variables) of an instance, for awaitCompletion."""
+    row = m.ProcessInstance.objects.filter(key=instance_key).values("status").first()
+    if row is None:
+        raise ApiProblem(404, f"Process instance {instance_key} not found.")
+    if row["status"] != "COMPLETED":
+        return row["status"], {}
+    variables = dict(
+        m.Variable.objects.filter(process_instance_key=instance_key, scope_key=instance_key).values_list(
+            "name", "value"
+        )
+    )
+    return "COMPLETED", variables
+
+
+def modify_instance(
+    *,
+    process_instance_key: int,
+    activate: list[dict[str, Any]],
+    move: list[dict[str, Any]],
+    terminate: list[dict[str, Any]],
+) -> None:
+    call(
+        "modify_process_instance",
+        process_instance_key=process_instance_key,
+        activate_element_ids=[str(i.get("elementId")) for i in activate if i.get("elementId")],
+        terminate_element_instance_keys=[
+            int(str(i.get("elementInstanceKey")))
+            for i in terminate
+            if str(i.get("elementInstanceKey", "")).isdigit()
+        ],
+        terminate_element_ids=[str(i.get("elementId")) for i in terminate if i.get("elementId")],
+        move=[(str(i.get("sourceElementId")), str(i.get("targetElementId"))) for i in move],
+    )
+
+
+def migrate_instance(
+    *, process_instance_key: int, target_definition_key: int, mapping: list[dict[str, Any]]
+) -> None:
+    if not hasattr(services(), "migrate_process_instance"):
+        raise ApiProblem(400, "Process instance migration is not supported by this engine yet.")
+    call(
+        "migrate_process_instance",
+        process_instance_key=process_instance_key,
+        target_definition_key=target_definition_key,
+        mapping={str(i.get("sourceElementId")): str(i.get("targetElementId")) for i in mapping},
+    )
+
+
+# -- jobs --------------------------------------------------------------------------------------------
+
+
+def activated_job(job: Any) -> dict[str, Any]:
+    """An activated job record in Camunda's ActivatedJobResult shape."""
+    return {
+        "jobKey": str(job.key),
+        "type": job.type,
+        "processInstanceKey": str(job.process_instance_key),
+        "rootProcessInstanceKey": str(
+            getattr(job, "root_process_instance_key", None) or job.process_instance_key
+        ),
+        "processDefinitionId": job.bpmn_process_id,
+        "processDefinitionVersion": job.process_definition_version,
+        "processDefinitionKey": str(job.process_definition_key),
+        "elementId": job.element_id,
+        "elementInstanceKey": str(job.element_instance_key),
+        "customHeaders": dict(job.custom_headers or {}),
+        "worker": job.worker,
+        "retries": job.retries,
+        "deadline": job.deadline,
+        "variables": dict(getattr(job, "variables", None) or {}),
+        "tenantId": job.tenant_id,
+        "physicalTenantId": "<default>",
+        "kind": job.kind,
+        "listenerEventType": job.listener_event_type,
+        "userTask": None,
+        "tags": [],
+        "businessId": None,
+        "priority": job.priority,
+    }
+
+
+def activate_jobs(
+    *,
+    job_type: str,
+    worker: str,
+    timeout_ms: int,
+    max_jobs: int,
+    fetch_variables: list[str] | None,
+    tenant_ids: list[str] | None,
+) -> list[dict[str, Any]]:
+    jobs = call(
+        "activate_jobs",
+        job_type=job_type,
+        worker=worker,
+        timeout_ms=timeout_ms,
+        max_jobs=max_jobs,
+        fetch_variables=fetch_variables,
+    )
+    return [activated_job(job) for job in jobs]
+
+
+def update_job(
+    *, job_key: int, retries: int | None = None, timeout: int | None = None, priority: int | None = None
+) -> None:
+    kwargs: dict[str, Any] = {"job_key": job_key}
+    if retries is not None:
+        kwargs["retries"] = retries
+    if timeout is not None:
+        kwargs["timeout_ms"] = timeout
+    if priority is not None:
+        kwargs["priority"] = priority
+    call("update_job", **kwargs)
+
+
+# -- messages and decisions --------------------------------------------------------------------------
+
+
+def correlate_message(*, name: str, correlation_key: str, variables: dict[str, Any]) -> tuple[int, int]:
+    result = call("correlate_message", name=name, correlation_key=correlation_key, variables=variables)
+    if isinstance(result, tuple):
+        message_key, instance_key = result
+    else:
+        message_key, instance_key = result.message_key, result.process_instance_key
+    if instance_key is None:
+        raise ApiProblem(
+            404, f"No process instance waits for message '{name}' with correlation key '{correlation_key}'."
+        )
+    return int(message_key), int(instance_key)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def evaluate_decision(
+    *, decision_key: int | None, decision_id: str | None, variables: dict[str, Any]
+) -> dict[str, Any]:
+    result = call(
+        "evaluate_decision", decision_key=decision_key, decision_id=decision_id, variables=variables
+    )
+    return evaluation_body(result)
+
+
+def evaluation_body(result: Any) -> dict[str, Any]:
+    """The engine's evaluation result (a dict in Camunda's field names, values as plain JSON) as the spec wants
+    it: output and input/output values as JSON text."""
+    if not isinstance(result, dict):
+        raise ApiProblem(500, "Unexpected decision evaluation result.")
+    decisions = []
+    for d in result.get("evaluatedDecisions", []):
+        decisions.append(
+            {
+                "decisionDefinitionId": d["decisionDefinitionId"],
+                "decisionDefinitionName": d.get("decisionDefinitionName") or d["decisionDefinitionId"],
+                "decisionDefinitionVersion": d.get("decisionDefinitionVersion", 1),
+                "decisionDefinitionType": d.get("decisionDefinitionType", "DECISION_TABLE"),
+                "decisionDefinitionKey": str(d.get("decisionDefinitionKey", "")),
+                "decisionEvaluationInstanceKey": str(d.get("decisionEvaluationInstanceKey", "")),
+                "output": _json(d.get("output")),
+                "tenantId": d.get("tenantId", "<default>"),
+                "matchedRules": [
+                    {
+                        "ruleId": rule.get("ruleId") or "",
+                        "ruleIndex": rule.get("ruleIndex", 0),
+                        "evaluatedOutputs": [
+                            {
+                                "outputId": o.get("outputId") or "",
+                                "outputName": o.get("outputName") or "",
+                                "outputValue": _json(o.get("outputValue")),
+                                "ruleId": rule.get("ruleId") or "",
+                                "ruleIndex": rule.get("ruleIndex", 0),
+                            }
+                            for o in rule.get("evaluatedOutputs", [])
+                        ],
+                    }
+                    for rule in d.get("matchedRules", [])
+                ],
+                "evaluatedInputs": [
+                    {
+                        "inputId": i.get("inputId") or "",
+                        "inputName": i.get("inputName") or "",
+                        "inputValue": _json(i.get("inputValue")),
+                    }
+                    for i in d.get("evaluatedInputs", [])
+                ],
+            }
+        )
+    return {
+        "decisionDefinitionId": result["decisionDefinitionId"],
+        "decisionDefinitionKey": str(result["decisionDefinitionKey"]),
+        "decisionDefinitionName": result.get("decisionDefinitionName") or result["decisionDefinitionId"],
+        "decisionDefinitionVersion": result.get("decisionDefinitionVersion", 1),
+        "decisionEvaluationKey": str(result.get("decisionEvaluationKey", result["decisionDefinitionKey"])),
+        "decisionInstanceKey": str(result.get("decisionInstanceKey", result["decisionDefinitionKey"])),
+        "decisionRequirementsId": result.get("decisionRequirementsId") or "",
+        "decisionRequirementsKey": str(result.get("decisionRequirementsKey", "")),
+        "evaluatedDecisions": decisions,
+        "failedDecisionDefinitionId": result.get("failedDecisionDefinitionId"),
+        "failureMessage": result.get("failureMessage"),
+        "output": _json(result.get("output")),
+        "tenantId": result.get("tenantId", "<default>"),
+    }

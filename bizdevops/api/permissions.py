@@ -76,21 +76,25 @@ def has(user: Any, cap: Can) -> bool:
     return cap in capabilities(user)
 
 
-def task_visibility(user: Any, *, assignee: str, candidate_users: str, candidate_groups: str) -> Q | None:
-    """A Q limiting user tasks to those `user` may work on (None = all). Field names are the model's:
-    assignee a string, candidate lists JSON arrays."""
+def task_visibility(user: Any) -> Q | None:
+    """A Q on engine UserTask rows limiting them to those `user` may work on (None = all): assigned to them,
+    naming them or one of their groups as candidates, or naming nobody (open to every task worker, as in
+    Tasklist)."""
+    from bizdevops.engine.state.models import UserTaskCandidate
+
     if has(user, Can.ALL_TASKS):
         return None
     username = user.get_username()
-    q = Q(**{assignee: username}) | Q(**{f"{candidate_users}__contains": [username]})
-    for group in group_names(user):
-        q |= Q(**{f"{candidate_groups}__contains": [group]})
-    # Tasks nobody in particular is named for are open to every task worker, as in Tasklist.
-    q |= Q(**{f"{assignee}__isnull": True}) & Q(**{candidate_users: []}) & Q(**{candidate_groups: []})
-    return q
+    named = UserTaskCandidate.objects.filter(
+        Q(kind=UserTaskCandidate.KIND_USER, name=username)
+        | Q(kind=UserTaskCandidate.KIND_GROUP, name__in=group_names(user))
+    ).values("user_task_id")
+    anybody = Q(assignee="") & ~Q(key__in=UserTaskCandidate.objects.values("user_task_id"))
+    return Q(assignee=username) | Q(key__in=named) | anybody
 
 
-def visible_tasks(user: Any, queryset: QuerySet[Any], **fields: str) -> QuerySet[Any]:
+def visible_tasks(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The user tasks of `queryset` the caller may see; 403 for callers without any task capability."""
     require(user, Can.WORK_TASKS, Can.ALL_TASKS)
-    q = task_visibility(user, **fields)
+    q = task_visibility(user)
     return queryset if q is None else queryset.filter(q)

@@ -99,6 +99,7 @@ class Field:
     sortable: bool = True
     values: Mapping[str, Any] | None = None
     custom: Callable[[Any], Q] | None = None
+    blank_is_null: bool = False  # the column stores "" for "no value" (null / $exists in the API)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,12 @@ def _value(spec_field: Field, name: str, value: Any) -> Any:
         raise ApiProblem(400, f"filter.{name}: {exc}") from None
 
 
+def _absent(spec_field: Field) -> Q:
+    if spec_field.blank_is_null:
+        return Q(**{spec_field.path: ""}) | Q(**{f"{spec_field.path}__isnull": True})
+    return Q(**{f"{spec_field.path}__isnull": True})
+
+
 def field_q(spec_field: Field, name: str, condition: Any) -> Q:
     """The Q for one filter entry: a plain value or an operator object."""
     if spec_field.custom is not None:
@@ -128,7 +135,7 @@ def field_q(spec_field: Field, name: str, condition: Any) -> Q:
     path = spec_field.path
     if not isinstance(condition, dict):
         if condition is None:
-            return Q(**{f"{path}__isnull": True})
+            return _absent(spec_field)
         return Q(**{path: _value(spec_field, name, condition)})
     if not condition:
         raise ApiProblem(400, f"filter.{name}: empty operator object")
@@ -141,7 +148,7 @@ def field_q(spec_field: Field, name: str, condition: Any) -> Q:
         elif op == "$exists":
             if not isinstance(operand, bool):
                 raise ApiProblem(400, f"filter.{name}.$exists: expected a boolean")
-            q &= Q(**{f"{path}__isnull": not operand})
+            q &= ~_absent(spec_field) if operand else _absent(spec_field)
         elif op in ("$in", "$notIn"):
             if not isinstance(operand, list):
                 raise ApiProblem(400, f"filter.{name}.{op}: expected an array")

@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
-from bizdevops.api.views import cluster
+from bizdevops.api.views import cluster, commands, read
 from bizdevops.identity.views import TokenView
 
 
@@ -19,6 +19,55 @@ api = [
     v2("status", cluster.StatusView, "status"),
     v2("clock", cluster.ClockView, "clock"),
     v2("clock/reset", cluster.ClockResetView, "clock-reset"),
+    v2("process-definitions/search", read.ProcessDefinitionSearch, "process-definition-search"),
+    v2("process-definitions/<str:key>", read.ProcessDefinitionGet, "process-definition"),
+    v2("process-definitions/<str:key>/xml", read.ProcessDefinitionXmlView, "process-definition-xml"),
+    v2("process-instances/search", read.ProcessInstanceSearch, "process-instance-search"),
+    v2("process-instances/<str:key>", read.ProcessInstanceGet, "process-instance"),
+    v2("jobs/search", read.JobSearch, "job-search"),
+    v2("user-tasks/search", read.UserTaskSearch, "user-task-search"),
+    v2("user-tasks/<str:key>", commands.UserTaskView, "user-task"),
+    v2("user-tasks/<str:key>/form", read.UserTaskFormView, "user-task-form"),
+    v2("user-tasks/<str:key>/variables/search", read.UserTaskVariablesView, "user-task-variables"),
+    v2("incidents/search", read.IncidentSearch, "incident-search"),
+    v2("incidents/<str:key>", read.IncidentGet, "incident"),
+    v2("variables/search", read.VariableSearch, "variable-search"),
+    v2("variables/<str:key>", read.VariableGet, "variable"),
+    v2("decision-definitions/evaluation", commands.DecisionEvaluationView, "decision-evaluate"),
+    v2("decision-definitions/search", read.DecisionDefinitionSearch, "decision-definition-search"),
+    v2("decision-definitions/<str:key>", read.DecisionDefinitionGet, "decision-definition"),
+    v2("decision-definitions/<str:key>/xml", read.DecisionDefinitionXmlView, "decision-definition-xml"),
+    v2("forms/<str:key>", read.FormGet, "form"),
+    v2("deployments", commands.DeploymentView, "deployments"),
+    v2("process-instances", commands.ProcessInstanceCreateView, "process-instances"),
+    v2(
+        "process-instances/<str:key>/cancellation",
+        commands.ProcessInstanceCancelView,
+        "process-instance-cancel",
+    ),
+    v2(
+        "process-instances/<str:key>/modification",
+        commands.ProcessInstanceModifyView,
+        "process-instance-modify",
+    ),
+    v2(
+        "process-instances/<str:key>/migration",
+        commands.ProcessInstanceMigrateView,
+        "process-instance-migrate",
+    ),
+    v2("element-instances/<str:key>/variables", commands.ElementInstanceVariablesView, "element-variables"),
+    v2("incidents/<str:key>/resolution", commands.IncidentResolveView, "incident-resolve"),
+    v2("jobs/activation", commands.JobActivationView, "job-activation"),
+    v2("jobs/<str:key>/completion", commands.JobCompleteView, "job-complete"),
+    v2("jobs/<str:key>/failure", commands.JobFailView, "job-fail"),
+    v2("jobs/<str:key>/error", commands.JobErrorView, "job-error"),
+    v2("jobs/<str:key>", commands.JobUpdateView, "job"),
+    v2("user-tasks/<str:key>/assignment", commands.UserTaskAssignView, "user-task-assign"),
+    v2("user-tasks/<str:key>/assignee", commands.UserTaskUnassignView, "user-task-unassign"),
+    v2("user-tasks/<str:key>/completion", commands.UserTaskCompleteView, "user-task-complete"),
+    v2("messages/publication", commands.MessagePublicationView, "message-publish"),
+    v2("messages/correlation", commands.MessageCorrelationView, "message-correlate"),
+    v2("signals/broadcast", commands.SignalBroadcastView, "signal-broadcast"),
 ]
 
 urlpatterns = [

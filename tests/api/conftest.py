@@ -17,6 +17,12 @@ def basic(username: str, password: str = PASSWORD) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2's deliberate cost is a second per test here; the hash algorithm is not what these tests test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle_cache() -> None:
     # throttling counts live in the local-memory cache, which outlives a test
     cache.clear()

@@ -1,0 +1,121 @@
+"""Wake long-polling job activations when jobs of their type become activatable.
+
+The engine's state layer calls a wake hook after commit with the new activatable jobs. In the process that
+committed, waiting requests are woken directly; with Redis configured the job types are also published on a
+channel, so a job created by a Celery worker or another web process wakes pollers here within a millisecond.
+A lost wake-up only costs latency: pollers re-check the database at least every POLL_FLOOR seconds anyway
+(jobs also become activatable by time alone: retry back-off and expired locks).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "bizdevops:jobs"
+POLL_FLOOR = 0.5
+
+_lock = threading.Lock()
+_waiters: dict[str, set[threading.Event]] = {}
+_subscriber: threading.Thread | None = None
+_publisher: Any = None
+
+
+def notify_local(types: Iterable[str]) -> None:
+    with _lock:
+        for job_type in types:
+            for event in _waiters.get(job_type, ()):
+                event.set()
+
+
+def _redis() -> Any:
+    global _publisher
+    if _publisher is None and settings.REDIS_URL:
+        import redis
+
+        _publisher = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return _publisher
+
+
+def notify(types: Iterable[str]) -> None:
+    """New activatable jobs of `types` exist (called after commit)."""
+    unique = sorted(set(types))
+    if not unique:
+        return
+    notify_local(unique)
+    client = _redis()
+    if client is not None:
+        try:
+            client.publish(CHANNEL, json.dumps(unique))
+        except Exception:  # a doorbell: the pollers' floor interval covers a failed ring
+            log.warning("could not publish job wake-up", exc_info=True)
+
+
+def _on_engine_wake(kind: str, items: Sequence[Any]) -> None:
+    if kind == "jobs":
+        notify(getattr(job, "type", "") for job in items)
+
+
+def _listen() -> None:
+    import time
+
+    import redis
+
+    while True:
+        try:
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(CHANNEL)
+            for message in pubsub.listen():
+                try:
+                    notify_local(json.loads(message["data"]))
+                except (ValueError, TypeError):
+                    continue
+        except Exception:
+            log.warning("job wake-up subscriber lost Redis; retrying", exc_info=True)
+            time.sleep(1)
+
+
+def _ensure_subscriber() -> None:
+    global _subscriber
+    if _subscriber is not None or not settings.REDIS_URL:
+        return
+    with _lock:
+        if _subscriber is None:
+            _subscriber = threading.Thread(target=_listen, name="job-wake-subscriber", daemon=True)
+            _subscriber.start()
+
+
+def wait(types: Sequence[str], timeout: float) -> bool:
+    """Block up to `timeout` seconds (at most POLL_FLOOR) for a wake-up of one of `types`."""
+    _ensure_subscriber()
+    event = threading.Event()
+    with _lock:
+        for job_type in types:
+            _waiters.setdefault(job_type, set()).add(event)
+    try:
+        return event.wait(max(0.0, min(timeout, POLL_FLOOR)))
+    finally:
+        with _lock:
+            for job_type in types:
+                waiting = _waiters.get(job_type)
+                if waiting is not None:
+                    waiting.discard(event)
+                    if not waiting:
+                        del _waiters[job_type]
+
+
+def install() -> None:
+    """Register the engine wake hook (every Django process: web, Celery, worker runner)."""
+    try:
+        from bizdevops.engine.state.store import add_wake_hook
+    except ImportError:
+        return
+    add_wake_hook(_on_engine_wake)

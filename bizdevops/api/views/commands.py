@@ -1,0 +1,572 @@
+"""Writes of the v2 API: each view validates, checks permissions, calls one engine service, answers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import close_old_connections
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bizdevops.api import engine_gateway as gateway
+from bizdevops.api import jobwake
+from bizdevops.api.errors import ApiProblem
+from bizdevops.api.permissions import Can, has, require
+from bizdevops.api.views.base import ApiView, body, parse_key
+from bizdevops.api.views.read import UserTaskGet
+
+DEFAULT_TENANT = "<default>"
+MAX_REQUEST_TIMEOUT_MS = 60_000
+DEFAULT_REQUEST_TIMEOUT_MS = 10_000  # Camunda's default long-polling time
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class KeyField(serializers.Field):
+    """A key sent as a string of digits (or a number); validated to int64."""
+
+    def to_internal_value(self, data: Any) -> int:
+        return parse_key(data, self.field_name or "key")
+
+    def to_representation(self, value: int) -> str:
+        return str(value)
+
+
+def valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    data = serializer_class(data=body(request))
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def variables_field(**kwargs: Any) -> serializers.DictField:
+    return serializers.DictField(required=False, default=dict, **kwargs)
+
+
+# -- deployments -------------------------------------------------------------------------------------
+
+
+class DeploymentView(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="createDeployment",
+        request={
+            "multipart/form-data": inline_serializer(
+                "DeploymentRequest",
+                {
+                    "resources": serializers.ListField(child=serializers.FileField()),
+                    "tenantId": serializers.CharField(required=False),
+                },
+            )
+        },
+        responses=inline_serializer("DeploymentResult", {"deploymentKey": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.DEPLOY)
+        files = request.FILES.getlist("resources")
+        if not files:
+            raise ApiProblem(
+                400, "No resources given: send one or more files in the multipart field 'resources'."
+            )
+        resources = [(f.name or "resource", f.read()) for f in files]
+        tenant = request.data.get("tenantId") or DEFAULT_TENANT
+        return Response(gateway.deploy(resources=resources, tenant_id=str(tenant), user=request.user))
+
+
+# -- process instances -------------------------------------------------------------------------------
+
+
+class CreateInstanceRequest(serializers.Serializer):
+    processDefinitionId = serializers.CharField(required=False)
+    processDefinitionVersion = serializers.IntegerField(required=False, default=-1)
+    processDefinitionKey = KeyField(required=False)
+    variables = variables_field()
+    tenantId = serializers.CharField(required=False, default=DEFAULT_TENANT)
+    startInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    awaitCompletion = serializers.BooleanField(required=False, default=False)
+    fetchVariables = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    requestTimeout = serializers.IntegerField(required=False, default=0, min_value=0)
+    operationReference = serializers.IntegerField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    businessId = serializers.CharField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("processDefinitionId" in attrs) == ("processDefinitionKey" in attrs):
+            raise serializers.ValidationError(
+                "Give exactly one of processDefinitionId or processDefinitionKey."
+            )
+        return attrs
+
+
+class ProcessInstanceCreateView(ApiView):
+    @extend_schema(
+        operation_id="createProcessInstance",
+        request=CreateInstanceRequest,
+        responses=inline_serializer(
+            "CreateProcessInstanceResult", {"processInstanceKey": serializers.CharField()}
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.START)
+        data = valid(CreateInstanceRequest, request)
+        version = data["processDefinitionVersion"]
+        started = gateway.start_instance(
+            definition_key=data.get("processDefinitionKey"),
+            bpmn_process_id=data.get("processDefinitionId"),
+            version=None if version is None or version < 0 else version,
+            variables=data["variables"],
+            start_element_ids=[
+                str(i.get("elementId"))
+                for i in data["startInstructions"]
+                if isinstance(i.get("elementId"), str)
+            ],
+            tenant_id=data["tenantId"],
+            business_id=data["businessId"],
+            user=request.user,
+        )
+        variables: dict[str, Any] = {}
+        if data["awaitCompletion"]:
+            timeout_ms = data["requestTimeout"] or DEFAULT_REQUEST_TIMEOUT_MS
+            variables = _await_completion(
+                started["processInstanceKey"], min(timeout_ms, MAX_REQUEST_TIMEOUT_MS)
+            )
+            if data["fetchVariables"]:
+                variables = {k: v for k, v in variables.items() if k in set(data["fetchVariables"])}
+        return Response(
+            {**started, "variables": variables, "tags": data["tags"], "businessId": data["businessId"]}
+        )
+
+
+def _await_completion(instance_key: str, timeout_ms: int) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_ms / 1000
+    delay = 0.005
+    while True:
+        status, variables = gateway.instance_outcome(int(instance_key))
+        if status == "COMPLETED":
+            return variables
+        if status == "CANCELED":
+            raise ApiProblem(409, f"Process instance {instance_key} was terminated before it completed.")
+        if time.monotonic() >= deadline:
+            raise ApiProblem(504, f"Process instance {instance_key} did not complete within {timeout_ms} ms.")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+class OperationReference(serializers.Serializer):
+    operationReference = serializers.IntegerField(required=False, min_value=1)
+
+
+class ProcessInstanceCancelView(ApiView):
+    @extend_schema(operation_id="cancelProcessInstance", request=OperationReference, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.OPERATE)
+        valid(OperationReference, request)
+        gateway.call("cancel_process_instance", process_instance_key=parse_key(key, "processInstanceKey"))
+        return Response(status=204)
+
+
+class ModificationRequest(serializers.Serializer):
+    activateInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    moveInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    terminateInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    operationReference = serializers.IntegerField(required=False, min_value=1)
+
+
+class ProcessInstanceModifyView(ApiView):
+    @extend_schema(operation_id="modifyProcessInstance", request=ModificationRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.OPERATE)
+        data = valid(ModificationRequest, request)
+        gateway.modify_instance(
+            process_instance_key=parse_key(key, "processInstanceKey"),
+            activate=data["activateInstructions"],
+            move=data["moveInstructions"],
+            terminate=data["terminateInstructions"],
+        )
+        return Response(status=204)
+
+
+class MigrationRequest(serializers.Serializer):
+    targetProcessDefinitionKey = KeyField()
+    mappingInstructions = serializers.ListField(child=serializers.DictField())
+    operationReference = serializers.IntegerField(required=False, min_value=1)
+
+
+class ProcessInstanceMigrateView(ApiView):
+    @extend_schema(operation_id="migrateProcessInstance", request=MigrationRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.OPERATE)
+        data = valid(MigrationRequest, request)
+        gateway.migrate_instance(
+            process_instance_key=parse_key(key, "processInstanceKey"),
+            target_definition_key=data["targetProcessDefinitionKey"],
+            mapping=data["mappingInstructions"],
+        )
+        return Response(status=204)
+
+
+class SetVariablesRequest(serializers.Serializer):
+    variables = serializers.DictField()
+    local = serializers.BooleanField(required=False, default=False)
+    operationReference = serializers.IntegerField(required=False, min_value=1)
+
+
+class ElementInstanceVariablesView(ApiView):
+    @extend_schema(
+        operation_id="createElementInstanceVariables", request=SetVariablesRequest, responses={204: None}
+    )
+    def put(self, request: Request, key: str) -> Response:
+        require(request.user, Can.OPERATE)
+        data = valid(SetVariablesRequest, request)
+        gateway.call(
+            "set_variables",
+            element_instance_key=parse_key(key, "elementInstanceKey"),
+            variables=data["variables"],
+            local=data["local"],
+        )
+        return Response(status=204)
+
+
+class IncidentResolveView(ApiView):
+    @extend_schema(operation_id="resolveIncident", request=OperationReference, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.OPERATE)
+        valid(OperationReference, request)
+        gateway.call("resolve_incident", incident_key=parse_key(key, "incidentKey"))
+        return Response(status=204)
+
+
+# -- jobs --------------------------------------------------------------------------------------------
+
+
+class ActivationRequest(serializers.Serializer):
+    type = serializers.CharField(max_length=256)
+    worker = serializers.CharField(required=False, default="", allow_blank=True, max_length=256)
+    timeout = serializers.IntegerField(min_value=1)
+    maxJobsToActivate = serializers.IntegerField(min_value=1, max_value=1000)
+    fetchVariable = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    requestTimeout = serializers.IntegerField(required=False, default=0)
+    tenantIds = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    tenantFilter = serializers.CharField(required=False)
+
+
+class JobActivationView(ApiView):
+    @extend_schema(
+        operation_id="activateJobs",
+        request=ActivationRequest,
+        responses=inline_serializer(
+            "JobActivationResult", {"jobs": serializers.ListField(child=serializers.DictField())}
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.WORK_JOBS)
+        data = valid(ActivationRequest, request)
+        wait_ms = data["requestTimeout"]
+        if wait_ms == 0:
+            wait_ms = DEFAULT_REQUEST_TIMEOUT_MS
+        deadline = time.monotonic() + max(0, min(wait_ms, MAX_REQUEST_TIMEOUT_MS)) / 1000
+        while True:
+            jobs = gateway.activate_jobs(
+                job_type=data["type"],
+                worker=data["worker"],
+                timeout_ms=data["timeout"],
+                max_jobs=data["maxJobsToActivate"],
+                fetch_variables=data.get("fetchVariable") or None,
+                tenant_ids=data.get("tenantIds") or None,
+            )
+            remaining = deadline - time.monotonic()
+            if jobs or remaining <= 0:
+                return Response({"jobs": jobs})
+            # Give the connection back while waiting: a long poll must not pin a database session.
+            close_old_connections()
+            jobwake.wait([data["type"]], remaining)
+
+
+class CompletionRequest(serializers.Serializer):
+    variables = serializers.DictField(required=False, allow_null=True)
+    result = serializers.DictField(required=False, allow_null=True)
+
+
+class JobCompleteView(ApiView):
+    @extend_schema(operation_id="completeJob", request=CompletionRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.WORK_JOBS)
+        data = valid(CompletionRequest, request)
+        gateway.call("complete_job", job_key=parse_key(key, "jobKey"), variables=data.get("variables") or {})
+        return Response(status=204)
+
+
+class FailRequest(serializers.Serializer):
+    retries = serializers.IntegerField(required=False, default=0, min_value=0)
+    errorMessage = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
+    retryBackOff = serializers.IntegerField(required=False, default=0, min_value=0)
+    variables = serializers.DictField(required=False, allow_null=True)
+
+
+class JobFailView(ApiView):
+    @extend_schema(operation_id="failJob", request=FailRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.WORK_JOBS)
+        data = valid(FailRequest, request)
+        gateway.call(
+            "fail_job",
+            job_key=parse_key(key, "jobKey"),
+            retries=data["retries"],
+            error_message=data.get("errorMessage") or "",
+            retry_backoff_ms=data["retryBackOff"],
+            variables=data.get("variables") or {},
+        )
+        return Response(status=204)
+
+
+class ErrorRequest(serializers.Serializer):
+    errorCode = serializers.CharField(max_length=256)
+    errorMessage = serializers.CharField(required=False, allow_blank=True, allow_null=True, default="")
+    variables = serializers.DictField(required=False, allow_null=True)
+
+
+class JobErrorView(ApiView):
+    @extend_schema(operation_id="throwJobError", request=ErrorRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, Can.WORK_JOBS)
+        data = valid(ErrorRequest, request)
+        gateway.call(
+            "throw_error",
+            job_key=parse_key(key, "jobKey"),
+            error_code=data["errorCode"],
+            error_message=data.get("errorMessage") or "",
+            variables=data.get("variables") or {},
+        )
+        return Response(status=204)
+
+
+class JobChangeset(serializers.Serializer):
+    retries = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    timeout = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    priority = serializers.IntegerField(required=False, allow_null=True)
+
+
+class JobUpdateRequest(serializers.Serializer):
+    changeset = JobChangeset()
+    operationReference = serializers.IntegerField(required=False, min_value=1)
+
+
+class JobUpdateView(ApiView):
+    @extend_schema(operation_id="updateJob", request=JobUpdateRequest, responses={204: None})
+    def patch(self, request: Request, key: str) -> Response:
+        require(request.user, Can.WORK_JOBS, Can.OPERATE)
+        changes = {k: v for k, v in valid(JobUpdateRequest, request)["changeset"].items() if v is not None}
+        if not changes:
+            raise ApiProblem(400, "The changeset is empty: give retries, timeout or priority.")
+        gateway.update_job(job_key=parse_key(key, "jobKey"), **changes)
+        return Response(status=204)
+
+
+# -- user tasks --------------------------------------------------------------------------------------
+
+
+def _own_task(request: Request, key: str) -> Any:
+    """The task if the caller may see it (404 otherwise), for commands on it."""
+    return UserTaskGet.find(request, key)  # type: ignore[attr-defined]
+
+
+class AssignmentRequest(serializers.Serializer):
+    assignee = serializers.CharField(max_length=256)
+    allowOverride = serializers.BooleanField(required=False, allow_null=True, default=None)
+    action = serializers.CharField(required=False, allow_null=True, max_length=256)
+
+
+class UserTaskAssignView(ApiView):
+    @extend_schema(operation_id="assignUserTask", request=AssignmentRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        task = _own_task(request, key)
+        data = valid(AssignmentRequest, request)
+        if not has(request.user, Can.ALL_TASKS) and data["assignee"] != request.user.get_username():
+            raise ApiProblem(403, "You may only assign tasks to yourself.")
+        allow_override = data["allowOverride"] is not False
+        gateway.call(
+            "assign_user_task",
+            user_task_key=task.key,
+            assignee=data["assignee"],
+            allow_override=allow_override,
+        )
+        return Response(status=204)
+
+
+class UserTaskUnassignView(ApiView):
+    @extend_schema(operation_id="unassignUserTask", request=None, responses={204: None})
+    def delete(self, request: Request, key: str) -> Response:
+        task = _own_task(request, key)
+        if not has(request.user, Can.ALL_TASKS) and task.assignee not in ("", request.user.get_username()):
+            raise ApiProblem(403, "You may only unassign your own tasks.")
+        gateway.call("unassign_user_task", user_task_key=task.key)
+        return Response(status=204)
+
+
+class UserTaskCompletionRequest(serializers.Serializer):
+    variables = serializers.DictField(required=False, allow_null=True)
+    action = serializers.CharField(required=False, allow_null=True, max_length=256)
+
+
+class UserTaskCompleteView(ApiView):
+    @extend_schema(operation_id="completeUserTask", request=UserTaskCompletionRequest, responses={204: None})
+    def post(self, request: Request, key: str) -> Response:
+        task = _own_task(request, key)
+        data = valid(UserTaskCompletionRequest, request)
+        if not has(request.user, Can.ALL_TASKS) and task.assignee not in ("", request.user.get_username()):
+            raise ApiProblem(403, "This task is assigned to someone else.")
+        gateway.call(
+            "complete_user_task",
+            user_task_key=task.key,
+            variables=data.get("variables") or {},
+            action=data.get("action") or "complete",
+        )
+        return Response(status=204)
+
+
+class UserTaskChangeset(serializers.Serializer):
+    dueDate = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    followUpDate = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    candidateUsers = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    candidateGroups = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    priority = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+
+
+class UserTaskUpdateRequest(serializers.Serializer):
+    changeset = UserTaskChangeset(required=False, allow_null=True)
+    action = serializers.CharField(required=False, allow_null=True, max_length=256)
+
+
+class UserTaskUpdateView(ApiView):
+    @extend_schema(operation_id="updateUserTask", request=UserTaskUpdateRequest, responses={204: None})
+    def patch(self, request: Request, key: str) -> Response:
+        task = _own_task(request, key)
+        require(request.user, Can.ALL_TASKS)
+        changeset = dict(valid(UserTaskUpdateRequest, request).get("changeset") or {})
+        if not changeset:
+            raise ApiProblem(400, "The changeset is empty.")
+        gateway.call("update_user_task", user_task_key=task.key, changeset=changeset)
+        return Response(status=204)
+
+
+# -- messages, signals, decisions --------------------------------------------------------------------
+
+
+class PublicationRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=256)
+    correlationKey = serializers.CharField(required=False, allow_blank=True, default="", max_length=512)
+    timeToLive = serializers.IntegerField(required=False, default=0, min_value=0)
+    messageId = serializers.CharField(required=False, allow_null=True, max_length=256)
+    variables = serializers.DictField(required=False, allow_null=True)
+    tenantId = serializers.CharField(required=False, default=DEFAULT_TENANT)
+
+
+class MessagePublicationView(ApiView):
+    @extend_schema(
+        operation_id="publishMessage",
+        request=PublicationRequest,
+        responses=inline_serializer("MessagePublicationResult", {"messageKey": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.MESSAGE)
+        data = valid(PublicationRequest, request)
+        message_key = gateway.call(
+            "publish_message",
+            name=data["name"],
+            correlation_key=data["correlationKey"],
+            time_to_live_ms=data["timeToLive"],
+            message_id=data.get("messageId"),
+            variables=data.get("variables") or {},
+        )
+        return Response({"messageKey": str(gateway.key_of(message_key)), "tenantId": data["tenantId"]})
+
+
+class CorrelationRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=256)
+    correlationKey = serializers.CharField(required=False, allow_blank=True, default="", max_length=512)
+    variables = serializers.DictField(required=False, allow_null=True)
+    tenantId = serializers.CharField(required=False, default=DEFAULT_TENANT)
+
+
+class MessageCorrelationView(ApiView):
+    @extend_schema(
+        operation_id="correlateMessage",
+        request=CorrelationRequest,
+        responses=inline_serializer("MessageCorrelationResult", {"messageKey": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.MESSAGE)
+        data = valid(CorrelationRequest, request)
+        message_key, instance_key = gateway.correlate_message(
+            name=data["name"], correlation_key=data["correlationKey"], variables=data.get("variables") or {}
+        )
+        return Response(
+            {
+                "messageKey": str(message_key),
+                "processInstanceKey": str(instance_key),
+                "tenantId": data["tenantId"],
+            }
+        )
+
+
+class SignalRequest(serializers.Serializer):
+    signalName = serializers.CharField(max_length=256)
+    variables = serializers.DictField(required=False, allow_null=True)
+    tenantId = serializers.CharField(required=False, default=DEFAULT_TENANT)
+
+
+class SignalBroadcastView(ApiView):
+    @extend_schema(
+        operation_id="broadcastSignal",
+        request=SignalRequest,
+        responses=inline_serializer("SignalBroadcastResult", {"signalKey": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.MESSAGE)
+        data = valid(SignalRequest, request)
+        signal_key = gateway.call(
+            "broadcast_signal", name=data["signalName"], variables=data.get("variables") or {}
+        )
+        return Response({"signalKey": str(gateway.key_of(signal_key)), "tenantId": data["tenantId"]})
+
+
+class EvaluateDecisionRequest(serializers.Serializer):
+    decisionDefinitionId = serializers.CharField(required=False)
+    decisionDefinitionKey = KeyField(required=False)
+    variables = serializers.DictField(required=False, allow_null=True)
+    tenantId = serializers.CharField(required=False, default=DEFAULT_TENANT)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("decisionDefinitionId" in attrs) == ("decisionDefinitionKey" in attrs):
+            raise serializers.ValidationError(
+                "Give exactly one of decisionDefinitionId or decisionDefinitionKey."
+            )
+        return attrs
+
+
+class DecisionEvaluationView(ApiView):
+    @extend_schema(
+        operation_id="evaluateDecision",
+        request=EvaluateDecisionRequest,
+        responses=inline_serializer(
+            "EvaluateDecisionResult", {"decisionDefinitionKey": serializers.CharField()}
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        require(request.user, Can.EVALUATE)
+        data = valid(EvaluateDecisionRequest, request)
+        return Response(
+            gateway.evaluate_decision(
+                decision_key=data.get("decisionDefinitionKey"),
+                decision_id=data.get("decisionDefinitionId"),
+                variables=data.get("variables") or {},
+            )
+        )
+
+
+class UserTaskView(UserTaskGet, UserTaskUpdateView):  # type: ignore[valid-type,misc]
+    """GET and PATCH share the path /v2/user-tasks/{key}."""

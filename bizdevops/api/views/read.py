@@ -1,0 +1,209 @@
+"""Searches and gets: `POST /v2/<resource>/search` and `GET /v2/<resource>/{key}` over the engine's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bizdevops.api import resources as r
+from bizdevops.api.errors import ApiProblem
+from bizdevops.api.permissions import Can, require, visible_tasks
+from bizdevops.api.search import SearchSpec, search
+from bizdevops.api.views.base import ApiView, body, parse_key
+from bizdevops.engine.state import models as m
+
+SearchQuery = inline_serializer(
+    "SearchQueryRequest",
+    {
+        "filter": serializers.DictField(required=False),
+        "sort": serializers.ListField(child=serializers.DictField(), required=False),
+        "page": serializers.DictField(required=False),
+    },
+)
+
+
+def _result(name: str) -> Any:
+    return inline_serializer(
+        f"{name}SearchQueryResult",
+        {
+            "items": serializers.ListField(child=serializers.DictField()),
+            "page": inline_serializer(
+                f"{name}SearchPage",
+                {
+                    "totalItems": serializers.IntegerField(),
+                    "hasMoreTotalItems": serializers.BooleanField(),
+                    "startCursor": serializers.CharField(allow_null=True),
+                    "endCursor": serializers.CharField(allow_null=True),
+                },
+            ),
+        },
+    )
+
+
+Scope = Callable[[Request, QuerySet[Any]], QuerySet[Any]]
+
+
+def _read_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    require(request.user, Can.READ)
+    return queryset
+
+
+def _task_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return visible_tasks(request.user, queryset)
+
+
+def search_view(
+    name: str,
+    queryset: Callable[[], QuerySet[Any]],
+    spec: SearchSpec,
+    serialize: Callable[[Any], dict[str, Any]],
+    scope: Scope = _read_scope,
+) -> type[ApiView]:
+    """A `POST …/search` view class for one resource."""
+
+    class View(ApiView):
+        @extend_schema(operation_id=f"search{name}", request=SearchQuery, responses=_result(name))
+        def post(self, request: Request) -> Response:
+            rows = scope(request, queryset())
+            return Response(search(rows, spec, body(request)).body(serialize))
+
+    View.__name__ = View.__qualname__ = f"{name}SearchView"
+    return View
+
+
+def get_view(
+    name: str,
+    key_name: str,
+    queryset: Callable[[], QuerySet[Any]],
+    serialize: Callable[[Any], dict[str, Any]],
+    scope: Scope = _read_scope,
+    key_field: str = "key",
+) -> type[ApiView]:
+    """A `GET …/{key}` view class for one resource; unknown and invisible keys are both 404."""
+
+    class View(ApiView):
+        @extend_schema(
+            operation_id=f"get{name}",
+            responses=inline_serializer(f"{name}Result", {"key": serializers.CharField()}),
+        )
+        def get(self, request: Request, key: str) -> Response:
+            row = find(request, key)
+            return Response(serialize(row))
+
+    def find(request: Request, key: str) -> Model:
+        rows = scope(request, queryset())
+        row = rows.filter(**{key_field: parse_key(key, key_name)}).first()
+        if row is None:
+            raise ApiProblem(404, f"{name} with key '{key}' not found.")
+        return row
+
+    View.__name__ = View.__qualname__ = f"{name}GetView"
+    View.find = staticmethod(find)  # type: ignore[attr-defined]
+    return View
+
+
+def _definitions() -> QuerySet[Any]:
+    return m.ProcessDefinition.objects.defer("resource")
+
+
+def _instances() -> QuerySet[Any]:
+    return m.ProcessInstance.objects.select_related("process_definition").defer(
+        "state", "process_definition__resource"
+    )
+
+
+def _decisions() -> QuerySet[Any]:
+    return m.DecisionDefinition.objects.select_related("requirements").defer("requirements__resource")
+
+
+ProcessDefinitionSearch = search_view(
+    "ProcessDefinitions", _definitions, r.PROCESS_DEFINITION_SPEC, r.process_definition
+)
+ProcessDefinitionGet = get_view(
+    "ProcessDefinition", "processDefinitionKey", _definitions, r.process_definition
+)
+ProcessInstanceSearch = search_view(
+    "ProcessInstances", _instances, r.PROCESS_INSTANCE_SPEC, r.process_instance
+)
+ProcessInstanceGet = get_view("ProcessInstance", "processInstanceKey", _instances, r.process_instance)
+JobSearch = search_view("Jobs", m.Job.objects.all, r.JOB_SPEC, r.job)
+UserTaskSearch = search_view("UserTasks", m.UserTask.objects.all, r.USER_TASK_SPEC, r.user_task, _task_scope)
+UserTaskGet = get_view("UserTask", "userTaskKey", m.UserTask.objects.all, r.user_task, _task_scope)
+IncidentSearch = search_view("Incidents", m.Incident.objects.all, r.INCIDENT_SPEC, r.incident)
+IncidentGet = get_view("Incident", "incidentKey", m.Incident.objects.all, r.incident)
+VariableSearch = search_view(
+    "Variables", m.Variable.objects.all, r.VARIABLE_SPEC, lambda row: r.variable(row, full=False)
+)
+VariableGet = get_view("Variable", "variableKey", m.Variable.objects.all, r.variable)
+DecisionDefinitionSearch = search_view(
+    "DecisionDefinitions", _decisions, r.DECISION_DEFINITION_SPEC, r.decision_definition
+)
+DecisionDefinitionGet = get_view(
+    "DecisionDefinition", "decisionDefinitionKey", _decisions, r.decision_definition
+)
+FormGet = get_view("Form", "formKey", m.FormDefinition.objects.all, r.form)
+
+
+class ProcessDefinitionXmlView(ApiView):
+    @extend_schema(
+        operation_id="getProcessDefinitionXML",
+        responses={(200, "text/xml"): str},
+    )
+    def get(self, request: Request, key: str) -> HttpResponse:
+        require(request.user, Can.READ)
+        row = m.ProcessDefinition.objects.filter(key=parse_key(key, "processDefinitionKey")).first()
+        if row is None:
+            raise ApiProblem(404, f"Process definition with key '{key}' not found.")
+        return HttpResponse(bytes(row.resource), content_type="text/xml; charset=utf-8")
+
+
+class DecisionDefinitionXmlView(ApiView):
+    @extend_schema(
+        operation_id="getDecisionDefinitionXML",
+        responses={(200, "text/xml"): str},
+    )
+    def get(self, request: Request, key: str) -> HttpResponse:
+        require(request.user, Can.READ)
+        row = _decisions().filter(key=parse_key(key, "decisionDefinitionKey")).first()
+        if row is None:
+            raise ApiProblem(404, f"Decision definition with key '{key}' not found.")
+        return HttpResponse(bytes(row.requirements.resource), content_type="text/xml; charset=utf-8")
+
+
+class UserTaskFormView(ApiView):
+    @extend_schema(
+        operation_id="getUserTaskForm",
+        responses={
+            200: inline_serializer("UserTaskFormResult", {"formKey": serializers.CharField()}),
+            204: None,
+        },
+    )
+    def get(self, request: Request, key: str) -> Response:
+        task = UserTaskGet.find(request, key)  # type: ignore[attr-defined]
+        if task.form_definition_key is None:
+            return Response(status=204)
+        row = m.FormDefinition.objects.filter(key=task.form_definition_key).first()
+        if row is None:
+            return Response(status=204)
+        return Response(r.form(row))
+
+
+class UserTaskVariablesView(ApiView):
+    @extend_schema(
+        operation_id="searchUserTaskVariables",
+        request=SearchQuery,
+        responses=_result("UserTaskVariables"),
+    )
+    def post(self, request: Request, key: str) -> Response:
+        task = UserTaskGet.find(request, key)  # type: ignore[attr-defined]
+        rows = m.Variable.objects.filter(process_instance_key=task.process_instance_key)
+        return Response(
+            search(rows, r.VARIABLE_SPEC, body(request)).body(lambda v: r.variable(v, full=False))
+        )
