@@ -159,7 +159,11 @@ class UserFunction(FeelFunction):
             raise FeelError(f"function expects {len(self.params)} arguments, got {len(args)}")
         variables: dict[str, Any] = {}
         for name, type_ref, value in zip(self.params, self.types, args, strict=True):
-            if type_ref is not None and value is not None and is_instance(value, type_ref) is not True:
+            if (
+                type_ref is not None
+                and value is not None
+                and is_instance(value, type_ref, env.state.types) is False
+            ):
                 coerced = _singleton_coerce(value, type_ref)
                 if coerced is _MISSING:
                     raise FeelError(f"argument {name!r} is not a {type_ref.name}")
@@ -255,7 +259,7 @@ def is_instance(value: Any, type_ref: a.TypeRef, types: TypeCheckers | None = No
     check = _SIMPLE_TYPES.get(name)
     if check is None:
         custom = types.get(name) if types else None
-        return custom(value) if custom is not None else False
+        return custom(value) if custom is not None else None  # None: a type we do not know
     return check(value)
 
 
@@ -598,7 +602,7 @@ class Compiler:
     def c_InstanceOf(self, node: a.InstanceOf) -> Compiled:
         value = self.compile(node.value)
         type_ref = node.type
-        return lambda env: is_instance(value(env), type_ref, env.state.types)
+        return lambda env: is_instance(value(env), type_ref, env.state.types) is True
 
     def c_If(self, node: a.If) -> Compiled:
         cond, then, otherwise = (
@@ -644,6 +648,12 @@ class Compiler:
                 return compare_op(op, value, operand(env))
 
             return compare
+
+        if isinstance(node.operand, a.Literal):
+            constant = node.operand.value
+            return lambda env, value: test_value(value, constant, False)
+        if not uses_input:
+            return lambda env, value: test_value(value, operand(env), False)
 
         def generic(env: Env, value: Any) -> bool | None:
             inner = env.child({"?": value})

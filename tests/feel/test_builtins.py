@@ -31,6 +31,11 @@ CASES = [
     ('context([{key: "a", value: 1}, {key: "a", value: 2}])', "null"),
     ('range("[1..10)")', "[1..10)"),
     ('range("x")', "null"),
+    ('range("[1..)") = >= 1', "true"),
+    ('range("(..1]") = <= 1', "true"),
+    ('range("[..1]")', "null"),
+    ('range("[date(\"2020-01-01\")..date(\"2020-02-01\")]")', "[2020-01-01..2020-02-01]"),
+    ('range("[date(x)..date(\"2020-02-01\")]")', "null"),
     # boolean
     ("not(true)", "false"),
     ("not(1)", "null"),

@@ -136,6 +136,10 @@ def test_expressions(text: str, expected: str) -> None:
         ('date("2020-01-01") instance of date', "true"),
         ('date and time("2020-01-01T10:00:00") instance of date and time', "true"),
         ("null instance of Null", "true"),
+        ("null instance of Any", "false"),
+        ("1 instance of tUnknown", "false"),
+        ('(function(a: number) a)("x")', "null"),
+        ("(function(a: number) a)([1])", "1"),
     ],
 )
 def test_instance_of(text: str, expected: str) -> None:
