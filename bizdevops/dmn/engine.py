@@ -144,7 +144,9 @@ class DecisionModel:
         # Imports by their name in this model (the prefix in `myimport.Say Hello`).
         self.imports: dict[str, DecisionModel] = dict(imported or {})
         self.by_namespace: dict[str, DecisionModel] = {m.namespace: m for m in self.imports.values()}
-        self.types = TypeRegistry(definitions.item_definitions, {k: m.types for k, m in self.imports.items()})
+        self.types: TypeRegistry = TypeRegistry(
+            definitions.item_definitions, {k: m.types for k, m in self.imports.items()}
+        )
         self.type_checkers = self.types.checkers()
         self.decisions = {d.id: d for d in definitions.decisions}
         self.inputs = {i.id: i for i in definitions.input_data}
@@ -212,7 +214,9 @@ class DecisionModel:
         if ref.namespace and ref.namespace != self.namespace:
             found = self.by_namespace.get(ref.namespace)
             if found is None:
-                raise DmnError(f"Model {self.name!r} refers to {ref.namespace}#{ref.id}, which is not imported.")
+                raise DmnError(
+                    f"Model {self.name!r} refers to {ref.namespace}#{ref.id}, which is not imported."
+                )
             model = found
             import_name = next(k for k, m in self.imports.items() if m is found)
         element = getattr(model, table).get(ref.id)
@@ -397,14 +401,18 @@ class DecisionModel:
                 value = coerce(arguments.get(name), target)
                 if value is FAILED:
                     # DMN: an argument that does not conform to the parameter type is passed as null.
-                    env.state.warn(f"{where}: argument {name!r} does not conform to {target.name!r}; it is null")
+                    env.state.warn(
+                        f"{where}: argument {name!r} does not conform to {target.name!r}; it is null"
+                    )
                     value = None
                 arguments[name] = value
             value = body(env)
             if result_type is not ANY:
                 coerced = coerce(value, result_type)
                 if coerced is FAILED:
-                    env.state.error(f"{where}: the result does not conform to {result_type.name!r}; it is null")
+                    env.state.error(
+                        f"{where}: the result does not conform to {result_type.name!r}; it is null"
+                    )
                     return None
                 return coerced
             return value
@@ -487,7 +495,9 @@ class DecisionModel:
             model, element, _ = self._resolve_ref(ref, "decisions")
             params.append((element.name, model._type(element.type_ref)))
         declared = self._type(service.type_ref)
-        result_type = declared.function_output if isinstance(declared, ItemType) and declared.is_function else None
+        result_type = (
+            declared.function_output if isinstance(declared, ItemType) and declared.is_function else None
+        )
         model_ref = self
 
         def call(env: Env) -> Any:

@@ -61,7 +61,17 @@ EXPRESSION_TAGS = frozenset(
 )
 
 HIT_POLICIES = frozenset(
-    {"UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER", "RULE_ORDER", "OUTPUT_ORDER"}
+    {
+        "UNIQUE",
+        "FIRST",
+        "PRIORITY",
+        "ANY",
+        "COLLECT",
+        "RULE ORDER",
+        "OUTPUT ORDER",
+        "RULE_ORDER",
+        "OUTPUT_ORDER",
+    }
 )
 AGGREGATIONS = frozenset({"SUM", "COUNT", "MIN", "MAX"})
 # Languages Camunda 7 allowed in cells; we evaluate FEEL only and say so instead of guessing.
@@ -205,7 +215,9 @@ class _Reader:
                 holder = self.child(el, part)
                 inner = self.expression_in(holder) if holder is not None else None
                 if inner is None:
-                    raise DmnError(f"{self.where}: a conditional lacks its {part!r} part (line {el.sourceline})")
+                    raise DmnError(
+                        f"{self.where}: a conditional lacks its {part!r} part (line {el.sourceline})"
+                    )
                 parts[part] = inner
             return ConditionalExpr(ident, type_ref, parts["if"], parts["then"], parts["else"])
         if local == "filter":
@@ -347,7 +359,12 @@ class _Reader:
         language = root.get("expressionLanguage")
         self.check_language(language, root)
         imports = tuple(
-            Import(self.required_attr(i, "namespace"), i.get("name") or "", i.get("importType"), i.get("locationURI"))
+            Import(
+                self.required_attr(i, "namespace"),
+                i.get("name") or "",
+                i.get("importType"),
+                i.get("locationURI"),
+            )
             for i in self.children(root, "import")
         )
         items = tuple(self.item_definition(i) for i in self.children(root, "itemDefinition"))

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bizdevops.dmn.feelbridge import Env, ExprFn, FeelSyntaxError, State, TestFn, compile_expression, compile_tests
+from bizdevops.dmn.feelbridge import (
+    Env,
+    ExprFn,
+    FeelSyntaxError,
+    State,
+    TestFn,
+    compile_expression,
+    compile_tests,
+)
 from bizdevops.dmn.model import DecisionTableExpr, DmnError
 from bizdevops.dmn.types import FAILED, DmnType, coerce
 from bizdevops.feel.values import feel_compare, feel_equal
@@ -92,7 +100,9 @@ class CompiledTable:
 
         self.inputs = tuple(expr(i.text, f"input {n}") for n, i in enumerate(table.inputs, 1))
         self.input_values = tuple(
-            tests(i.input_values, f"input values of input {n}") if i.input_values and i.input_values.strip() else None
+            tests(i.input_values, f"input values of input {n}")
+            if i.input_values and i.input_values.strip()
+            else None
             for n, i in enumerate(table.inputs, 1)
         )
         self.output_values = tuple(
@@ -128,7 +138,8 @@ class CompiledTable:
         state = env.state
         values = [fn(env) for fn in self.inputs]
         inputs = tuple(
-            EvaluatedInput(i, label, v) for i, label, v in zip(self.input_ids, self.input_labels, values, strict=True)
+            EvaluatedInput(i, label, v)
+            for i, label, v in zip(self.input_ids, self.input_labels, values, strict=True)
         )
         cell_envs = [
             Env({"?": v, var: v}, env, state) for v, var in zip(values, self.input_variables, strict=True)
@@ -165,7 +176,9 @@ class CompiledTable:
     def _check_output(self, position: int, value: Any, env: Env) -> Any:
         coerced = coerce(value, self.output_types[position])
         if coerced is FAILED:
-            env.state.error(f"{self.where}: output {self.output_names[position]!r} does not conform to its type")
+            env.state.error(
+                f"{self.where}: output {self.output_names[position]!r} does not conform to its type"
+            )
             return None
         return coerced
 

@@ -201,7 +201,9 @@ class FolderModels:
             self.by_file[name] = model
 
 
-def _evaluate(model: DecisionModel, case: etree._Element, node: etree._Element, inputs: dict[str, Any]) -> Any:
+def _evaluate(
+    model: DecisionModel, case: etree._Element, node: etree._Element, inputs: dict[str, Any]
+) -> Any:
     case_type = case.get("type") or "decision"
     name = node.get("name") or ""
     if case_type == "decisionService":
@@ -226,11 +228,15 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
     if models is None:
         models = folders[path.parent] = FolderModels(path.parent)
     model_name = next((c.text or "" for c in _kids(root, "modelName")), "").strip()
-    model = models.by_file.get(model_name) or (next(iter(models.by_file.values()), None) if not model_name else None)
+    model = models.by_file.get(model_name) or (
+        next(iter(models.by_file.values()), None) if not model_name else None
+    )
     for case in _kids(root, "testCase"):
         case_id = case.get("id") or "?"
         results = _kids(case, "resultNode")
-        expectations = [(_value(_kids(r, "expected")[0]) if _kids(r, "expected") else None, r) for r in results]
+        expectations = [
+            (_value(_kids(r, "expected")[0]) if _kids(r, "expected") else None, r) for r in results
+        ]
         expects_null = all(e is None for e, _ in expectations)
         if model is None:
             message = models.error or f"model {model_name!r} not found"
@@ -253,9 +259,7 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
             if error_result and actual is None:
                 continue
             if not matches(expected, actual):
-                failures.append(
-                    f"{node.get('name')}: expected {_show(expected)} but got {_show(actual)}"
-                )
+                failures.append(f"{node.get('name')}: expected {_show(expected)} but got {_show(actual)}")
         yield Outcome(folder_name, file_name, case_id, not failures, expects_null, "; ".join(failures))
 
 
@@ -298,7 +302,9 @@ def run(paths: Sequence[str], per_case_seconds: int = CASE_SECONDS) -> Summary:
                 except StopIteration:
                     break
                 except _Timeout:
-                    summary.outcomes.append(Outcome(path.parent.name, path.name, "?", False, False, "timed out"))
+                    summary.outcomes.append(
+                        Outcome(path.parent.name, path.name, "?", False, False, "timed out")
+                    )
                     break
                 finally:
                     if use_alarm:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from bizdevops.dmn.feelbridge import Env, FeelSyntaxError, FeelFunction, compile_tests, new_state
+from bizdevops.dmn.feelbridge import Env, FeelFunction, FeelSyntaxError, compile_tests, new_state
 from bizdevops.dmn.model import DmnError, ItemDefinition
 from bizdevops.feel.values import DaysTimeDuration, Range, YearsMonthsDuration
 
@@ -139,7 +139,9 @@ class ItemType(DmnType):
 class TypeRegistry:
     """Resolves typeRef strings of one model (and, through ``imports``, of the models it imports)."""
 
-    def __init__(self, items: tuple[ItemDefinition, ...], imports: dict[str, TypeRegistry] | None = None) -> None:
+    def __init__(
+        self, items: tuple[ItemDefinition, ...], imports: dict[str, TypeRegistry] | None = None
+    ) -> None:
         self.imports = imports or {}
         self.items: dict[str, ItemType] = {}
         for item in items:

@@ -1,0 +1,73 @@
+"""The DMN TCK (shared part) through the runner: the pass rate must not fall below what we reached."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bizdevops.dmn.tck import main, matches, run
+from bizdevops.feel import parse_duration
+
+TCK = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "dmn-tck"
+
+# Measured 2026-11-24: 1654/1655 test cases, non-null 615/616. Thresholds sit a little below.
+MIN_PASSED = 1640
+MIN_NON_NULL = 605
+
+
+@pytest.mark.skipif(not TCK.is_dir(), reason="shared TCK folder not present")
+def test_tck_shared_part_pass_rate_does_not_regress() -> None:
+    # when
+    summary = run([str(TCK / "feel"), str(TCK / "dt")])
+    # then
+    good, relevant = summary.non_null()
+    assert len(summary.outcomes) > 1600
+    assert summary.passed >= MIN_PASSED, [o for o in summary.outcomes if not o.passed][:10]
+    assert good >= MIN_NON_NULL
+
+
+@pytest.mark.skipif(not TCK.is_dir(), reason="shared TCK folder not present")
+def test_runner_prints_csv_and_totals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # given
+    out = tmp_path / "results.csv"
+    # when
+    main([str(TCK / "dt" / "compliance-level-2" / "0004-simpletable-U"), "--csv", str(out)])
+    # then
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2].endswith("passed, 0 failed")
+    assert lines[-1].startswith("non-null: ")
+    assert (
+        out.read_text().splitlines()[0]
+        == '"0004-simpletable-U","0004-simpletable-U-test-01.xml","001","SUCCESS",""'
+    )
+
+
+def test_runner_counts_a_broken_model_as_failures(tmp_path: Path) -> None:
+    # given: a folder whose model is not XML
+    folder = tmp_path / "0001-broken"
+    folder.mkdir()
+    (folder / "0001-broken.dmn").write_text("<definitions")
+    (folder / "0001-broken-test-01.xml").write_text(
+        '<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase"><modelName>0001-broken.dmn</modelName>'
+        '<testCase id="001"><resultNode name="d"><expected><value>x</value></expected></resultNode></testCase>'
+        "</testCases>"
+    )
+    # when
+    summary = run([str(tmp_path)])
+    # then
+    assert [(o.case_id, o.passed) for o in summary.outcomes] == [("001", False)]
+    assert "well-formed" in summary.outcomes[0].message
+
+
+def test_comparison_rules() -> None:
+    assert matches(Decimal("1.000000000001"), Decimal(1))
+    assert not matches(Decimal("1.1"), Decimal(1))
+    assert matches([Decimal(1), "a"], [Decimal(1), "a"])
+    assert not matches([Decimal(1), "a"], ["a", Decimal(1)])
+    assert matches({"a": None}, {"a": None})
+    assert not matches({"a": None}, {"a": None, "b": Decimal(1)})
+    # values FEEL cannot hold natively come as strings and are compared to FEEL string() of the result
+    assert matches("P1D", parse_duration("P1D"))
+    assert not matches("P2D", parse_duration("P1D"))
