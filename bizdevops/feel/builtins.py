@@ -45,6 +45,7 @@ from bizdevops.feel.values import (
     to_feel_string,
     type_name,
 )
+from bizdevops.feel.xpath_regex import compile_xpath
 
 BUILTINS: dict[str, Builtin] = {}
 _ABSENT: Any = object()
@@ -346,51 +347,9 @@ def _trim(string: Any) -> Any:
     return _str(string).strip()
 
 
-_MAX_PATTERN = 1000
-
-
 def _regex(pattern: Any, flags: Any) -> re.Pattern[str]:
-    """Compile an XPath regular expression (as far as Python's re agrees with it)."""
-    p = _str(pattern, "pattern")
-    f = "" if flags is None else _str(flags, "flags")
-    if len(p) > _MAX_PATTERN:
-        raise FeelError("pattern too long")
-    if any(c not in "smixq" for c in f):
-        raise FeelError(f"invalid regular expression flags {f!r}")
-    py_flags = 0
-    if "s" in f:
-        py_flags |= re.S
-    if "m" in f:
-        py_flags |= re.M
-    if "i" in f:
-        py_flags |= re.I
-    if "q" in f:
-        p = re.escape(p)
-    elif "x" in f:
-        # XPath's x flag removes whitespace outside character classes; it has no comments.
-        p = re.sub(r"\s+", "", p)
-    p = _xpath_to_python(p)
-    try:
-        return re.compile(p, py_flags)
-    except re.error as error:
-        raise FeelError(f"invalid regular expression: {error}") from error
-
-
-def _xpath_to_python(p: str) -> str:
-    # XPath \p{L} style classes are not in Python's re; map the common ones.
-    replacements = {
-        r"\p{L}": r"[^\W\d_]",
-        r"\p{Lu}": r"[A-Z\u00C0-\u00DE]",
-        r"\p{Ll}": r"[a-z\u00DF-\u00FF]",
-        r"\p{N}": r"\d",
-        r"\p{Nd}": r"\d",
-        r"\P{L}": r"[\W\d_]",
-    }
-    for old, new in replacements.items():
-        p = p.replace(old, new)
-    if re.search(r"\\[pP]\{", p):
-        raise FeelError("unsupported regular expression class")
-    return p
+    """Compile an XPath regular expression with XPath flags (see ``xpath_regex``)."""
+    return compile_xpath(_str(pattern, "pattern"), "" if flags is None else _str(flags, "flags"))
 
 
 def _replacement(text: str) -> str:
@@ -420,7 +379,7 @@ def _replacement(text: str) -> str:
 def _replace(input: Any, pattern: Any, replacement: Any, flags: Any = None) -> Any:
     s = _str(input, "input")
     rx = _regex(pattern, flags)
-    if rx.fullmatch("") is not None and rx.pattern == "":
+    if rx.fullmatch("") is not None:
         raise FeelError("pattern matches the empty string")
     repl = _replacement(_str(replacement, "replacement")) if flags is None or "q" not in flags else None
     try:
@@ -441,8 +400,8 @@ def _matches(input: Any, pattern: Any, flags: Any = None) -> Any:
 def _split(string: Any, delimiter: Any) -> Any:
     s = _str(string, "string")
     rx = _regex(delimiter, None)
-    if rx.pattern == "":
-        raise FeelError("delimiter must not be empty")
+    if rx.fullmatch("") is not None:
+        raise FeelError("delimiter matches the empty string")
     return rx.split(s)
 
 

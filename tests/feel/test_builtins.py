@@ -174,3 +174,26 @@ def test_wrong_arity_or_names_give_null_and_an_error(text: str) -> None:
 def test_now_and_today_have_the_right_types() -> None:
     assert evaluate("now() instance of date and time") is True
     assert evaluate("today() instance of date") is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r'matches("Mary\u000DJones", "Mary.Jones")', "false"),
+        ('matches("x", "[A-Z-[OI]]", "i")', "true"),
+        ('matches("O", "[A-Z-[OI]]", "i")', "false"),
+        (r'matches("hello world", "hello\ sworld", "x")', "true"),
+        (r'matches("hello world", "\p{IsBasicLatin}+")', "true"),
+        (r'matches("h", "(.)\3")', "true"),
+        (r'matches("abcd", "(asd)[\1]")', "null"),
+        ('matches("abc", "(?i)ABC")', "null"),
+        ('matches("abc\\n", "c$")', "false"),
+        ('matches("a", "a", "p")', "null"),
+        ('matches("x[y-z]", "x[y-z]", "q")', "true"),
+        ('replace("abc", "b*", "x")', "null"),
+        (r'split("a1b2c", "\d")', '["a", "b", "c"]'),
+    ],
+)
+def test_xpath_regular_expressions(text: str, expected: str) -> None:
+    # given XPath regex syntax and flags / then matches, replace and split follow XPath, not Python
+    assert feel(text) == expected
