@@ -10,12 +10,11 @@ import 'dmn-js/dist/assets/dmn-js-literal-expression.css';
 import 'dmn-js/dist/assets/dmn-js-boxed-expression.css';
 import 'dmn-js/dist/assets/dmn-js-boxed-expression-controls.css';
 import 'dmn-js/dist/assets/dmn-font/css/dmn-embedded.css';
-import '../modeler/modeler.css';
 
 import { createSaver, readEditorData, setupComments, setupDeploy, setupTabs, setupVersions } from '../modeler/common/file-editor.js';
 
 const data = readEditorData();
-const modeler = new DmnModeler({ container: '#canvas', common: { keyboard: { bindTo: document } } });
+const modeler = new DmnModeler({ container: '#canvas', common: {} });
 window.dmnModeler = modeler;
 
 const saver = createSaver({ data, getContent: async () => (await modeler.saveXML({ format: true })).xml });

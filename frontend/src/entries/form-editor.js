@@ -1,14 +1,17 @@
 // The form editor page: @bpmn-io/form-js editor with a live preview of the form as a user would fill it.
-import { FormEditor, Form } from '@bpmn-io/form-js';
+// The editor comes from form-js's self-contained UMD build: the ES build resolves two preact copies (form-js
+// pins <=10.15.1, its properties panel takes the top-level 10.29.x) and its properties panel then crashes.
+import * as FormEditorBundle from '../../node_modules/@bpmn-io/form-js/dist/form-editor.umd.js';
+import { Form } from '@bpmn-io/form-js-viewer';
 
 import '@bpmn-io/form-js/dist/assets/form-js.css';
 import '@bpmn-io/form-js/dist/assets/form-js-editor.css';
 import '@bpmn-io/form-js/dist/assets/properties-panel.css';
-import '../modeler/modeler.css';
 
 import { createSaver, readEditorData, setupComments, setupDeploy, setupTabs, setupVersions } from '../modeler/common/file-editor.js';
 
 const data = readEditorData();
+const { FormEditor } = FormEditorBundle;
 const editor = new FormEditor({ container: document.getElementById('canvas') });
 const preview = new Form({ container: document.getElementById('form-preview') });
 const previewData = document.getElementById('form-preview-data');

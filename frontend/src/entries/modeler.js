@@ -20,7 +20,6 @@ import 'bpmn-js-element-templates/dist/assets/element-templates.css';
 import 'diagram-js-minimap/assets/diagram-js-minimap.css';
 import 'bpmn-js-token-simulation/assets/css/bpmn-js-token-simulation.css';
 import '@camunda/linting/assets/linting.css';
-import '../modeler/modeler.css';
 
 import { api } from '../modeler/common/api.js';
 import {
