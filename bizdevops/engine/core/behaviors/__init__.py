@@ -1,0 +1,1 @@
+"""Behaviors shared by element processors: variables and io mappings, incidents, jobs, event subscriptions."""

@@ -1,0 +1,139 @@
+"""Jobs (service, send, job-based script/business-rule tasks, message throw events) and user tasks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from bizdevops.engine.core.behaviors.incidents import IncidentRaised
+from bizdevops.engine.core.behaviors.variables import context
+from bizdevops.engine.core.expressions import ExpressionError, evaluate_int, evaluate_string, evaluate_value
+from bizdevops.engine.core.model.elements import Event, JobTask, UserTask
+from bizdevops.engine.core.records import JobRecord, JobState, UserTaskRecord, UserTaskState
+from bizdevops.engine.core.state import ElementInstance
+
+if TYPE_CHECKING:
+    from bizdevops.engine.core.processing import Processing
+
+
+def create_job(ctx: Processing, element: JobTask | Event, ei: ElementInstance) -> None:
+    definition = element.task_definition
+    assert definition is not None  # validated at deploy time
+    job_type = definition.type
+    retries_text = definition.retries
+    try:
+        if job_type.startswith("=") or retries_text.startswith("="):
+            scope_context = context(ctx, ei.key)
+            job_type = evaluate_string(job_type, scope_context, "job type")
+            retries = evaluate_int(retries_text, scope_context, "job retries")
+        else:
+            retries = int(retries_text)
+    except ExpressionError as exc:
+        raise IncidentRaised.from_expression(exc) from None
+    except ValueError:
+        retries = 3
+    d = ctx.definition
+    job = JobRecord(
+        key=ctx.next_key(),
+        type=job_type,
+        state=JobState.ACTIVATABLE,
+        retries=retries,
+        process_instance_key=ctx.state.key,
+        process_definition_key=d.key,
+        bpmn_process_id=d.bpmn_process_id,
+        process_definition_version=d.version,
+        element_id=ei.element_id,
+        element_instance_key=ei.key,
+        created_at=ctx.now,
+        custom_headers=dict(element.headers),
+        tenant_id=ctx.state.tenant_id,
+    )
+    ei.job_key = job.key
+    ctx.effects.jobs.append(job)
+    ctx.record("JOB", "CREATED", ei, {"jobKey": job.key, "type": job_type, "retries": retries})
+
+
+def current_job(ctx: Processing, key: int) -> JobRecord | None:
+    """The job as this unit knows it: a change made earlier in the unit wins over the Store."""
+    for job in reversed(ctx.effects.jobs):
+        if job.key == key:
+            return job
+    return ctx.store.get_job(key)
+
+
+def cancel_job(ctx: Processing, ei: ElementInstance) -> None:
+    if ei.job_key is None:
+        return
+    job = current_job(ctx, ei.job_key)
+    ei.job_key = None
+    if job is not None and job.state not in (JobState.COMPLETED, JobState.CANCELED):
+        ctx.effects.jobs.append(replace(job, state=JobState.CANCELED))
+        ctx.record("JOB", "CANCELED", ei, {"jobKey": job.key})
+
+
+def _list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v) for v in value if v is not None)
+    return tuple(part.strip() for part in str(value).split(",") if part.strip())
+
+
+def create_user_task(ctx: Processing, element: UserTask, ei: ElementInstance) -> None:
+    p = element.properties
+    scope_context = context(ctx, ei.key)
+    try:
+        assignee = evaluate_value(p.assignee, scope_context) if p.assignee else None
+        users = evaluate_value(p.candidate_users, scope_context) if p.candidate_users else None
+        groups = evaluate_value(p.candidate_groups, scope_context) if p.candidate_groups else None
+        due = evaluate_value(p.due_date, scope_context) if p.due_date else None
+        follow_up = evaluate_value(p.follow_up_date, scope_context) if p.follow_up_date else None
+        priority = evaluate_int(p.priority, scope_context, "priority") if p.priority else 50
+    except ExpressionError as exc:
+        raise IncidentRaised.from_expression(exc) from None
+    if not 0 <= priority <= 100:
+        raise IncidentRaised(
+            "EXTRACT_VALUE_ERROR", f"Expected priority to be in the range 0..100, but was {priority}."
+        )
+    form = p.form
+    d = ctx.definition
+    task = UserTaskRecord(
+        key=ctx.next_key(),
+        state=UserTaskState.CREATED,
+        element_id=ei.element_id,
+        element_instance_key=ei.key,
+        process_instance_key=ctx.state.key,
+        process_definition_key=d.key,
+        bpmn_process_id=d.bpmn_process_id,
+        process_definition_version=d.version,
+        created_at=ctx.now,
+        name=element.name,
+        assignee=str(assignee) if assignee not in (None, "") else None,
+        candidate_users=_list(users),
+        candidate_groups=_list(groups),
+        due_date=str(due) if due is not None else None,
+        follow_up_date=str(follow_up) if follow_up is not None else None,
+        priority=priority,
+        form_key=form.form_key if form else None,
+        form_id=form.form_id if form else None,
+        external_form_reference=form.external_reference if form else None,
+        embedded_form=form.embedded_form if form else None,
+        custom_headers=dict(element.headers),
+        tenant_id=ctx.state.tenant_id,
+    )
+    ei.user_task_key = task.key
+    ctx.effects.user_tasks.append(task)
+    ctx.record("USER_TASK", "CREATED", ei, {"userTaskKey": task.key, "assignee": task.assignee})
+
+
+def cancel_user_task(ctx: Processing, ei: ElementInstance) -> None:
+    if ei.user_task_key is None:
+        return
+    key = ei.user_task_key
+    ei.user_task_key = None
+    task = next(
+        (t for t in reversed(ctx.effects.user_tasks) if t.key == key), None
+    ) or ctx.store.get_user_task(key)
+    if task is not None and task.state == UserTaskState.CREATED:
+        ctx.effects.user_tasks.append(replace(task, state=UserTaskState.CANCELED))
+        ctx.record("USER_TASK", "CANCELED", ei, {"userTaskKey": key})

@@ -1,0 +1,1 @@
+"""Element processors, one class per element type, registered in `bizdevops.engine.core.registry`."""

@@ -1,0 +1,143 @@
+"""The engine's only door to FEEL. Zeebe's rule: a value starting with `=` is a FEEL expression, anything
+else is a static string. Variables are JSON values; FEEL sees them through `from_json` and results go back
+through `to_json`, so state stays JSON-compatible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from bizdevops.feel import FeelSyntaxError, from_json, parse, to_json
+
+__all__ = ["ExpressionError", "check_expression", "evaluate", "evaluate_condition", "evaluate_value"]
+
+
+class ExpressionError(Exception):
+    """An expression failed (syntax or evaluation); the engine turns it into an incident."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+_PARSED: dict[str, Any] = {}
+
+
+def _feel_text(text: str) -> str:
+    return text[1:] if text.startswith("=") else text
+
+
+def _parsed(text: str) -> Any:
+    expr = _PARSED.get(text)
+    if expr is None:
+        try:
+            expr = parse(_feel_text(text))
+        except FeelSyntaxError as exc:
+            raise ExpressionError(f"failed to parse expression '{text}': {exc.message}") from None
+        if len(_PARSED) < 10_000:  # definitions are few; the bound only protects against a pathological model
+            _PARSED[text] = expr
+    return expr
+
+
+def check_expression(text: str) -> tuple[str, int | None] | None:
+    """Syntax check at deploy time: None if fine, else (message, position)."""
+    try:
+        parse(_feel_text(text))
+    except FeelSyntaxError as exc:
+        return exc.message, getattr(exc, "position", None)
+    return None
+
+
+class FeelContext(Mapping[str, Any]):
+    """Variables visible from a scope (nearest scope wins), converted to FEEL values only when read:
+    most expressions read one or two names, so converting everything up front would waste the hot path."""
+
+    __slots__ = ("_scopes", "_cache")
+
+    def __init__(self, scopes: list[Mapping[str, Any]]) -> None:
+        self._scopes = scopes  # nearest first
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        cache = self._cache
+        if name in cache:
+            return cache[name]
+        for scope in self._scopes:
+            if name in scope:
+                value = from_json(scope[name])
+                cache[name] = value
+                return value
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in scope for scope in self._scopes)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for scope in self._scopes:
+            for name in scope:
+                if name not in seen:
+                    seen.add(name)
+                    yield name
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
+def evaluate(text: str, context: Mapping[str, Any]) -> Any:
+    """Evaluate a FEEL expression (with or without the leading `=`); return a JSON-compatible value.
+
+    A missing variable is null (not an error); an evaluation error (e.g. `"a" + 1`) raises."""
+    expr = _parsed(text)
+    if not isinstance(context, FeelContext):
+        context = FeelContext([context])
+    # evaluate_feel: no conversion or copy of the context; FeelContext converts the names actually read
+    result = expr.evaluate_feel(context)
+    if result.errors:
+        raise ExpressionError(f"failed to evaluate expression '{text}': {result.errors[0]}")
+    return to_json(result.value)
+
+
+def evaluate_value(text: str, context: Mapping[str, Any]) -> Any:
+    """A zeebe attribute: `=expr` is evaluated, anything else is the static string itself."""
+    if text.startswith("="):
+        return evaluate(text, context)
+    return text
+
+
+def evaluate_condition(text: str, context: Mapping[str, Any]) -> bool:
+    """A condition must yield a boolean; null or another type is an error (an incident), as in Zeebe."""
+    value = evaluate(text, context)
+    if value is True or value is False:
+        return value
+    kind = "NULL" if value is None else type(value).__name__.upper()
+    raise ExpressionError(f"Expected result of the expression '{text}' to be 'BOOLEAN', but was '{kind}'.")
+
+
+def evaluate_string(text: str, context: Mapping[str, Any], what: str) -> str:
+    value = evaluate_value(text, context)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise ExpressionError(f"Expected {what} '{text}' to be a string, but was '{value!r}'.")
+    if isinstance(value, int | float):
+        return str(value)
+    raise ExpressionError(f"Expected {what} '{text}' to be a string, but was '{value!r}'.")
+
+
+def evaluate_int(text: str, context: Mapping[str, Any], what: str) -> int:
+    value = evaluate_value(text, context)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    elif isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return int(value)
+    raise ExpressionError(f"Expected {what} '{text}' to be a number, but was '{value!r}'.")

@@ -1,0 +1,569 @@
+"""Parse BPMN XML into immutable ProcessModels.
+
+The parser is lenient: it records what it cannot execute (unsupported elements, missing references) in
+`ProcessModel`-independent problem lists that `validate` reports, so a file is either accepted whole or
+refused with every reason at once. Collaboration, lanes, DI, data objects and annotations are ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from bizdevops.engine.core.model.elements import (
+    Activity,
+    BoundaryEvent,
+    BusinessRuleTask,
+    CallActivity,
+    CalledDecision,
+    CalledElement,
+    ElementType,
+    Event,
+    EventDefinition,
+    EventKind,
+    FlowNode,
+    FormDefinition,
+    Gateway,
+    IoMapping,
+    JobTask,
+    LoopCharacteristics,
+    Mapping,
+    ProcessModel,
+    ScriptTask,
+    SequenceFlow,
+    StartEvent,
+    SubProcess,
+    TaskDefinition,
+    UserTask,
+    UserTaskProperties,
+)
+from bizdevops.xmlsafe import XmlProblem, parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+_B = "{" + BPMN_NS + "}"
+_Z = "{" + ZEEBE_NS + "}"
+
+_TASK_TYPES = {
+    "serviceTask": ElementType.SERVICE_TASK,
+    "sendTask": ElementType.SEND_TASK,
+    "userTask": ElementType.USER_TASK,
+    "scriptTask": ElementType.SCRIPT_TASK,
+    "businessRuleTask": ElementType.BUSINESS_RULE_TASK,
+    "receiveTask": ElementType.RECEIVE_TASK,
+    "manualTask": ElementType.MANUAL_TASK,
+    "task": ElementType.TASK,
+    "callActivity": ElementType.CALL_ACTIVITY,
+    "subProcess": ElementType.SUB_PROCESS,
+}
+_GATEWAY_TYPES = {
+    "exclusiveGateway": ElementType.EXCLUSIVE_GATEWAY,
+    "parallelGateway": ElementType.PARALLEL_GATEWAY,
+    "inclusiveGateway": ElementType.INCLUSIVE_GATEWAY,
+    "eventBasedGateway": ElementType.EVENT_BASED_GATEWAY,
+}
+_EVENT_TYPES = {
+    "startEvent": ElementType.START_EVENT,
+    "endEvent": ElementType.END_EVENT,
+    "intermediateCatchEvent": ElementType.INTERMEDIATE_CATCH_EVENT,
+    "intermediateThrowEvent": ElementType.INTERMEDIATE_THROW_EVENT,
+    "boundaryEvent": ElementType.BOUNDARY_EVENT,
+}
+# Executable BPMN we do not run: refused by name at deploy time.
+_UNSUPPORTED = {
+    "complexGateway",
+    "transaction",
+    "adHocSubProcess",
+    "callChoreography",
+    "choreographyTask",
+    "subChoreography",
+}
+_UNSUPPORTED_DEFINITIONS = {
+    "compensateEventDefinition": "compensation event",
+    "conditionalEventDefinition": "conditional event",
+    "cancelEventDefinition": "cancel event",
+}
+# Non-executable content inside a process that is skipped silently.
+_IGNORED = {
+    "laneSet",
+    "textAnnotation",
+    "association",
+    "dataObject",
+    "dataObjectReference",
+    "dataStoreReference",
+    "group",
+    "documentation",
+    "extensionElements",
+    "ioSpecification",
+    "property",
+    "dataInputAssociation",
+    "dataOutputAssociation",
+    "incoming",
+    "outgoing",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "auditing",
+    "monitoring",
+    "correlationSubscription",
+    "resourceRole",
+    "performer",
+    "humanPerformer",
+    "potentialOwner",
+}
+
+
+class BpmnParseError(Exception):
+    """The file is not BPMN at all (not XML, or no definitions element)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ParsedFile:
+    """Everything parse_definitions found, including the problems validate reports."""
+
+    processes: list[ProcessModel] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _local(tag: Any) -> str | None:
+    if not isinstance(tag, str):
+        return None  # comments and processing instructions
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+
+
+def _is_bpmn(el: etree._Element) -> bool:
+    return isinstance(el.tag, str) and el.tag.startswith(_B)
+
+
+def _is_none_event(node: FlowNode) -> bool:
+    return isinstance(node, Event) and node.event.kind == EventKind.NONE
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None or el.text is None:
+        return None
+    text = el.text.strip()
+    return text or None
+
+
+def parse_bpmn(xml: str | bytes) -> list[ProcessModel]:
+    """Parse a BPMN file into its processes (executable or not); raise BpmnParseError if it is not BPMN."""
+    return parse_definitions(xml).processes
+
+
+def parse_definitions(xml: str | bytes) -> ParsedFile:
+    """Parse a BPMN file and collect structural problems (unsupported elements, bad references)."""
+    try:
+        root = parse_xml(xml)
+    except XmlProblem as exc:
+        raise BpmnParseError(str(exc)) from None
+    if root.tag != _B + "definitions":
+        raise BpmnParseError("The file is not BPMN 2.0: its root element is not bpmn:definitions.")
+    return _DefinitionsParser(root).parse()
+
+
+class _DefinitionsParser:
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.result = ParsedFile()
+        self.messages: dict[str, tuple[str | None, str | None]] = {}
+        self.errors: dict[str, str | None] = {}
+        self.escalations: dict[str, str | None] = {}
+        self.signals: dict[str, str | None] = {}
+
+    def problem(self, element_id: str, message: str) -> None:
+        self.result.problems.append((element_id, message))
+
+    def parse(self) -> ParsedFile:
+        for el in self.root:
+            name = _local(el.tag)
+            if not _is_bpmn(el):
+                continue
+            el_id = el.get("id", "")
+            if name == "message":
+                key = None
+                sub = el.find(f"{_B}extensionElements/{_Z}subscription")
+                if sub is not None:
+                    key = sub.get("correlationKey")
+                self.messages[el_id] = (el.get("name"), key)
+            elif name == "error":
+                self.errors[el_id] = el.get("errorCode")
+            elif name == "escalation":
+                self.escalations[el_id] = el.get("escalationCode")
+            elif name == "signal":
+                self.signals[el_id] = el.get("name")
+        for el in self.root:
+            if el.tag == _B + "process":
+                self.result.processes.append(self.parse_process(el))
+        return self.result
+
+    # -- processes and scopes -------------------------------------------------------------------------------
+
+    def parse_process(self, el: etree._Element) -> ProcessModel:
+        process_id = el.get("id", "")
+        forms: dict[str, str] = {}
+        ext = el.find(_B + "extensionElements")
+        if ext is not None:
+            for form in ext.iter(_Z + "userTaskForm"):
+                forms[form.get("id", "")] = (form.text or "").strip()
+        self.forms = forms
+        elements: dict[str, FlowNode] = {}
+        flows: dict[str, SequenceFlow] = {}
+        links: dict[tuple[str, str], str] = {}
+        children = self.parse_scope(el, process_id, elements, flows, links)
+        top_starts = tuple(c for c in children if elements[c].type == ElementType.START_EVENT)
+        none_start = next((c for c in top_starts if _is_none_event(elements[c])), None)
+        subs = tuple(
+            c
+            for c in children
+            if isinstance(elements[c], SubProcess) and elements[c].triggered_by_event  # type: ignore[attr-defined]
+        )
+        return ProcessModel(
+            id=process_id,
+            name=el.get("name"),
+            executable=el.get("isExecutable", "true").lower() != "false",
+            elements=elements,
+            flows=flows,
+            children=children,
+            start_event=none_start,
+            start_events=top_starts,
+            event_subprocesses=subs,
+            links=links,
+            user_task_forms=forms,
+        )
+
+    def parse_scope(
+        self,
+        scope_el: etree._Element,
+        scope_id: str,
+        elements: dict[str, FlowNode],
+        flows: dict[str, SequenceFlow],
+        links: dict[tuple[str, str], str],
+    ) -> tuple[str, ...]:
+        """Parse the flow elements of a process or subprocess; return the ids of its direct flow nodes."""
+        raw_flows: list[SequenceFlow] = []
+        nodes: list[etree._Element] = []
+        for child in scope_el:
+            name = _local(child.tag)
+            if name is None or not _is_bpmn(child):
+                continue
+            if name == "sequenceFlow":
+                cond = child.find(_B + "conditionExpression")
+                raw_flows.append(
+                    SequenceFlow(
+                        id=child.get("id", ""),
+                        source=child.get("sourceRef", ""),
+                        target=child.get("targetRef", ""),
+                        condition=_text(cond),
+                        name=child.get("name"),
+                    )
+                )
+            elif name in _TASK_TYPES or name in _GATEWAY_TYPES or name in _EVENT_TYPES:
+                nodes.append(child)
+            elif name in _UNSUPPORTED:
+                self.problem(child.get("id", ""), f"Unsupported element: {name}.")
+            elif name not in _IGNORED:
+                self.problem(child.get("id", ""), f"Unsupported element: {name}.")
+        outgoing: dict[str, list[SequenceFlow]] = {}
+        incoming: dict[str, list[str]] = {}
+        for flow in raw_flows:
+            flows[flow.id] = flow
+            outgoing.setdefault(flow.source, []).append(flow)
+            incoming.setdefault(flow.target, []).append(flow.id)
+        node_ids = {n.get("id", "") for n in nodes}
+        for flow in raw_flows:
+            for end, ref in (("source", flow.source), ("target", flow.target)):
+                if ref not in node_ids:
+                    self.problem(
+                        flow.id, f"The sequence flow's {end} '{ref}' is not a flow node of this scope."
+                    )
+        boundaries: dict[str, list[str]] = {}
+        for n in nodes:
+            if _local(n.tag) == "boundaryEvent":
+                boundaries.setdefault(n.get("attachedToRef", ""), []).append(n.get("id", ""))
+        ids: list[str] = []
+        for n in nodes:
+            node_id = n.get("id", "")
+            if not node_id:
+                self.problem("", f"A {_local(n.tag)} has no id.")
+                continue
+            common: dict[str, Any] = {
+                "id": node_id,
+                "scope": scope_id,
+                "name": n.get("name"),
+                "incoming": tuple(incoming.get(node_id, ())),
+                "outgoing": tuple(outgoing.get(node_id, ())),
+                "boundary_events": tuple(boundaries.get(node_id, ())),
+            }
+            node = self.parse_node(n, common, elements, flows, links)
+            if node is None:
+                continue
+            if node_id in elements:
+                self.problem(node_id, "Duplicate element id.")
+            elements[node_id] = node
+            ids.append(node_id)
+            if (
+                isinstance(node, Event)
+                and node.event.kind == EventKind.LINK
+                and node.type == ElementType.INTERMEDIATE_CATCH_EVENT
+            ):
+                links[(scope_id, node.event.link_name or "")] = node_id
+        return tuple(ids)
+
+    def parse_node(
+        self,
+        n: etree._Element,
+        common: dict[str, Any],
+        elements: dict[str, FlowNode],
+        flows: dict[str, SequenceFlow],
+        links: dict[tuple[str, str], str],
+    ) -> FlowNode | None:
+        name = _local(n.tag) or ""
+        node_id = common["id"]
+        ext = n.find(_B + "extensionElements")
+        if name in _GATEWAY_TYPES:
+            return Gateway(type=_GATEWAY_TYPES[name], default_flow=n.get("default"), **common)
+        if name in _EVENT_TYPES:
+            event = self.parse_event_definition(n, ext)
+            el_type = _EVENT_TYPES[name]
+            io = self.parse_io(ext)
+            if event.kind == EventKind.MESSAGE and name in ("intermediateThrowEvent", "endEvent"):
+                common["task_definition"] = self.parse_task_definition(ext)
+                common["headers"] = self.parse_headers(ext)
+            if name == "startEvent":
+                return StartEvent(
+                    type=el_type,
+                    event=event,
+                    io=io,
+                    interrupting=n.get("isInterrupting", "true") != "false",
+                    **common,
+                )
+            if name == "boundaryEvent":
+                return BoundaryEvent(
+                    type=el_type,
+                    event=event,
+                    io=io,
+                    attached_to=n.get("attachedToRef", ""),
+                    cancel_activity=n.get("cancelActivity", "true") != "false",
+                    **common,
+                )
+            return Event(type=el_type, event=event, io=io, **common)
+        el_type = _TASK_TYPES[name]
+        activity: dict[str, Any] = {
+            "type": el_type,
+            "io": self.parse_io(ext),
+            "loop": self.parse_loop(n),
+            **common,
+        }
+        headers = self.parse_headers(ext)
+        task_def = self.parse_task_definition(ext)
+        if name in ("serviceTask", "sendTask"):
+            return JobTask(task_definition=task_def, headers=headers, **activity)
+        if name == "scriptTask":
+            script = ext.find(_Z + "script") if ext is not None else None
+            return ScriptTask(
+                task_definition=task_def,
+                headers=headers,
+                expression=script.get("expression") if script is not None else None,
+                result_variable=script.get("resultVariable") if script is not None else None,
+                **activity,
+            )
+        if name == "businessRuleTask":
+            called = ext.find(_Z + "calledDecision") if ext is not None else None
+            decision = (
+                CalledDecision(called.get("decisionId", ""), called.get("resultVariable", ""))
+                if called is not None
+                else None
+            )
+            return BusinessRuleTask(
+                task_definition=task_def, headers=headers, called_decision=decision, **activity
+            )
+        if name == "userTask":
+            return UserTask(properties=self.parse_user_task(ext, node_id), headers=headers, **activity)
+        if name == "callActivity":
+            called_el = ext.find(_Z + "calledElement") if ext is not None else None
+            called_element = None
+            if called_el is not None:
+                called_element = CalledElement(
+                    process_id=called_el.get("processId", ""),
+                    propagate_all_child_variables=called_el.get("propagateAllChildVariables", "true")
+                    != "false",
+                    propagate_all_parent_variables=called_el.get("propagateAllParentVariables", "true")
+                    != "false",
+                )
+            return CallActivity(called_element=called_element, **activity)
+        if name == "receiveTask":
+            ref = n.get("messageRef")
+            return Activity(event=self.message_definition(node_id, ref), **activity)
+        if name == "subProcess":
+            by_event = n.get("triggeredByEvent", "false") == "true"
+            if by_event:
+                activity["type"] = ElementType.EVENT_SUB_PROCESS
+            children = self.parse_scope(n, node_id, elements, flows, links)
+            start = next(
+                (
+                    c
+                    for c in children
+                    if isinstance(elements[c], StartEvent) and elements[c].event.kind == EventKind.NONE  # type: ignore[attr-defined]
+                ),
+                None,
+            )
+            subs = tuple(
+                c
+                for c in children
+                if isinstance(elements[c], SubProcess) and elements[c].triggered_by_event  # type: ignore[attr-defined]
+            )
+            return SubProcess(
+                triggered_by_event=by_event,
+                children=children,
+                start_event=start,
+                event_subprocesses=subs,
+                **activity,
+            )
+        return Activity(**activity)  # manual task, undefined task
+
+    # -- extensions ------------------------------------------------------------------------------------------
+
+    def parse_io(self, ext: etree._Element | None) -> IoMapping | None:
+        if ext is None:
+            return None
+        io = ext.find(_Z + "ioMapping")
+        if io is None:
+            return None
+        inputs = tuple(Mapping(m.get("source", ""), m.get("target", "")) for m in io.iter(_Z + "input"))
+        outputs = tuple(Mapping(m.get("source", ""), m.get("target", "")) for m in io.iter(_Z + "output"))
+        return IoMapping(inputs, outputs) if inputs or outputs else None
+
+    def parse_headers(self, ext: etree._Element | None) -> tuple[tuple[str, str], ...]:
+        if ext is None:
+            return ()
+        return tuple((h.get("key", ""), h.get("value", "")) for h in ext.iter(_Z + "header"))
+
+    def parse_task_definition(self, ext: etree._Element | None) -> TaskDefinition | None:
+        td = ext.find(_Z + "taskDefinition") if ext is not None else None
+        if td is None:
+            return None
+        return TaskDefinition(type=td.get("type", ""), retries=td.get("retries") or "3")
+
+    def parse_user_task(self, ext: etree._Element | None, node_id: str) -> UserTaskProperties:
+        if ext is None:
+            return UserTaskProperties()
+        assignment = ext.find(_Z + "assignmentDefinition")
+        schedule = ext.find(_Z + "taskSchedule")
+        priority = ext.find(_Z + "priorityDefinition")
+        form_el = ext.find(_Z + "formDefinition")
+        form = None
+        if form_el is not None:
+            form_key = form_el.get("formKey")
+            embedded = None
+            if form_key and form_key.startswith("camunda-forms:bpmn:"):
+                embedded = self.forms.get(form_key.removeprefix("camunda-forms:bpmn:"))
+                if embedded is None:
+                    self.problem(node_id, f"The embedded form '{form_key}' is not defined in the process.")
+            form = FormDefinition(
+                form_id=form_el.get("formId"),
+                form_key=form_key,
+                external_reference=form_el.get("externalReference"),
+                embedded_form=embedded,
+            )
+
+        def attr(el: etree._Element | None, name: str) -> str | None:
+            return el.get(name) if el is not None and el.get(name) else None
+
+        return UserTaskProperties(
+            assignee=attr(assignment, "assignee"),
+            candidate_users=attr(assignment, "candidateUsers"),
+            candidate_groups=attr(assignment, "candidateGroups"),
+            due_date=attr(schedule, "dueDate"),
+            follow_up_date=attr(schedule, "followUpDate"),
+            priority=attr(priority, "priority"),
+            form=form,
+        )
+
+    def parse_loop(self, n: etree._Element) -> LoopCharacteristics | None:
+        lc = n.find(_B + "multiInstanceLoopCharacteristics")
+        if lc is None:
+            if n.find(_B + "standardLoopCharacteristics") is not None:
+                self.problem(
+                    n.get("id", ""), "Unsupported element: standardLoopCharacteristics (use multi-instance)."
+                )
+            return None
+        zl = lc.find(f"{_B}extensionElements/{_Z}loopCharacteristics")
+        cond = _text(lc.find(_B + "completionCondition"))
+        if zl is None:
+            self.problem(
+                n.get("id", ""), "A multi-instance activity needs zeebe:loopCharacteristics inputCollection."
+            )
+            return LoopCharacteristics(sequential=lc.get("isSequential") == "true", input_collection="")
+        return LoopCharacteristics(
+            sequential=lc.get("isSequential", "false") == "true",
+            input_collection=zl.get("inputCollection", ""),
+            input_element=zl.get("inputElement") or None,
+            output_collection=zl.get("outputCollection") or None,
+            output_element=zl.get("outputElement") or None,
+            completion_condition=cond,
+        )
+
+    def message_definition(self, node_id: str, ref: str | None) -> EventDefinition:
+        if not ref or ref not in self.messages:
+            self.problem(node_id, f"The message reference '{ref or ''}' does not point to a bpmn:message.")
+            return EventDefinition(EventKind.MESSAGE, reference=ref)
+        msg_name, key = self.messages[ref]
+        return EventDefinition(EventKind.MESSAGE, message_name=msg_name, correlation_key=key, reference=ref)
+
+    def parse_event_definition(self, n: etree._Element, ext: etree._Element | None) -> EventDefinition:
+        node_id = n.get("id", "")
+        defs = [c for c in n if _is_bpmn(c) and (_local(c.tag) or "").endswith("EventDefinition")]
+        if not defs:
+            return EventDefinition(EventKind.NONE)
+        if len(defs) > 1:
+            self.problem(node_id, "Unsupported: an event with several event definitions (multiple event).")
+        d = defs[0]
+        kind = _local(d.tag) or ""
+        if kind in _UNSUPPORTED_DEFINITIONS:
+            self.problem(node_id, f"Unsupported element: {_UNSUPPORTED_DEFINITIONS[kind]} ({kind}).")
+            return EventDefinition(EventKind.NONE)
+        if kind == "messageEventDefinition":
+            return self.message_definition(node_id, d.get("messageRef"))
+        if kind == "timerEventDefinition":
+            for tag, timer_type in (
+                ("timeDuration", "duration"),
+                ("timeDate", "date"),
+                ("timeCycle", "cycle"),
+            ):
+                value = _text(d.find(_B + tag))
+                if value:
+                    return EventDefinition(EventKind.TIMER, timer_type=timer_type, timer_expression=value)
+            self.problem(node_id, "The timer event has no timeDuration, timeDate or timeCycle.")
+            return EventDefinition(EventKind.TIMER)
+        if kind == "signalEventDefinition":
+            ref = d.get("signalRef")
+            if not ref or ref not in self.signals:
+                self.problem(node_id, f"The signal reference '{ref or ''}' does not point to a bpmn:signal.")
+                return EventDefinition(EventKind.SIGNAL, reference=ref)
+            return EventDefinition(EventKind.SIGNAL, signal_name=self.signals[ref], reference=ref)
+        if kind == "errorEventDefinition":
+            ref = d.get("errorRef")
+            if ref and ref not in self.errors:
+                self.problem(node_id, f"The error reference '{ref}' does not point to a bpmn:error.")
+            return EventDefinition(
+                EventKind.ERROR, error_code=self.errors.get(ref) if ref else None, reference=ref
+            )
+        if kind == "escalationEventDefinition":
+            ref = d.get("escalationRef")
+            if ref and ref not in self.escalations:
+                self.problem(
+                    node_id, f"The escalation reference '{ref}' does not point to a bpmn:escalation."
+                )
+            code = self.escalations.get(ref) if ref else None
+            return EventDefinition(EventKind.ESCALATION, escalation_code=code, reference=ref)
+        if kind == "terminateEventDefinition":
+            return EventDefinition(EventKind.TERMINATE)
+        if kind == "linkEventDefinition":
+            return EventDefinition(EventKind.LINK, link_name=d.get("name"))
+        self.problem(node_id, f"Unsupported element: {kind}.")
+        return EventDefinition(EventKind.NONE)

@@ -1,0 +1,314 @@
+"""Deploy-time validation: a deployment is accepted whole or refused with every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bizdevops.engine.core import timers
+from bizdevops.engine.core.model.elements import (
+    Activity,
+    BoundaryEvent,
+    BusinessRuleTask,
+    CallActivity,
+    ElementType,
+    Event,
+    EventKind,
+    FlowNode,
+    Gateway,
+    JobTask,
+    ProcessModel,
+    ScriptTask,
+    StartEvent,
+    SubProcess,
+    UserTask,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a deployment is refused: the element (id, may be empty) and a sentence for the modeler."""
+
+    element_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.element_id}: {self.message}" if self.element_id else self.message
+
+
+class DeploymentRejected(Exception):
+    """The deployment was refused; nothing of it was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+_CATCH_KINDS = {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.LINK}
+_BOUNDARY_KINDS = {
+    EventKind.MESSAGE,
+    EventKind.TIMER,
+    EventKind.SIGNAL,
+    EventKind.ERROR,
+    EventKind.ESCALATION,
+}
+_END_KINDS = {
+    EventKind.NONE,
+    EventKind.TERMINATE,
+    EventKind.ERROR,
+    EventKind.ESCALATION,
+    EventKind.MESSAGE,
+    EventKind.SIGNAL,
+}
+_THROW_KINDS = {EventKind.NONE, EventKind.SIGNAL, EventKind.ESCALATION, EventKind.LINK, EventKind.MESSAGE}
+_START_KINDS = {EventKind.NONE, EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL}
+_EVENT_SUB_START_KINDS = {
+    EventKind.MESSAGE,
+    EventKind.TIMER,
+    EventKind.SIGNAL,
+    EventKind.ERROR,
+    EventKind.ESCALATION,
+}
+
+
+def validate(models: Iterable[ProcessModel], structural: Iterable[tuple[str, str]] = ()) -> list[Problem]:
+    """All reasons to refuse these processes (empty list = deployable)."""
+    problems = [Problem(eid, msg) for eid, msg in structural]
+    models = list(models)
+    if not any(m.executable for m in models):
+        problems.append(Problem("", 'The file contains no executable process (isExecutable="true").'))
+    for model in models:
+        if model.executable:
+            _Validator(model, problems).run()
+    return problems
+
+
+class _Validator:
+    def __init__(self, model: ProcessModel, problems: list[Problem]) -> None:
+        self.model = model
+        self.problems = problems
+
+    def add(self, element_id: str, message: str) -> None:
+        self.problems.append(Problem(element_id, message))
+
+    def expression(self, element_id: str, what: str, text: str | None, *, always_feel: bool = False) -> None:
+        if not text:
+            return
+        if not always_feel and not text.startswith("="):
+            return
+        # Imported here so that parsing (and the MIWG census) works even without the FEEL package.
+        from bizdevops.engine.core.expressions import check_expression
+
+        problem = check_expression(text)
+        if problem is not None:
+            message, position = problem
+            where = f" at position {position}" if position is not None else ""
+            self.add(element_id, f"The {what} '{text}' is not valid FEEL{where}: {message}")
+
+    def run(self) -> None:
+        model = self.model
+        if not model.start_events:
+            self.add(model.id, "The process has no start event.")
+        for node in model.elements.values():
+            self.node(node)
+        for flow in model.flows.values():
+            self.expression(flow.id, "condition", flow.condition, always_feel=True)
+
+    def node(self, node: FlowNode) -> None:
+        nid = node.id
+        model = self.model
+        if node.io:
+            for m in node.io.inputs + node.io.outputs:
+                if not m.target:
+                    self.add(nid, "An input/output mapping has no target.")
+                self.expression(nid, "mapping source", m.source)
+        if node.loop:
+            loop = node.loop
+            if not loop.input_collection:
+                self.add(nid, "The multi-instance activity has no inputCollection.")
+            self.expression(nid, "input collection", loop.input_collection, always_feel=True)
+            self.expression(nid, "output element", loop.output_element, always_feel=True)
+            self.expression(nid, "completion condition", loop.completion_condition, always_feel=True)
+        if isinstance(node, Gateway):
+            if not node.outgoing:
+                self.add(nid, f"The {node.type.lower().replace('_', ' ')} has no outgoing sequence flow.")
+            if node.default_flow and node.default_flow not in {f.id for f in node.outgoing}:
+                self.add(
+                    nid, f"The default flow '{node.default_flow}' is not an outgoing flow of the gateway."
+                )
+            if node.type == ElementType.EVENT_BASED_GATEWAY:
+                for flow in node.outgoing:
+                    target = model.elements.get(flow.target)
+                    ok = (
+                        isinstance(target, Event)
+                        and target.type == ElementType.INTERMEDIATE_CATCH_EVENT
+                        and target.event.kind in (EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL)
+                    ) or (isinstance(target, Activity) and target.type == ElementType.RECEIVE_TASK)
+                    if not ok:
+                        self.add(
+                            nid, f"The event-based gateway's flow '{flow.id}' must lead to a catch event."
+                        )
+        if isinstance(node, JobTask | Event) and self.needs_job(node):
+            td = node.task_definition
+            if td is None or not td.type:
+                self.add(nid, "Missing task type: add zeebe:taskDefinition with a type.")
+            else:
+                self.expression(nid, "task type", td.type)
+                self.expression(nid, "retries", td.retries)
+        if isinstance(node, UserTask):
+            p = node.properties
+            for what, text in (
+                ("assignee", p.assignee),
+                ("candidate users", p.candidate_users),
+                ("candidate groups", p.candidate_groups),
+                ("due date", p.due_date),
+                ("follow-up date", p.follow_up_date),
+                ("priority", p.priority),
+            ):
+                self.expression(nid, what, text)
+        if isinstance(node, ScriptTask) and node.expression is not None:
+            if not node.result_variable:
+                self.add(nid, "The script task has no resultVariable.")
+            self.expression(nid, "script", node.expression, always_feel=True)
+        if isinstance(node, BusinessRuleTask) and node.called_decision is not None:
+            if not node.called_decision.decision_id:
+                self.add(nid, "The business rule task has no decisionId.")
+            if not node.called_decision.result_variable:
+                self.add(nid, "The business rule task has no resultVariable.")
+            self.expression(nid, "decision id", node.called_decision.decision_id)
+        if isinstance(node, CallActivity):
+            if node.called_element is None or not node.called_element.process_id:
+                self.add(nid, "The call activity has no zeebe:calledElement processId.")
+            else:
+                self.expression(nid, "called process id", node.called_element.process_id)
+        if isinstance(node, SubProcess):
+            self.subprocess(node)
+        if node.type == ElementType.RECEIVE_TASK and isinstance(node, Activity) and node.event is not None:
+            self.message(nid, node.event.message_name, node.event.correlation_key, start=False)
+        if isinstance(node, Event):
+            self.event(node)
+
+    def needs_job(self, node: JobTask | Event) -> bool:
+        if isinstance(node, Event):
+            return node.event.kind == EventKind.MESSAGE and node.type in (
+                ElementType.INTERMEDIATE_THROW_EVENT,
+                ElementType.END_EVENT,
+            )
+        if isinstance(node, ScriptTask):
+            if node.expression is None and node.task_definition is None:
+                self.add(node.id, "The script task needs zeebe:script (FEEL) or zeebe:taskDefinition.")
+            return node.expression is None and node.task_definition is not None
+        if isinstance(node, BusinessRuleTask):
+            if node.called_decision is None and node.task_definition is None:
+                self.add(
+                    node.id, "The business rule task needs zeebe:calledDecision or zeebe:taskDefinition."
+                )
+            return node.called_decision is None and node.task_definition is not None
+        return True
+
+    def subprocess(self, node: SubProcess) -> None:
+        starts = [c for c in node.children if self.model.elements[c].type == ElementType.START_EVENT]
+        if node.triggered_by_event:
+            if len(starts) != 1:
+                self.add(node.id, "An event subprocess needs exactly one start event.")
+            elif (start := self.model.elements[starts[0]]) and isinstance(start, StartEvent):
+                if start.event.kind not in _EVENT_SUB_START_KINDS:
+                    self.add(
+                        start.id,
+                        "An event subprocess start event needs a message, timer, signal, error or escalation definition.",
+                    )
+            if node.incoming or node.outgoing:
+                self.add(node.id, "An event subprocess has no incoming or outgoing sequence flows.")
+        elif node.start_event is None:
+            self.add(node.id, "An embedded subprocess needs a none start event.")
+        elif len(starts) > 1:
+            self.add(node.id, "An embedded subprocess has exactly one (none) start event.")
+
+    def message(self, nid: str, name: str | None, key: str | None, *, start: bool) -> None:
+        if not name:
+            self.add(nid, "The message has no name.")
+        else:
+            self.expression(nid, "message name", name)
+        if not start:
+            if not key:
+                self.add(nid, "The message has no zeebe:subscription correlationKey.")
+            else:
+                self.expression(nid, "correlation key", key, always_feel=key.startswith("="))
+
+    def event(self, node: Event) -> None:
+        kind = node.event.kind
+        nid = node.id
+        scope = self.model.elements.get(node.scope)
+        in_event_sub = isinstance(scope, SubProcess) and scope.triggered_by_event
+        allowed: set[str]
+        if node.type == ElementType.START_EVENT:
+            if in_event_sub:
+                allowed = _EVENT_SUB_START_KINDS
+            elif scope is not None:
+                allowed = {EventKind.NONE}
+            else:
+                allowed = _START_KINDS
+        elif node.type == ElementType.END_EVENT:
+            allowed = _END_KINDS
+        elif node.type == ElementType.INTERMEDIATE_CATCH_EVENT:
+            allowed = _CATCH_KINDS
+        elif node.type == ElementType.INTERMEDIATE_THROW_EVENT:
+            allowed = _THROW_KINDS
+        else:
+            allowed = _BOUNDARY_KINDS
+        if kind not in allowed:
+            label = node.type.lower().replace("_", " ")
+            self.add(nid, f"Unsupported element: a {kind.lower()} {label} here.")
+            return
+        if isinstance(node, BoundaryEvent):
+            host = self.model.elements.get(node.attached_to)
+            if host is None or host.scope != node.scope:
+                self.add(
+                    nid,
+                    f"The boundary event is attached to '{node.attached_to}', which is not an activity of its scope.",
+                )
+            elif not isinstance(host, Activity):
+                self.add(nid, "A boundary event must be attached to an activity.")
+            if node.incoming:
+                self.add(nid, "A boundary event has no incoming sequence flow.")
+            if kind == EventKind.ERROR and not node.cancel_activity:
+                self.add(nid, "An error boundary event is always interrupting.")
+        if (
+            kind == EventKind.MESSAGE
+            and node.type != ElementType.END_EVENT
+            and node.type != ElementType.INTERMEDIATE_THROW_EVENT
+        ):
+            top_start = node.type == ElementType.START_EVENT and not in_event_sub
+            self.message(nid, node.event.message_name, node.event.correlation_key, start=top_start)
+        if kind == EventKind.TIMER:
+            text = node.event.timer_expression
+            if text and node.event.timer_type:
+                if text.startswith("="):
+                    self.expression(nid, "timer", text)
+                else:
+                    problem = timers.check(node.event.timer_type, text)
+                    if problem:
+                        self.add(nid, f"Invalid timer: {problem}.")
+        if kind == EventKind.SIGNAL:
+            if not node.event.signal_name:
+                self.add(nid, "The signal has no name.")
+            else:
+                self.expression(nid, "signal name", node.event.signal_name)
+        if kind == EventKind.ERROR and node.type == ElementType.END_EVENT and not node.event.error_code:
+            self.add(nid, "The error end event needs an error with an errorCode.")
+        if kind == EventKind.ESCALATION and node.type in (
+            ElementType.END_EVENT,
+            ElementType.INTERMEDIATE_THROW_EVENT,
+        ):
+            if not node.event.escalation_code:
+                self.add(nid, "The escalation throw event needs an escalation with an escalationCode.")
+        if kind == EventKind.LINK:
+            if not node.event.link_name:
+                self.add(nid, "The link event has no name.")
+            elif (
+                node.type == ElementType.INTERMEDIATE_THROW_EVENT
+                and (node.scope, node.event.link_name) not in self.model.links
+            ):
+                self.add(nid, f"No link catch event named '{node.event.link_name}' in the same scope.")
+        if node.type == ElementType.START_EVENT and node.incoming:
+            self.add(nid, "A start event has no incoming sequence flow.")

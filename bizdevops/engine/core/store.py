@@ -1,0 +1,149 @@
+"""The Store protocol: everything the runtime needs from persistence, in terms of core records.
+
+Rules for implementations (the in-memory one in memory.py, the Django one in bizdevops/engine/state):
+- Every method runs inside `transaction()`; the runtime opens exactly one per command.
+- `load_instance(key, for_update=True)` locks the instance (SELECT ... FOR UPDATE): two commands on one
+  instance never interleave. Commands lock the instance first, then its jobs/tasks, to avoid deadlocks.
+- `activatable_jobs` locks the jobs it returns and skips jobs locked by others (FOR UPDATE SKIP LOCKED).
+- `save_*` methods upsert by key; records are immutable values, so an update is a new record.
+- Batch methods take lists so that one command costs one query per kind of record.
+- Records must come back equal to what was saved (the engine caches nothing but parsed definitions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from bizdevops.engine.core.commands import Command
+from bizdevops.engine.core.records import (
+    DecisionDefinition,
+    Deployment,
+    FormDefinition,
+    HistoryRecord,
+    IncidentRecord,
+    JobRecord,
+    MessageRecord,
+    MessageSubscriptionRecord,
+    ProcessDefinition,
+    SignalSubscriptionRecord,
+    TimerRecord,
+    UserTaskRecord,
+)
+from bizdevops.engine.core.state import InstanceState
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[None]:
+        """One atomic unit: everything inside commits together or not at all."""
+        ...
+
+    # -- definitions (immutable once saved) ------------------------------------------------------------
+    def save_deployment(self, deployment: Deployment) -> None:
+        """Store the deployment and those of its definitions whose deployment_key is this deployment's."""
+        ...
+
+    def get_process_definition(self, key: int) -> ProcessDefinition | None: ...
+
+    def latest_process_definition(
+        self, bpmn_process_id: str, version: int | None = None
+    ) -> ProcessDefinition | None:
+        """The highest version (or the given version) of a process id."""
+        ...
+
+    def latest_decision_definition(self, decision_id: str) -> DecisionDefinition | None: ...
+
+    def get_decision_definition(self, key: int) -> DecisionDefinition | None: ...
+
+    def latest_form(self, form_id: str) -> FormDefinition | None: ...
+
+    # -- instances --------------------------------------------------------------------------------------
+    def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
+        """The instance's state; with for_update the row stays locked until the transaction ends."""
+        ...
+
+    def save_instances(self, states: Sequence[InstanceState]) -> None:
+        """Insert or update instance states (the state layer stores `to_dict()` as JSONB)."""
+        ...
+
+    # -- jobs -------------------------------------------------------------------------------------------
+    def save_jobs(self, jobs: Sequence[JobRecord]) -> None: ...
+
+    def get_job(self, key: int, *, for_update: bool = False) -> JobRecord | None: ...
+
+    def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+        """Jobs of a type a worker may take now: ACTIVATABLE with retry_at due, or ACTIVATED with an
+        expired deadline; oldest key first; locked for this transaction (skip those locked by others)."""
+        ...
+
+    # -- user tasks -------------------------------------------------------------------------------------
+    def save_user_tasks(self, tasks: Sequence[UserTaskRecord]) -> None: ...
+
+    def get_user_task(self, key: int, *, for_update: bool = False) -> UserTaskRecord | None: ...
+
+    # -- timers -----------------------------------------------------------------------------------------
+    def save_timers(self, timers: Sequence[TimerRecord]) -> None: ...
+
+    def delete_timers(self, keys: Sequence[int]) -> None: ...
+
+    def get_timer(self, key: int) -> TimerRecord | None: ...
+
+    def due_timers(self, now: int, limit: int) -> list[TimerRecord]:
+        """Timers with due <= now, earliest first."""
+        ...
+
+    # -- messages ---------------------------------------------------------------------------------------
+    def save_message_subscriptions(self, subscriptions: Sequence[MessageSubscriptionRecord]) -> None: ...
+
+    def delete_message_subscriptions(self, keys: Sequence[int]) -> None: ...
+
+    def find_message_subscriptions(self, name: str, correlation_key: str) -> list[MessageSubscriptionRecord]:
+        """Instance subscriptions matching name and key, plus message start events with that name; by key."""
+        ...
+
+    def save_messages(self, messages: Sequence[MessageRecord]) -> None: ...
+
+    def find_buffered_messages(self, name: str, correlation_key: str, now: int) -> list[MessageRecord]:
+        """Unexpired buffered messages with that name and key, oldest first."""
+        ...
+
+    def find_message_by_id(self, message_id: str, now: int) -> MessageRecord | None:
+        """An unexpired buffered message with that id (publishing the same id again is refused)."""
+        ...
+
+    def delete_expired_messages(self, now: int) -> int: ...
+
+    # -- signals ----------------------------------------------------------------------------------------
+    def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None: ...
+
+    def delete_signal_subscriptions(self, keys: Sequence[int]) -> None: ...
+
+    def find_signal_subscriptions(self, name: str) -> list[SignalSubscriptionRecord]:
+        """Instance subscriptions and signal start events with that name, by key."""
+        ...
+
+    # -- start-event subscriptions of a process id (replaced when a new version is deployed) -------------
+    def delete_start_subscriptions(self, bpmn_process_id: str) -> None:
+        """Remove timers, message and signal subscriptions with no instance for this process id."""
+        ...
+
+    # -- incidents --------------------------------------------------------------------------------------
+    def save_incidents(self, incidents: Sequence[IncidentRecord]) -> None: ...
+
+    def get_incident(self, key: int) -> IncidentRecord | None: ...
+
+    def list_incidents(
+        self, process_instance_key: int | None = None, *, active_only: bool = True
+    ) -> list[IncidentRecord]: ...
+
+    # -- history and outbox -----------------------------------------------------------------------------
+    def append_history(self, records: Sequence[HistoryRecord]) -> None: ...
+
+    def push_commands(self, commands: Sequence[Command]) -> None:
+        """Queue follow-up commands (outbox) in the current transaction."""
+        ...
+
+    def pop_commands(self, limit: int) -> list[Command]:
+        """Take queued commands (FIFO) for processing; each runs as its own unit."""
+        ...
