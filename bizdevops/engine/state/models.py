@@ -331,6 +331,7 @@ class Timer(models.Model):
     element_instance_key = models.BigIntegerField(null=True, blank=True)
     process_instance_key = models.BigIntegerField(null=True, blank=True, db_index=True)
     process_definition_key = models.BigIntegerField()
+    bpmn_process_id = models.CharField(max_length=256, blank=True, default="")
     tenant_id = models.CharField(max_length=256, default="<default>")
 
     class Meta:
@@ -492,3 +493,11 @@ class OutboxCommand(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class ClockSetting(models.Model):
+    """The engine clock's pin/offset for tests and demos (PUT /v2/clock); read only when
+    settings.BIZDEVOPS_CLOCK_API is on, so production never pays the query. One row, id 1."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    pinned_ms = models.BigIntegerField(null=True, blank=True)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from bizdevops.engine import hooks
 from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
@@ -141,7 +141,9 @@ class DjangoStore:
         self._local.loaded = {}
         self._local.tasks = {}
         try:
-            with transaction.atomic(savepoint=False):
+            # Outside any transaction this is BEGIN/COMMIT; inside a caller's (a service adding a field, a
+            # test case) it is a savepoint, so a refused command never poisons the caller's transaction.
+            with transaction.atomic():
                 yield
         finally:
             self._local.loaded = None
@@ -466,6 +468,7 @@ class DjangoStore:
                     element_instance_key=t.element_instance_key,
                     process_instance_key=t.process_instance_key,
                     process_definition_key=t.process_definition_key,
+                    bpmn_process_id=t.bpmn_process_id,
                     tenant_id=t.tenant_id,
                 )
                 for t in timers
@@ -480,7 +483,12 @@ class DjangoStore:
             m.Timer.objects.filter(key__in=list(keys)).delete()
 
     def get_timer(self, key: int) -> TimerRecord | None:
-        row = m.Timer.objects.filter(key=key).first()
+        rows = m.Timer.objects.filter(key=key)
+        if connection.in_atomic_block:
+            # Inside a command the timer is locked: two sweepers firing one start-event timer (which has no
+            # instance row to serialize on) must not both start an instance.
+            rows = rows.select_for_update()
+        row = rows.first()
         return _timer_record(row) if row else None
 
     def due_timers(self, now: int, limit: int) -> list[TimerRecord]:
@@ -517,6 +525,7 @@ class DjangoStore:
             m.MessageSubscription.objects.filter(key__in=list(keys)).delete()
 
     def find_message_subscriptions(self, name: str, correlation_key: str) -> list[MessageSubscriptionRecord]:
+        _lock_message_key(name, correlation_key)
         rows = m.MessageSubscription.objects.filter(
             Q(correlation_key=correlation_key) | Q(process_instance_key__isnull=True), message_name=name
         ).order_by("key")
@@ -568,6 +577,7 @@ class DjangoStore:
         )
 
     def find_buffered_messages(self, name: str, correlation_key: str, now: int) -> list[MessageRecord]:
+        _lock_message_key(name, correlation_key)
         rows = m.BufferedMessage.objects.filter(
             name=name, correlation_key=correlation_key, expires_at__gt=to_datetime(now)
         ).order_by("key")
@@ -716,10 +726,27 @@ class DjangoStore:
         if not commands:
             return
         now = dt.datetime.now(dt.UTC)
-        rows = m.OutboxCommand.objects.bulk_create(
+        # No Celery wake-up: the engine drains the outbox inline right after this commit, and the sweeper
+        # runs rows left behind by a process that died in between (older than a grace period).
+        m.OutboxCommand.objects.bulk_create(
             [m.OutboxCommand(command=command_to_dict(c), created_at=now) for c in commands]
         )
-        _wake("commands", [r.pk for r in rows if r.pk is not None] or [len(rows)])
+
+    def claim_outbox_rows(self, limit: int, *, max_attempts: int) -> list[tuple[int, Command]]:
+        """Lock (not delete) the oldest queued commands for this transaction, skipping rows another drainer
+        holds and rows that failed too often; the caller deletes or marks each one before commit."""
+        rows = list(
+            m.OutboxCommand.objects.filter(attempts__lt=max_attempts)
+            .order_by("id")
+            .select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)[:limit]
+        )
+        return [(r.id, command_from_dict(r.command)) for r in rows]
+
+    def delete_outbox_row(self, row_id: int) -> None:
+        m.OutboxCommand.objects.filter(id=row_id).delete()
+
+    def mark_outbox_failure(self, row_id: int, error: str) -> None:
+        m.OutboxCommand.objects.filter(id=row_id).update(attempts=F("attempts") + 1, last_error=error[:4000])
 
     def pop_commands(self, limit: int) -> list[Command]:
         rows = list(
@@ -731,6 +758,19 @@ class DjangoStore:
             return []
         m.OutboxCommand.objects.filter(id__in=[r.id for r in rows]).delete()
         return [command_from_dict(r.command) for r in rows]
+
+
+def _lock_message_key(name: str, correlation_key: str | None) -> None:
+    """Serialize "publish a message" with "open a subscription" for one (name, correlation key): both look
+    for the other side and then write their own, so without a common lock each could miss the other and
+    the message would neither correlate nor be found later. A transaction-scoped advisory lock, released
+    at commit, is the smallest such lock (PostgreSQL only; SQLite serializes writers anyway)."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"msg:{name}\n{correlation_key or ''}"]
+        )
 
 
 # -- row <-> record conversions ----------------------------------------------------------------------------
@@ -963,6 +1003,7 @@ def _timer_record(row: m.Timer) -> TimerRecord:
         due=to_ms(row.due_at) or 0,
         element_id=row.element_id,
         process_definition_key=row.process_definition_key,
+        bpmn_process_id=row.bpmn_process_id,
         process_instance_key=row.process_instance_key,
         element_instance_key=row.element_instance_key,
         repetitions=row.repetitions,

@@ -1,0 +1,124 @@
+"""The "postgres" engine harness: every core scenario of tests/engine/core also runs on the database.
+
+tests/engine/core/conftest.py imports this module and calls `register(ENGINE_FACTORIES)`. The harness hands
+out a *fresh* engine (empty definition caches, new DjangoStore) at every `.engine` access, so each command
+starts from what PostgreSQL holds: a restart with a reload of state at every wait state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bizdevops.engine.core.clock import ControlledClock
+from bizdevops.engine.core.records import (
+    HistoryRecord,
+    JobRecord,
+    MessageSubscriptionRecord,
+    TimerRecord,
+    UserTaskRecord,
+)
+from bizdevops.engine.core.runtime import Engine
+
+
+class PostgresHarness:
+    """Engine on DjangoStore + the test database, with a controlled clock."""
+
+    name = "postgres"
+
+    def __init__(self) -> None:
+        self.clock = ControlledClock()
+
+    @property
+    def engine(self) -> Engine:
+        from bizdevops.engine.services import DurableEngine
+        from bizdevops.engine.state import store as store_module
+        from bizdevops.engine.state.keys import default_keys
+
+        store_module._definition_cache.clear()  # a restarted worker has no cache either
+        return DurableEngine(store_module.DjangoStore(), self.clock, default_keys())
+
+    def history(self) -> list[HistoryRecord]:
+        from bizdevops.engine.state.models import History
+        from bizdevops.engine.state.store import to_ms
+
+        return [
+            HistoryRecord(
+                r.process_instance_key if r.process_instance_key is not None else 0,
+                r.element_id,
+                r.element_type,
+                r.key,
+                r.intent,
+                to_ms(r.timestamp) or 0,
+                r.flow_scope_key,
+                r.process_definition_key or 0,
+                r.bpmn_process_id,
+                r.value_type,
+                r.payload,
+            )
+            for r in History.objects.order_by("id")
+        ]
+
+    def user_tasks(self, process_instance_key: int | None = None) -> list[UserTaskRecord]:
+        from bizdevops.engine.state.models import UserTask
+        from bizdevops.engine.state.store import _user_task_record
+
+        rows = UserTask.objects.order_by("key")
+        if process_instance_key is not None:
+            rows = rows.filter(process_instance_key=process_instance_key)
+        return [_user_task_record(r) for r in rows]
+
+    def jobs(self, process_instance_key: int | None = None) -> list[JobRecord]:
+        from bizdevops.engine.state.models import Job
+        from bizdevops.engine.state.store import _job_record
+
+        rows = Job.objects.order_by("key")
+        if process_instance_key is not None:
+            rows = rows.filter(process_instance_key=process_instance_key)
+        return [_job_record(r) for r in rows]
+
+    def timers(self) -> list[TimerRecord]:
+        from bizdevops.engine.state.models import Timer
+        from bizdevops.engine.state.store import _timer_record
+
+        return [_timer_record(r) for r in Timer.objects.order_by("key")]
+
+    def message_subscriptions(self) -> list[MessageSubscriptionRecord]:
+        from bizdevops.engine.state.models import MessageSubscription
+
+        return [
+            MessageSubscriptionRecord(
+                key=r.key,
+                message_name=r.message_name,
+                correlation_key=r.correlation_key,
+                element_id=r.element_id,
+                process_definition_key=r.process_definition_key,
+                bpmn_process_id=r.bpmn_process_id,
+                process_instance_key=r.process_instance_key,
+                element_instance_key=r.element_instance_key,
+                interrupting=r.interrupting,
+                tenant_id=r.tenant_id,
+            )
+            for r in MessageSubscription.objects.order_by("key")
+        ]
+
+    def advance(
+        self, *, ms: int = 0, seconds: float = 0, minutes: float = 0, hours: float = 0, days: float = 0
+    ) -> int:
+        self.clock.advance(ms=ms, seconds=seconds, minutes=minutes, hours=hours, days=days)
+        return self.engine.fire_due_timers()
+
+    def now(self) -> int:
+        return self.clock.now_ms()
+
+
+def _postgres(request: pytest.FixtureRequest) -> Any:
+    # Runs on the configured database: PostgreSQL with DATABASE_URL, else the quickstart's SQLite.
+    request.getfixturevalue("db")
+    return PostgresHarness()
+
+
+def register(factories: dict[str, Callable[[pytest.FixtureRequest], Any]]) -> None:
+    """Add the "postgres" harness to the core scenarios' ENGINE_FACTORIES."""
+    factories["postgres"] = _postgres
