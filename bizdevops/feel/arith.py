@@ -16,8 +16,10 @@ from bizdevops.feel.values import (
     day_key,
     denormalized,
     instant_key,
+    nanos_of,
     normalized,
     type_name,
+    with_nanos,
 )
 
 _UTC = dt.UTC
@@ -42,20 +44,23 @@ def add_months(value: dt.date, months: int) -> dt.date:
 
 
 def _shift(value: Any, duration: Any, sign: int) -> Any:
-    if isinstance(value, dt.date) and not isinstance(duration, YearsMonthsDuration):
+    nanos = nanos_of(value)
+    if isinstance(duration, YearsMonthsDuration):
+        if not isinstance(value, dt.date):
+            raise FeelError("cannot add a years and months duration to a time")
+        return with_nanos(add_months(value, sign * duration.months), nanos)
+    # Work in nanoseconds so sub-microsecond parts survive, then in microseconds for Python.
+    total = int((duration.seconds * 1_000_000_000).to_integral_value()) * sign + nanos
+    delta = dt.timedelta(microseconds=total // 1000)
+    if isinstance(value, dt.date):
         # Days-time arithmetic runs near year 2000 and moves back: works for any year.
         base, years = normalized(value)
-        return denormalized(_shift_plain(base, duration, sign), years)
-    return _shift_plain(value, duration, sign)
+        return with_nanos(denormalized(_shift_plain(base, delta), years), total % 1000)
+    return with_nanos(_shift_plain(value, delta), total % 1000)
 
 
-def _shift_plain(value: Any, duration: Any, sign: int) -> Any:
+def _shift_plain(value: Any, delta: dt.timedelta) -> Any:
     try:
-        if isinstance(duration, YearsMonthsDuration):
-            if isinstance(value, dt.date):
-                return add_months(value, sign * duration.months)
-            raise FeelError("cannot add a years and months duration to a time")
-        delta = duration.to_timedelta() if sign > 0 else -duration.to_timedelta()
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None and not isinstance(value.tzinfo, dt.timezone):
                 # Zoned date-times move on the time line, then show the zone's wall clock again.
@@ -135,7 +140,7 @@ def subtract(a: Any, b: Any) -> Any:
             raise FeelError("cannot subtract a local date and time from one with a time zone")
         kx, ky = instant_key(x), instant_key(y)
         seconds = (kx[0] - ky[0]) * 86400 + kx[1] - ky[1]
-        return DaysTimeDuration(Decimal(seconds) + Decimal(kx[2] - ky[2]) / Decimal(1000000))
+        return DaysTimeDuration(Decimal(seconds) + Decimal(kx[2] - ky[2]) / Decimal(1_000_000_000))
     if isinstance(a, dt.time) and isinstance(b, dt.time):
         if (a.tzinfo is None) != (b.tzinfo is None):
             raise FeelError("cannot subtract a local time from one with a time zone")
@@ -143,7 +148,8 @@ def subtract(a: Any, b: Any) -> Any:
         db = dt.datetime.combine(dt.date(2000, 1, 1), b)
         if a.tzinfo is not None:
             da, db = da.astimezone(_UTC), db.astimezone(_UTC)
-        return DaysTimeDuration.from_timedelta(da - db)
+        nanos = Decimal(nanos_of(a) - nanos_of(b)) / Decimal(1_000_000_000)
+        return DaysTimeDuration(DaysTimeDuration.from_timedelta(da - db).seconds + nanos)
     raise _bad("-", a, b)
 
 

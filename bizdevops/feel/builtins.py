@@ -37,6 +37,7 @@ from bizdevops.feel.values import (
     feel_compare,
     feel_equal,
     make_any_date,
+    nanos_of,
     parse_date,
     parse_date_time,
     parse_duration,
@@ -44,6 +45,7 @@ from bizdevops.feel.values import (
     real_year,
     to_feel_string,
     type_name,
+    with_nanos,
 )
 from bizdevops.feel.xpath_regex import compile_xpath
 
@@ -162,7 +164,7 @@ def _time_from(value: Any) -> Any:
     if isinstance(value, str):
         return parse_time(value)
     if isinstance(value, dt.datetime):
-        return value.timetz()
+        return with_nanos(value.timetz(), nanos_of(value))
     if isinstance(value, dt.time):
         return value
     if isinstance(value, dt.date):
@@ -174,7 +176,8 @@ def _time_from(value: Any) -> Any:
 def _time_parts(hour: Any, minute: Any, second: Any, offset: Any = None) -> Any:
     sec = _num(second, "second")
     whole = int(sec)
-    micro = int(((sec - whole) * 1000000).to_integral_value())
+    total_nanos = int(((sec - whole) * 1_000_000_000).to_integral_value())
+    micro, nanos = divmod(total_nanos, 1000)
     tz: dt.tzinfo | None = None
     if offset is not None:
         if not isinstance(offset, DaysTimeDuration):
@@ -184,7 +187,7 @@ def _time_parts(hour: Any, minute: Any, second: Any, offset: Any = None) -> Any:
         except ValueError as error:
             raise FeelError("offset out of range") from error
     try:
-        return dt.time(_int(hour), _int(minute), whole, micro, tzinfo=tz)
+        return with_nanos(dt.time(_int(hour), _int(minute), whole, micro, tzinfo=tz), nanos)
     except ValueError as error:
         raise FeelError(f"invalid time: {error}") from error
 

@@ -199,6 +199,13 @@ def _micro(frac: str | None) -> int:
     return int(digits)
 
 
+def _nanos(frac: str | None) -> int:
+    """Digits 7-9 of a fraction of a second (Python keeps microseconds; FEEL has nanoseconds)."""
+    if not frac:
+        return 0
+    return int((frac[1:] + "000000000")[6:9])
+
+
 MAX_YEAR = 999_999_999
 _CYCLE_YEARS = 400
 _CYCLE_DAYS = 146097  # days in 400 Gregorian years: the calendar (and weekdays) repeat exactly
@@ -212,14 +219,59 @@ class ExtDate(dt.date):
 
 
 class ExtDateTime(dt.datetime):
-    """A date and time whose real year is outside 1..9999, like :class:`ExtDate`."""
+    """A date and time with a year outside 1..9999 (like :class:`ExtDate`) and/or nanoseconds."""
 
-    __slots__ = ("cycles",)
+    __slots__ = ("cycles", "nanos")
     cycles: int
+    nanos: int
+
+
+class NanoTime(dt.time):
+    """A time with nanoseconds beyond Python's microseconds (``nanos`` is 0..999)."""
+
+    __slots__ = ("nanos",)
+    nanos: int
 
 
 def cycles_of(value: dt.date) -> int:
     return getattr(value, "cycles", 0) if isinstance(value, ExtDate | ExtDateTime) else 0
+
+
+def nanos_of(value: dt.date | dt.time) -> int:
+    """Nanoseconds beyond the microsecond (0..999)."""
+    return getattr(value, "nanos", 0) if isinstance(value, ExtDateTime | NanoTime) else 0
+
+
+def _wrap_date_time(plain: dt.datetime, cycles: int, nanos: int) -> dt.datetime:
+    if not cycles and not nanos:
+        return plain
+    out = ExtDateTime(
+        plain.year, plain.month, plain.day, plain.hour, plain.minute, plain.second,
+        plain.microsecond, tzinfo=plain.tzinfo, fold=plain.fold,
+    )  # fmt: skip
+    out.cycles = cycles
+    out.nanos = nanos
+    return out
+
+
+def with_nanos(value: Any, nanos: int) -> Any:
+    """A time or date and time with its sub-microsecond part set to ``nanos``."""
+    if isinstance(value, dt.datetime):
+        plain = _plain(value)
+        assert isinstance(plain, dt.datetime)
+        return _wrap_date_time(plain, cycles_of(value), nanos)
+    if isinstance(value, dt.time):
+        plain_time = dt.time(
+            value.hour, value.minute, value.second, value.microsecond, tzinfo=value.tzinfo, fold=value.fold
+        )
+        if not nanos:
+            return plain_time
+        out = NanoTime(
+            value.hour, value.minute, value.second, value.microsecond, tzinfo=value.tzinfo, fold=value.fold
+        )
+        out.nanos = nanos
+        return out
+    return value
 
 
 def real_year(value: dt.date) -> int:
@@ -243,19 +295,17 @@ def with_year(value: dt.date, year: int) -> Any:
     if abs(year) > MAX_YEAR:
         raise FeelError(f"year {year} out of range")
     plain = _plain(value)
+    nanos = nanos_of(value)
     if 1 <= year <= 9999:
-        return plain.replace(year=year)
+        moved = plain.replace(year=year)
+        return _wrap_date_time(moved, 0, nanos) if isinstance(moved, dt.datetime) else moved
     base = 2000 + (year - 2000) % _CYCLE_YEARS
     moved = plain.replace(year=base)
-    out: ExtDate | ExtDateTime
+    cycles = (year - base) // _CYCLE_YEARS
     if isinstance(moved, dt.datetime):
-        out = ExtDateTime(
-            moved.year, moved.month, moved.day, moved.hour, moved.minute, moved.second,
-            moved.microsecond, tzinfo=moved.tzinfo, fold=moved.fold,
-        )  # fmt: skip
-    else:
-        out = ExtDate(moved.year, moved.month, moved.day)
-    out.cycles = (year - base) // _CYCLE_YEARS
+        return _wrap_date_time(moved, cycles, nanos)
+    out = ExtDate(moved.year, moved.month, moved.day)
+    out.cycles = cycles
     return out
 
 
@@ -277,13 +327,14 @@ def day_key(value: dt.date) -> int:
 
 
 def instant_key(value: dt.datetime) -> tuple[int, int, int]:
-    """(day, second of day, microsecond) in UTC (local values as they are), for any year."""
+    """(day, second of day, nanosecond) in UTC (local values as they are), for any year."""
     plain = _plain(value)
     assert isinstance(plain, dt.datetime)
     if plain.tzinfo is not None:
         plain = plain.astimezone(dt.UTC)
     day = plain.toordinal() + cycles_of(value) * _CYCLE_DAYS
-    return (day, plain.hour * 3600 + plain.minute * 60 + plain.second, plain.microsecond)
+    seconds = plain.hour * 3600 + plain.minute * 60 + plain.second
+    return (day, seconds, plain.microsecond * 1000 + nanos_of(value))
 
 
 def _year(text: str) -> int:
@@ -327,16 +378,18 @@ def parse_time(text: str) -> dt.time:
     if hour == 24 and minute == 0 and second == 0 and not m.group(4):
         hour = 0
     try:
-        return dt.time(hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:]))
+        value = dt.time(hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:]))
     except ValueError as error:
         raise FeelError(f"invalid time {text!r}") from error
+    result: dt.time = with_nanos(value, _nanos(m.group(4)))
+    return result
 
 
 def combine(day: dt.date, time: dt.time) -> dt.datetime:
     """date and time(date, time) for any year."""
     plain = _plain(day)
     value = dt.datetime.combine(plain.date() if isinstance(plain, dt.datetime) else plain, time)
-    result: dt.datetime = with_year(value, real_year(day))
+    result: dt.datetime = with_year(with_nanos(value, nanos_of(time)), real_year(day))
     return result
 
 
@@ -357,10 +410,11 @@ def parse_date_time(text: str) -> dt.datetime:
         time = dt.time(hour, minute, second, _micro(m.group(4)), tzinfo=_tz(m.groups()[4:]))
     except ValueError as error:
         raise FeelError(f"invalid date and time {text!r}") from error
+    time = with_nanos(time, _nanos(m.group(4)))
     value = combine(day, time)
     if next_day:
         base, shift = normalized(value)
-        value = denormalized(base + dt.timedelta(days=1), shift)
+        value = denormalized(base + dt.timedelta(days=1), shift)  # 24:00:00 has no fraction
     return value
 
 
@@ -432,9 +486,10 @@ def type_name(value: Any) -> str:
 def _time_key(value: dt.time) -> tuple[Any, ...]:
     offset = _time_offset(value)
     seconds = value.hour * 3600 + value.minute * 60 + value.second
+    fraction = value.microsecond * 1000 + nanos_of(value)
     if offset is None:
-        return (seconds, value.microsecond)
-    return (seconds - int(offset.total_seconds()), value.microsecond)
+        return (seconds, fraction)
+    return (seconds - int(offset.total_seconds()), fraction)
 
 
 def _time_offset(value: dt.time) -> dt.timedelta | None:
@@ -474,7 +529,13 @@ def feel_equal(a: Any, b: Any) -> bool | None:
             return None
         if _tz_repr(a.tzinfo, None) != _tz_repr(b.tzinfo, None):
             return False
-        return (a.hour, a.minute, a.second, a.microsecond) == (b.hour, b.minute, b.second, b.microsecond)
+        return (a.hour, a.minute, a.second, a.microsecond, nanos_of(a)) == (
+            b.hour,
+            b.minute,
+            b.second,
+            b.microsecond,
+            nanos_of(b),
+        )
     if isinstance(a, YearsMonthsDuration | DaysTimeDuration):
         if type(a) is type(b):
             return a == b
@@ -571,12 +632,16 @@ def number_to_string(value: Decimal) -> str:
     return format(value.normalize(DECIMAL_CONTEXT), "f")
 
 
-def _frac(micro: int) -> str:
-    if not micro:
+def _frac(micro: int, nanos: int = 0) -> str:
+    """Fraction of a second in groups of three digits, as Java prints it."""
+    total = micro * 1000 + nanos
+    if not total:
         return ""
-    if micro % 1000 == 0:
-        return f".{micro // 1000:03d}"
-    return f".{micro:06d}"
+    if total % 1_000_000 == 0:
+        return f".{total // 1_000_000:03d}"
+    if total % 1000 == 0:
+        return f".{total // 1000:06d}"
+    return f".{total:09d}"
 
 
 def _offset_string(tz: dt.tzinfo | None, ref: dt.datetime | None) -> str:
@@ -607,14 +672,17 @@ def date_to_string(value: dt.date) -> str:
 
 
 def time_to_string(value: dt.time) -> str:
-    base = f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}{_frac(value.microsecond)}"
+    base = (
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}{_frac(value.microsecond, nanos_of(value))}"
+    )
     return base + _offset_string(value.tzinfo, None)
 
 
 def date_time_to_string(value: dt.datetime) -> str:
     return (
         date_to_string(value)
-        + f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}{_frac(value.microsecond)}"
+        + f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+        + _frac(value.microsecond, nanos_of(value))
         + _offset_string(value.tzinfo, value)
     )
 
