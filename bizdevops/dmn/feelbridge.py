@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from bizdevops.feel import FeelSyntaxError, ast, parse, parse_unary_tests
-from bizdevops.feel.interpreter import Env, State, UserFunction, compare_op, invoke, test_value
+from bizdevops.feel.builtins import BUILTINS
+from bizdevops.feel.interpreter import Compiler, Env, State, UserFunction, compare_op, invoke, test_value
 from bizdevops.feel.values import FeelError, FeelFunction, Range
 
 __all__ = [
@@ -29,10 +30,8 @@ __all__ = [
     "new_state",
 ]
 
-try:  # the interpreter's shared compiler; without it we simply skip constant folding
-    from bizdevops.feel.api import _COMPILER
-except ImportError:  # pragma: no cover
-    _COMPILER = None
+# Compiles constant cell operands once at load (see _constant_tests).
+_COMPILER = Compiler(dict(BUILTINS))
 
 ExprFn = Callable[[Env], Any]
 TestFn = Callable[[Env, Any], "bool | None"]
@@ -157,7 +156,7 @@ def _single_constant_test(const: Any) -> TestFn:
 def compile_tests(text: str, names: Iterable[str]) -> TestFn:
     """Parse (cached) unary tests; the closure takes an env binding ``?`` and the input value."""
     tests = parse_unary_tests(text, names)
-    fast = _constant_tests(getattr(tests, "tree", None)) if _COMPILER is not None else None
+    fast = _constant_tests(getattr(tests, "tree", None))
     if fast is not None:
         return fast
     fn = getattr(tests, "_fn", None)
