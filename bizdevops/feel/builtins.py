@@ -167,8 +167,6 @@ def _time_from(value: Any) -> Any:
         return with_nanos(value.timetz(), nanos_of(value))
     if isinstance(value, dt.time):
         return value
-    if isinstance(value, dt.date):
-        return dt.time(0, 0, 0, tzinfo=dt.UTC)
     raise FeelError(f"cannot convert {type_name(value)} to a time")
 
 
