@@ -226,15 +226,13 @@ def _duration(value: Any) -> Any:
 @builtin("years and months duration", ("from", "to"))
 def _ym_duration(start: Any, end: Any) -> Any:
     a, b = _date(start), _date(end)
-    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime) and (a.tzinfo is None) != (b.tzinfo is None):
-        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+        raise FeelError("from and to must both be dates or both be date and time values")
+    # Whole months between the calendar dates; the time of day does not count (TCK 1121).
     months = (real_year(b) - real_year(a)) * 12 + (b.month - a.month)
-    # A partial month does not count: compare the rest of the timestamp (day, then time of day).
-    ka = (a.day, a.time() if isinstance(a, dt.datetime) else dt.time())
-    kb = (b.day, b.time() if isinstance(b, dt.datetime) else dt.time())
-    if months > 0 and kb < ka:
+    if months > 0 and b.day < a.day:
         months -= 1
-    elif months < 0 and kb > ka:
+    elif months < 0 and b.day > a.day:
         months += 1
     return YearsMonthsDuration(months)
 
@@ -285,7 +283,7 @@ def _substring(string: Any, start: Any, length: Any = None) -> Any:
     s = _str(string, "string")
     chars = list(s)
     n = len(chars)
-    begin = _num(start, "start position").to_integral_value(rounding=ROUND_HALF_EVEN)
+    begin = _num(start, "start position").to_integral_value(rounding=ROUND_DOWN)
     b = int(begin)
     if b == 0 or abs(b) > n and not (b > 0 and b == n + 1):
         if b == 0 or b < -n:
@@ -293,7 +291,7 @@ def _substring(string: Any, start: Any, length: Any = None) -> Any:
     index = b - 1 if b > 0 else n + b
     if length is None:
         return "".join(chars[index:])
-    count = int(_num(length, "length").to_integral_value(rounding=ROUND_HALF_EVEN))
+    count = int(_num(length, "length").to_integral_value(rounding=ROUND_DOWN))
     if count < 0:
         raise FeelError("length must not be negative")
     return "".join(chars[index : index + count])
