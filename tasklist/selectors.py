@@ -201,9 +201,22 @@ def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[Us
 
 def _ordering(sort: str) -> list[Any]:
     descending = sort.startswith("-")
-    column = F(SORTS[sort.lstrip("-")])
-    first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-    return [first, F("key").desc() if descending else F("key").asc()]
+    columns = [SORTS[sort.lstrip("-")]]
+    if columns[0] == "process_name":
+        columns.append("bpmn_process_id")  # the engine may leave the name empty
+    ordering: list[Any] = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in columns
+    ]
+    return [*ordering, F("key").desc() if descending else F("key").asc()]
+
+
+def process_names(tasks: list[UserTask]) -> dict[int, str]:
+    """Process definition key -> process name, for tasks whose row carries no name."""
+    keys = {task.process_definition_key for task in tasks if not task.process_name}
+    if not keys:
+        return {}
+    rows = ProcessDefinition.objects.filter(key__in=keys).values_list("key", "name", "bpmn_process_id")
+    return {key: name or process_id for key, name, process_id in rows}
 
 
 def page_of(tasks: QuerySet[UserTask], page: int = 1) -> list[UserTask]:

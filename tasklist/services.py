@@ -186,9 +186,7 @@ def complete_task(*, user: AbstractBaseUser, task_key: int, data: dict[str, Any]
     """Validate the submission against the task's form, then complete the task with the form's fields only.
     Returns the variables passed to the engine."""
     task = _task_for(user, task_key)
-    # Lock the task row so two submissions cannot both pass the state check.
-    UserTask.objects.select_for_update().filter(key=task.key).first()
-    task = _reload(task.key)
+    # The engine re-checks the state under its instance lock: a racing second completion is a Conflict.
     _open(task)
     if task.assignee != user.get_username():
         if task.assignee:
@@ -294,13 +292,13 @@ def start_process(*, user: AbstractBaseUser, bpmn_process_id: str, data: dict[st
         if errors:
             raise SubmissionInvalid(errors=errors)
         variables = cleaned
-    instance = _call(
+    created = _call(
         "start_process_instance",
-        definition_key=startable.definition_key,
+        process_definition_key=startable.definition_key,
         variables=variables,
         user=user,
     )
-    return int(getattr(instance, "key", instance))
+    return int(created.process_instance_key)
 
 
 def now() -> dt.datetime:

@@ -80,13 +80,15 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def task_json(task: UserTask, user: Any) -> dict[str, Any]:
+def task_json(task: UserTask, user: Any, names: dict[int, str] | None = None) -> dict[str, Any]:
     """A task as the list and the detail page show it (keys are strings: they exceed JS's safe integers)."""
     now = timezone.now()
+    if names is None:
+        names = selectors.process_names([task])
     return {
         "key": str(task.key),
         "name": task.name or task.element_id,
-        "processName": task.process_name or task.bpmn_process_id,
+        "processName": task.process_name or names.get(task.process_definition_key) or task.bpmn_process_id,
         "bpmnProcessId": task.bpmn_process_id,
         "processInstanceKey": str(task.process_instance_key),
         "elementId": task.element_id,
@@ -130,10 +132,11 @@ def _list_payload(request: HttpRequest) -> dict[str, Any]:
     rows = selectors.page_of(selectors.filter_tasks(request.user, task_filter), page)
     has_more = len(rows) > selectors.PAGE_SIZE
     views = selectors.list_views(request.user)
+    names = selectors.process_names(rows)
     return {
         "view": {"slug": view.slug, "name": view.name, "pk": view.pk, "modified": modified},
         "filter": task_filter.to_dict(),
-        "tasks": [task_json(task, request.user) for task in rows[: selectors.PAGE_SIZE]],
+        "tasks": [task_json(task, request.user, names) for task in rows[: selectors.PAGE_SIZE]],
         "page": page,
         "hasMore": has_more,
         "views": [{"slug": v.slug, "name": v.name, "count": v.count, "pk": v.pk} for v in views],
