@@ -155,7 +155,8 @@ def test_follow_up_date_and_unclaim(start_application, underwriter) -> None:  # 
     )
     assert post(client, f"/tasks/api/tasks/{task.key}/follow-up", {"followUpDate": "soon"}).status_code == 400
     task.refresh_from_db()
-    assert task.follow_up_date is not None and task.follow_up_date.date().isoformat() == "2030-05-01"
+    assert task.follow_up_date is not None
+    assert task.follow_up_date.date().isoformat() == "2030-05-01"
     assert post(client, f"/tasks/api/tasks/{task.key}/unclaim").status_code == 200
     task.refresh_from_db()
     assert task.assignee == ""
