@@ -26,11 +26,11 @@ def services() -> Any:
     return _module("bizdevops.engine.services")
 
 
-def call(name: str, **kwargs: Any) -> Any:
-    """Call engine service `name`; a missing service is an honest 501, not a 500."""
-    function = getattr(services(), name, None)
+def call(service: str, /, **kwargs: Any) -> Any:
+    """Call engine service `service`; a missing one is an honest 400 ("not supported yet"), not a 5xx."""
+    function = getattr(services(), service, None)
     if function is None:
-        raise ApiProblem(501, f"The engine does not support '{name}' yet.")
+        raise ApiProblem(400, f"This engine does not support '{service.replace('_', ' ')}' yet.")
     return function(**kwargs)
 
 
@@ -47,7 +47,7 @@ def key_of(result: Any) -> int:
 
 
 def pin_clock(epoch_ms: int) -> None:
-    call("pin_clock", epoch_ms=epoch_ms)
+    call("set_clock", epoch_ms=epoch_ms)
 
 
 def reset_clock() -> None:
@@ -152,21 +152,13 @@ def start_instance(
         kwargs["start_element_ids"] = tuple(start_element_ids)
     if business_id:
         kwargs["business_id"] = business_id
-    started = call("start_process_instance", **kwargs)
-    key = key_of(started)
-    row = (
-        m.ProcessInstance.objects.filter(key=key)
-        .values("process_definition_id", "bpmn_process_id", "version", "tenant_id")
-        .first()
-    )
-    if row is None:
-        raise ApiProblem(500, "The started instance was not found.")
+    started = call("create_process_instance", **kwargs)
     return {
-        "processDefinitionId": row["bpmn_process_id"],
-        "processDefinitionVersion": row["version"],
-        "processDefinitionKey": str(row["process_definition_id"]),
-        "processInstanceKey": str(key),
-        "tenantId": row["tenant_id"],
+        "processDefinitionId": started.bpmn_process_id,
+        "processDefinitionVersion": started.version,
+        "processDefinitionKey": str(started.process_definition_key),
+        "processInstanceKey": str(started.process_instance_key),
+        "tenantId": started.tenant_id,
     }
 
 
@@ -223,33 +215,13 @@ def migrate_instance(
 
 
 def activated_job(job: Any) -> dict[str, Any]:
-    """An activated job record in Camunda's ActivatedJobResult shape."""
-    return {
-        "jobKey": str(job.key),
-        "type": job.type,
-        "processInstanceKey": str(job.process_instance_key),
-        "rootProcessInstanceKey": str(
-            getattr(job, "root_process_instance_key", None) or job.process_instance_key
-        ),
-        "processDefinitionId": job.bpmn_process_id,
-        "processDefinitionVersion": job.process_definition_version,
-        "processDefinitionKey": str(job.process_definition_key),
-        "elementId": job.element_id,
-        "elementInstanceKey": str(job.element_instance_key),
-        "customHeaders": dict(job.custom_headers or {}),
-        "worker": job.worker,
-        "retries": job.retries,
-        "deadline": job.deadline,
-        "variables": dict(getattr(job, "variables", None) or {}),
-        "tenantId": job.tenant_id,
-        "physicalTenantId": "<default>",
-        "kind": job.kind,
-        "listenerEventType": job.listener_event_type,
-        "userTask": None,
-        "tags": [],
-        "businessId": None,
-        "priority": job.priority,
-    }
+    """An activated job in Camunda's ActivatedJobResult shape (every required field)."""
+    body = job.to_rest()
+    body.setdefault("rootProcessInstanceKey", body["processInstanceKey"])
+    body.setdefault("physicalTenantId", "<default>")
+    body.setdefault("tags", [])
+    body.setdefault("businessId", None)
+    return body
 
 
 def activate_jobs(
@@ -268,6 +240,7 @@ def activate_jobs(
         timeout_ms=timeout_ms,
         max_jobs=max_jobs,
         fetch_variables=fetch_variables,
+        tenant_ids=tenant_ids,
     )
     return [activated_job(job) for job in jobs]
 
@@ -281,7 +254,7 @@ def update_job(
     if timeout is not None:
         kwargs["timeout_ms"] = timeout
     if priority is not None:
-        kwargs["priority"] = priority
+        raise ApiProblem(400, "Changing a job's priority is not supported by this engine yet.")
     call("update_job", **kwargs)
 
 
@@ -308,68 +281,95 @@ def _json(value: Any) -> str:
 def evaluate_decision(
     *, decision_key: int | None, decision_id: str | None, variables: dict[str, Any]
 ) -> dict[str, Any]:
-    result = call(
-        "evaluate_decision", decision_key=decision_key, decision_id=decision_id, variables=variables
+    """Evaluate and answer in EvaluateDecisionResult's shape: output and every input/output value as JSON
+    text, with the decisions evaluated on the way (required decisions first) and their matched rules."""
+    from bizdevops.engine.core.errors import EngineError
+
+    try:
+        result = call(
+            "evaluate_decision", decision_key=decision_key, decision_id=decision_id, variables=variables
+        )
+    except EngineError:
+        raise
+    except Exception as exc:  # a FEEL/DMN evaluation failure is the caller's input, not our crash
+        raise ApiProblem(400, f"Decision evaluation failed: {exc}") from None
+    row = (
+        m.DecisionDefinition.objects.select_related("requirements")
+        .defer("requirements__resource")
+        .get(key=result.decision_key)
     )
-    return evaluation_body(result)
+    by_id = {
+        d.decision_id: d
+        for d in m.DecisionDefinition.objects.filter(requirements_id=row.requirements_id).only(
+            "key", "decision_id", "name", "version", "tenant_id"
+        )
+    }
+    from bizdevops.engine.state.keys import default_keys
 
-
-def evaluation_body(result: Any) -> dict[str, Any]:
-    """The engine's evaluation result (a dict in Camunda's field names, values as plain JSON) as the spec wants
-    it: output and input/output values as JSON text."""
-    if not isinstance(result, dict):
-        raise ApiProblem(500, "Unexpected decision evaluation result.")
-    decisions = []
-    for d in result.get("evaluatedDecisions", []):
-        decisions.append(
+    keys = default_keys()
+    evaluation_key = keys.next_key()
+    evaluated = []
+    for d in result.evaluated_decisions:
+        definition = by_id.get(d.id)
+        evaluated.append(
             {
-                "decisionDefinitionId": d["decisionDefinitionId"],
-                "decisionDefinitionName": d.get("decisionDefinitionName") or d["decisionDefinitionId"],
-                "decisionDefinitionVersion": d.get("decisionDefinitionVersion", 1),
-                "decisionDefinitionType": d.get("decisionDefinitionType", "DECISION_TABLE"),
-                "decisionDefinitionKey": str(d.get("decisionDefinitionKey", "")),
-                "decisionEvaluationInstanceKey": str(d.get("decisionEvaluationInstanceKey", "")),
-                "output": _json(d.get("output")),
-                "tenantId": d.get("tenantId", "<default>"),
+                "decisionDefinitionId": d.id,
+                "decisionDefinitionName": d.name or d.id,
+                "decisionDefinitionVersion": definition.version if definition else row.version,
+                "decisionDefinitionType": "DECISION_TABLE"
+                if d.kind == "decisionTable"
+                else "LITERAL_EXPRESSION"
+                if d.kind == "literalExpression"
+                else "UNKNOWN",
+                "decisionDefinitionKey": str(definition.key if definition else row.key),
+                "decisionEvaluationInstanceKey": str(keys.next_key()),
+                "output": _json(_plain(d.value)),
+                "tenantId": row.tenant_id,
                 "matchedRules": [
                     {
-                        "ruleId": rule.get("ruleId") or "",
-                        "ruleIndex": rule.get("ruleIndex", 0),
+                        "ruleId": rule.id or "",
+                        "ruleIndex": rule.index,
                         "evaluatedOutputs": [
                             {
-                                "outputId": o.get("outputId") or "",
-                                "outputName": o.get("outputName") or "",
-                                "outputValue": _json(o.get("outputValue")),
-                                "ruleId": rule.get("ruleId") or "",
-                                "ruleIndex": rule.get("ruleIndex", 0),
+                                "outputId": name,
+                                "outputName": name,
+                                "outputValue": _json(_plain(value)),
+                                "ruleId": rule.id or "",
+                                "ruleIndex": rule.index,
                             }
-                            for o in rule.get("evaluatedOutputs", [])
+                            for name, value in rule.outputs.items()
                         ],
                     }
-                    for rule in d.get("matchedRules", [])
+                    for rule in d.matched_rules
                 ],
                 "evaluatedInputs": [
-                    {
-                        "inputId": i.get("inputId") or "",
-                        "inputName": i.get("inputName") or "",
-                        "inputValue": _json(i.get("inputValue")),
-                    }
-                    for i in d.get("evaluatedInputs", [])
+                    {"inputId": i.id or i.label, "inputName": i.label, "inputValue": _json(_plain(i.value))}
+                    for i in d.inputs
                 ],
             }
         )
     return {
-        "decisionDefinitionId": result["decisionDefinitionId"],
-        "decisionDefinitionKey": str(result["decisionDefinitionKey"]),
-        "decisionDefinitionName": result.get("decisionDefinitionName") or result["decisionDefinitionId"],
-        "decisionDefinitionVersion": result.get("decisionDefinitionVersion", 1),
-        "decisionEvaluationKey": str(result.get("decisionEvaluationKey", result["decisionDefinitionKey"])),
-        "decisionInstanceKey": str(result.get("decisionInstanceKey", result["decisionDefinitionKey"])),
-        "decisionRequirementsId": result.get("decisionRequirementsId") or "",
-        "decisionRequirementsKey": str(result.get("decisionRequirementsKey", "")),
-        "evaluatedDecisions": decisions,
-        "failedDecisionDefinitionId": result.get("failedDecisionDefinitionId"),
-        "failureMessage": result.get("failureMessage"),
-        "output": _json(result.get("output")),
-        "tenantId": result.get("tenantId", "<default>"),
+        "decisionDefinitionId": row.decision_id,
+        "decisionDefinitionKey": str(row.key),
+        "decisionDefinitionName": row.name or row.decision_id,
+        "decisionDefinitionVersion": row.version,
+        "decisionEvaluationKey": str(evaluation_key),
+        "decisionInstanceKey": str(evaluation_key),
+        "decisionRequirementsId": row.requirements.decision_requirements_id,
+        "decisionRequirementsKey": str(row.requirements_id),
+        "evaluatedDecisions": evaluated,
+        "failedDecisionDefinitionId": None,
+        "failureMessage": None,
+        "output": _json(result.value),
+        "tenantId": row.tenant_id,
     }
+
+
+def _plain(value: Any) -> Any:
+    """A FEEL value as plain JSON (numbers, strings, dates as ISO text...)."""
+    try:
+        from bizdevops.feel import to_json  # type: ignore[attr-defined]
+
+        return to_json(value)
+    except Exception:
+        return value

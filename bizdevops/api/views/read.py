@@ -187,9 +187,16 @@ class UserTaskFormView(ApiView):
     )
     def get(self, request: Request, key: str) -> Response:
         task = UserTaskGet.find(request, key)  # type: ignore[attr-defined]
-        if task.form_definition_key is None:
-            return Response(status=204)
-        row = m.FormDefinition.objects.filter(key=task.form_definition_key).first()
+        row = None
+        if task.form_definition_key is not None:
+            row = m.FormDefinition.objects.filter(key=task.form_definition_key).first()
+        elif task.form_id:
+            # a linked form (zeebe:formDefinition formId) resolves to its latest deployed version
+            row = (
+                m.FormDefinition.objects.filter(form_id=task.form_id, tenant_id=task.tenant_id)
+                .order_by("-version")
+                .first()
+            )
         if row is None:
             return Response(status=204)
         return Response(r.form(row))
