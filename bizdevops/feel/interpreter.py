@@ -795,8 +795,8 @@ class Compiler:
             if low is not None and high is not None and feel_compare(low, high) is None:
                 env.state.error(f"range endpoints {type_name(low)} and {type_name(high)} are not comparable")
                 return None
-            if low is None and high is None:
-                env.state.error("a range needs at least one endpoint")
+            if low is None or high is None:
+                env.state.error("a range endpoint is null")
                 return None
             for endpoint in (low, high):
                 if endpoint is not None and not isinstance(

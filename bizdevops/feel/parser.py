@@ -215,6 +215,7 @@ class Parser:
         self.names: set[str] = set(builtin_names) | set(extra)
         self.prefixes: set[str] = set(builtin_prefixes) | set(_prefixes(extra))
         self.uses_input = False
+        self.no_filter_depth = -1
 
     # -- helpers -----------------------------------------------------------------------------------------
 
@@ -597,7 +598,7 @@ class Parser:
                     raise self.error("expected a name after '.'")
                 name, _ = self.read_name()
                 node = ast.Path(t.start, node, name)
-            elif t.text == "[":
+            elif t.text == "[" and self.depth != self.no_filter_depth:
                 self.pos += 1
                 self.declare("item")
                 condition = self.expression()
@@ -714,8 +715,7 @@ class Parser:
             self.depth -= 1
         if self.at_op(".."):
             self.pos += 1
-            end = self.expression()
-            return self.range_close(start, inner, end, False)
+            return self.range_end(start, inner, False)
         self.expect_op(")")
         return inner
 
@@ -731,8 +731,7 @@ class Parser:
             first = self.expression()
             if self.at_op(".."):
                 self.pos += 1
-                end = self.expression()
-                return self.range_close(start, first, end, True)
+                return self.range_end(start, first, True)
             items = [first]
             while self.at_op(","):
                 self.pos += 1
@@ -745,7 +744,21 @@ class Parser:
     def range_rest(self, start: int, start_included: bool) -> ast.Node:
         low = self.expression()
         self.expect_op("..")
-        high = self.expression()
+        return self.range_end(start, low, start_included)
+
+    def range_end(self, start: int, low: ast.Node, start_included: bool) -> ast.Node:
+        """The end point and closing bracket; `[1..10[` must not read `10[...` as a filter."""
+        save = self.pos
+        try:
+            return self.range_close(start, low, self.expression(), start_included)
+        except FeelSyntaxError:
+            self.pos = save
+        previous = self.no_filter_depth
+        self.no_filter_depth = self.depth + 1
+        try:
+            high = self.expression()
+        finally:
+            self.no_filter_depth = previous
         return self.range_close(start, low, high, start_included)
 
     def range_close(self, start: int, low: ast.Node, high: ast.Node, start_included: bool) -> ast.Node:
