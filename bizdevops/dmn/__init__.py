@@ -75,7 +75,7 @@ def link(parsed: list[Definitions]) -> list[DecisionModel]:
             target = by_namespace.get(item.namespace)
             if target is None:
                 raise DmnError(f"Model {definitions.name!r} imports {item.namespace!r}, which was not given.")
-            imported[item.name or target.name] = build(target)
+            imported[item.name] = build(target)
         model = DecisionModel(definitions, imported)
         visiting.discard(namespace)
         built[namespace] = model

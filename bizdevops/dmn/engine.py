@@ -158,7 +158,11 @@ class DecisionModel:
         self.functions: dict[str, Any] = {}
         self._function_env = Env(self.functions, None, State())
         for import_name, model in self.imports.items():
-            self.functions[import_name] = dict(model.functions)
+            if import_name:
+                self.functions[import_name] = dict(model.functions)
+            else:  # an unnamed import (DMN 1.4+) puts the imported names directly in scope
+                for key, value in model.functions.items():
+                    self.functions.setdefault(key, value)
         for bkm in definitions.bkms:
             self.functions[bkm.name] = self._compile_bkm(bkm)
         for service in definitions.services:
@@ -180,7 +184,8 @@ class DecisionModel:
             _collect_names(bkm.logic, names)
         _component_names(d.item_definitions, names)
         for import_name, model in self.imports.items():
-            names.add(import_name)
+            if import_name:
+                names.add(import_name)
             names.update(model.names)
         return frozenset(names)
 
@@ -519,8 +524,9 @@ class DecisionModel:
         given: dict[str, Any],
         state: State,
         audit: list[EvaluatedDecision] | None,
+        by_namespace: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        session = _Session(self, given, state, audit, supplied_decisions=True)
+        session = _Session(self, given, state, audit, supplied_decisions=True, by_namespace=by_namespace)
         outputs: dict[str, Any] = {}
         for ref in service.output_decisions:
             model, element, _ = self._resolve_ref(ref, "decisions")
@@ -528,26 +534,52 @@ class DecisionModel:
             outputs[element.name] = target.decision_value(element)
         return outputs
 
-    def evaluate(self, decision: str, variables: Mapping[str, Any] | None = None) -> DecisionResult:
-        """Evaluate a decision (by id or name) and the decisions it requires."""
+    def evaluate(
+        self,
+        decision: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        by_namespace: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> DecisionResult:
+        """Evaluate a decision (by id or name) and the decisions it requires.
+
+        ``variables`` are the inputs (plain JSON or FEEL values); inputs of imported models may be nested
+        under the import name or given per model namespace in ``by_namespace``.
+        """
         target = self.decision(decision)
         state = new_state(self.type_checkers)
         audit: list[EvaluatedDecision] = []
-        session = _Session(self, _convert(variables), state, audit, supplied_decisions=True, target=target.id)
+        session = _Session(
+            self,
+            _convert(variables),
+            state,
+            audit,
+            supplied_decisions=True,
+            target=target.id,
+            by_namespace=_convert_namespaced(by_namespace),
+        )
         value = session.decision_value(target)
         return DecisionResult(value, tuple(audit), tuple(state.warnings))
 
-    def evaluate_service(self, service: str, variables: Mapping[str, Any] | None = None) -> DecisionResult:
+    def evaluate_service(
+        self,
+        service: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        by_namespace: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> DecisionResult:
         """Invoke a decision service directly; the value is a context of its output decisions by name."""
         definition = self.service(service)
         state = new_state(self.type_checkers)
         audit: list[EvaluatedDecision] = []
         given = _convert(variables)
+        extra = _convert_namespaced(by_namespace)
+        given.update(extra.get(self.namespace, {}))
         for ref in definition.input_data:
             model, element, _ = self._resolve_ref(ref, "inputs")
             if element.name in given:
                 given[element.name] = _coerce_input(model, element, given[element.name], state)
-        outputs = self._run_service(definition, given, state, audit)
+        outputs = self._run_service(definition, given, state, audit, extra)
         value: Any = outputs
         declared = self._type(definition.type_ref)
         if isinstance(declared, ItemType) and declared.is_function and declared.function_output is not None:
@@ -564,6 +596,12 @@ def _convert(variables: Mapping[str, Any] | None) -> dict[str, Any]:
     if not variables:
         return {}
     return {str(k): from_python(v) for k, v in variables.items()}
+
+
+def _convert_namespaced(values: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    if not values:
+        return {}
+    return {str(ns): _convert(v) for ns, v in values.items()}
 
 
 def _coerce_input(model: DecisionModel, element: InputData, value: Any, state: State) -> Any:
@@ -586,9 +624,12 @@ class _Session:
         audit: list[EvaluatedDecision] | None,
         supplied_decisions: bool,
         target: str | None = None,
+        by_namespace: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.model = model
-        self.given = given
+        self.by_namespace = by_namespace or {}
+        own = self.by_namespace.get(model.namespace)
+        self.given = {**given, **own} if own else given
         self.state = state
         self.audit = audit
         self.supplied_decisions = supplied_decisions
@@ -607,7 +648,9 @@ class _Session:
             # Inputs given flat (not under the import name) still reach imported models.
             for key, value in self.given.items():
                 given.setdefault(key, value)
-            session = _Session(model, given, self.state, self.audit, self.supplied_decisions)
+            session = _Session(
+                model, given, self.state, self.audit, self.supplied_decisions, by_namespace=self.by_namespace
+            )
             self.sub[id(model)] = session
         return session
 
@@ -639,12 +682,13 @@ class _Session:
             scope: dict[str, Any] = dict(self.given)
             scope.update(model.functions)
             for name in model.imports:
-                scope[name] = self.import_context(name)
+                if name:
+                    scope[name] = self.import_context(name)
             for ref in decision.required_inputs:
                 owner, element, import_name = model._resolve_ref(ref, "inputs")
                 session = self if owner is model else self.imported(owner)
                 value = session.input_value(element)
-                if import_name is None:
+                if not import_name:
                     scope[element.name] = value
                 else:
                     self.import_context(import_name)[element.name] = value
@@ -652,7 +696,7 @@ class _Session:
                 owner, element, import_name = model._resolve_ref(ref, "decisions")
                 session = self if owner is model else self.imported(owner)
                 value = session.decision_value(element)
-                if import_name is None:
+                if not import_name:
                     scope[element.name] = value
                 else:
                     self.import_context(import_name)[element.name] = value

@@ -202,19 +202,23 @@ class FolderModels:
 
 
 def _evaluate(
-    model: DecisionModel, case: etree._Element, node: etree._Element, inputs: dict[str, Any]
+    model: DecisionModel,
+    case: etree._Element,
+    node: etree._Element,
+    inputs: dict[str, Any],
+    namespaced: dict[str, dict[str, Any]],
 ) -> Any:
     case_type = case.get("type") or "decision"
     name = node.get("name") or ""
     if case_type == "decisionService":
         service = case.get("invocableName") or name
-        outputs = model.evaluate_service(service, inputs).value
+        outputs = model.evaluate_service(service, inputs, by_namespace=namespaced).value
         if name == service or not isinstance(outputs, dict):
             return outputs
         return outputs.get(name)
     if node.get("type") == "decisionService":
-        return model.evaluate_service(name, inputs).value
-    return model.evaluate(name, inputs).value
+        return model.evaluate_service(name, inputs, by_namespace=namespaced).value
+    return model.evaluate(name, inputs, by_namespace=namespaced).value
 
 
 def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]:
@@ -242,12 +246,17 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
             message = models.error or f"model {model_name!r} not found"
             yield Outcome(folder_name, file_name, case_id, False, expects_null, message)
             continue
-        inputs = {n.get("name") or "": _value(n) for n in _kids(case, "inputNode")}
+        inputs: dict[str, Any] = {}
+        namespaced: dict[str, dict[str, Any]] = defaultdict(dict)
+        for input_node in _kids(case, "inputNode"):
+            namespace = input_node.get("namespace")
+            target = namespaced[namespace] if namespace else inputs
+            target[input_node.get("name") or ""] = _value(input_node)
         failures = []
         for expected, node in expectations:
             error_result = node.get("errorResult") == "true"
             try:
-                actual = _evaluate(model, case, node, inputs)
+                actual = _evaluate(model, case, node, inputs, dict(namespaced))
             except _Timeout:
                 failures.append(f"{node.get('name')}: timed out")
                 continue

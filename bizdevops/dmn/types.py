@@ -191,6 +191,8 @@ class TypeRegistry:
                 return self.imports[prefix].resolve(rest)
         if ":" in name:
             return self.resolve(name.split(":", 1)[1])
+        if "" in self.imports:  # unnamed import: its types are used without a prefix
+            return self.imports[""].resolve(name)
         return ANY
 
     def checkers(self) -> dict[str, Callable[[Any], bool]]:
@@ -200,7 +202,10 @@ class TypeRegistry:
             out[name] = _non_null(item)
         for prefix, registry in self.imports.items():
             for name, item in registry.items.items():
-                out[f"{prefix}.{name}"] = _non_null(item)
+                if prefix:
+                    out[f"{prefix}.{name}"] = _non_null(item)
+                else:
+                    out.setdefault(name, _non_null(item))
         return out
 
 

@@ -211,3 +211,30 @@ def test_imported_bkm_is_called_through_the_import_name() -> None:
 def test_variables_may_be_plain_json() -> None:
     model = load(DRG)
     assert model.evaluate("Total", {"Loan Amount": 100.5}).value == Decimal("102.51")
+
+
+def test_unnamed_import_puts_imported_names_in_scope_and_inputs_may_be_given_per_namespace() -> None:
+    # given
+    library = definitions(
+        """<inputData id="who" name="Who"><variable name="Who" typeRef="string"/></inputData>
+           <decision id="hi" name="Hi"><variable name="Hi"/>
+             <informationRequirement><requiredInput href="#who"/></informationRequirement>
+             <literalExpression><text>"Hi " + Who</text></literalExpression></decision>
+           <businessKnowledgeModel id="twice" name="Twice"><variable name="Twice"/>
+             <encapsulatedLogic><formalParameter name="s"/><literalExpression><text>s + s</text></literalExpression>
+             </encapsulatedLogic></businessKnowledgeModel>""",
+        namespace="http://example.com/lib",
+        name="lib",
+    )
+    main = definitions(
+        """<import namespace="http://example.com/lib" name="" importType="https://www.omg.org/spec/DMN/20230324/MODEL/"/>
+           <decision id="g" name="Greeting"><variable name="Greeting"/>
+             <informationRequirement><requiredDecision href="http://example.com/lib#hi"/></informationRequirement>
+             <literalExpression><text>Twice(Hi)</text></literalExpression></decision>"""
+    )
+    # when
+    model = load_many([main, library])[0]
+    result = model.evaluate("Greeting", by_namespace={"http://example.com/lib": {"Who": "Al"}})
+    # then
+    assert result.value == "Hi AlHi Al"
+    assert [d.name for d in result.decisions] == ["Hi", "Greeting"]
