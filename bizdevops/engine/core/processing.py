@@ -179,12 +179,20 @@ class Processing:
         payload: dict[str, Any] | None = None,
         inner: tuple[int, Any] | None = None,
     ) -> None:
-        """Queue the activation of an element in a scope; `consumed` = sequence-flow tokens it takes."""
+        """Queue the activation of an element in a scope. `consumed` = tokens already counted in the scope's
+        active_flows (taken sequence flows); with 0, the pending activation itself is counted as a token so
+        that the scope cannot complete before it happens."""
+        if not consumed:
+            scope = self.state.elements.get(scope_key)
+            if scope is not None:
+                scope.active_flows += 1
+                consumed = 1
         self.queue.append((_ACTIVATE, element, scope_key, consumed, payload, inner))
 
     def create_root(self, payload: dict[str, Any] | None = None) -> ElementInstance:
         ei = ElementInstance(self.state.key, self.model.id, ElementType.PROCESS, None, None)  # type: ignore[arg-type]
         self.state.elements[ei.key] = ei
+        ei.payload = payload
         self.transition(ei, ACTIVATING)
         self._run_activate(self.registry[ElementType.PROCESS], None, ei)
         return ei
