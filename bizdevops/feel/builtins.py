@@ -43,6 +43,7 @@ from bizdevops.feel.values import (
     parse_duration,
     parse_time,
     real_year,
+    time_offset,
     to_feel_string,
     type_name,
     with_nanos,
@@ -268,10 +269,22 @@ def _get_or_else(value: Any, default: Any) -> Any:
 
 @builtin("is", ("value1", "value2"))
 def _is(a: Any, b: Any) -> Any:
+    """Same element of the FEEL domain: equal and of the same type; temporals also keep local time+offset."""
     if type_name(a) != type_name(b):
         return False
-    if isinstance(a, dt.time | dt.datetime):
-        return a == b and to_feel_string(a) == to_feel_string(b) if isinstance(b, type(a)) else False
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        if (a.tzinfo is None) != (b.tzinfo is None) or feel_equal(
+            a.replace(tzinfo=None), b.replace(tzinfo=None)
+        ) is not True:
+            return False
+        return a.utcoffset() == b.utcoffset()
+    if isinstance(a, dt.time) and isinstance(b, dt.time):
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return False
+        local = (a.hour, a.minute, a.second, a.microsecond, nanos_of(a))
+        return local == (b.hour, b.minute, b.second, b.microsecond, nanos_of(b)) and time_offset(
+            a
+        ) == time_offset(b)
     return feel_equal(a, b) is True
 
 

@@ -22,6 +22,7 @@ from bizdevops.feel.values import (
     feel_compare,
     feel_equal,
     real_year,
+    time_offset,
     type_name,
 )
 
@@ -359,9 +360,7 @@ def _offset(value: dt.time | dt.datetime) -> Any:
     if isinstance(value, dt.datetime):
         off = value.utcoffset()
     else:
-        from bizdevops.feel.values import _time_offset
-
-        off = _time_offset(value)
+        off = time_offset(value)
     return None if off is None else DaysTimeDuration.from_timedelta(off)
 
 

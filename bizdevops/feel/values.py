@@ -441,9 +441,10 @@ def parse_temporal(text: str) -> Any:
     """The value of an ``@"..."`` literal: a duration, date and time, time or date."""
     if text.startswith(("P", "-P")):
         return parse_duration(text)
-    if "T" in text:
+    body = text.split("@", 1)[0]  # zone ids such as Etc/GMT contain a "T"
+    if "T" in body:
         return parse_date_time(text)
-    if ":" in text:
+    if ":" in body:
         return parse_time(text)
     return parse_date(text)
 
@@ -484,7 +485,7 @@ def type_name(value: Any) -> str:
 
 
 def _time_key(value: dt.time) -> tuple[Any, ...]:
-    offset = _time_offset(value)
+    offset = time_offset(value)
     seconds = value.hour * 3600 + value.minute * 60 + value.second
     fraction = value.microsecond * 1000 + nanos_of(value)
     if offset is None:
@@ -492,13 +493,14 @@ def _time_key(value: dt.time) -> tuple[Any, ...]:
     return (seconds - int(offset.total_seconds()), fraction)
 
 
-def _time_offset(value: dt.time) -> dt.timedelta | None:
+def time_offset(value: dt.time) -> dt.timedelta | None:
     tz = value.tzinfo
     if tz is None:
         return None
     if isinstance(tz, ZoneInfo):
-        # A zone's offset depends on the date; FEEL uses today's rules, we use a fixed reference day.
-        return tz.utcoffset(dt.datetime(2000, 1, 1, value.hour, value.minute))  # noqa: DTZ001
+        # A zone's offset depends on the date; a time has none, so use 1970-01-01 as Java engines do
+        # (TCK 0103: 23:00:50@Australia/Melbourne is 23:00:50+10:00).
+        return tz.utcoffset(dt.datetime(1970, 1, 1, value.hour, value.minute))  # noqa: DTZ001
     return tz.utcoffset(None)
 
 
