@@ -43,6 +43,10 @@ CASES = [
     ("get or else(null, 2)", "2"),
     ('is(date("2012-12-25"), date("2012-12-25"))', "true"),
     ('is(time("10:00:00Z"), time("10:00:00"))', "false"),
+    ('is(@"23:00:50@Australia/Melbourne", @"23:00:50+10:00")', "true"),
+    ('is(@"2002-04-02T12:00:00-01:00", @"2002-04-02T17:00:00+04:00")', "false"),
+    ('is(@"P0Y", @"P0D")', "false"),
+    ('is(@"23:00:50@Etc/GMT", @"23:00:50Z")', "true"),
     # strings
     ('substring("foobar", 3)', '"obar"'),
     ('substring("foobar", -2, 1)', '"a"'),
