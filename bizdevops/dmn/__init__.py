@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from bizdevops.dmn.engine import DecisionModel, DecisionResult, EvaluatedDecision
 from bizdevops.dmn.model import Definitions, DmnError
 from bizdevops.dmn.reader import read_definitions
-from bizdevops.dmn.tables import EvaluatedInput, MatchedRule
+from bizdevops.dmn.tables import EvaluatedInput, EvaluatedOutput, MatchedRule
 
 __all__ = [
     "link",
@@ -27,6 +27,7 @@ __all__ = [
     "DmnError",
     "EvaluatedDecision",
     "EvaluatedInput",
+    "EvaluatedOutput",
     "MatchedRule",
     "load",
     "load_many",

@@ -22,12 +22,20 @@ from bizdevops.feel.values import feel_compare, feel_equal
 
 
 @dataclass(frozen=True, slots=True)
+class EvaluatedOutput:
+    id: str | None
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
 class MatchedRule:
-    """A rule that matched: its id, 1-based index and output values (name → value)."""
+    """A rule that matched: its id, 1-based index and output values (name → value, and with ids)."""
 
     id: str | None
     index: int
     outputs: dict[str, Any]
+    evaluated_outputs: tuple[EvaluatedOutput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,7 @@ class CompiledTable:
         self.aggregation = table.aggregation
         self.single = len(table.outputs) == 1
         self.output_names = tuple(o.name or table.output_label or "" for o in table.outputs)
+        self.output_ids = tuple(o.id for o in table.outputs)
         self.output_types = tuple(resolve(o.type_ref) for o in table.outputs)
         self.input_labels = tuple(i.label or i.text for i in table.inputs)
         self.input_ids = tuple(i.id for i in table.inputs)
@@ -161,7 +170,14 @@ class CompiledTable:
                 matched.append(rule)
                 if self.hit_policy == "FIRST":
                     break
-        hits = [MatchedRule(r.id, r.index, self._outputs(r, env)) for r in matched]
+        hits = []
+        for rule in matched:
+            outputs = self._outputs(rule, env)
+            evaluated = tuple(
+                EvaluatedOutput(i, name, outputs[name])
+                for i, name in zip(self.output_ids, self.output_names, strict=True)
+            )
+            hits.append(MatchedRule(rule.id, rule.index, outputs, evaluated))
         trace = TableTrace(inputs, tuple(hits))
         return self._apply(hits, env), trace
 
@@ -214,8 +230,8 @@ class CompiledTable:
         policy = self.hit_policy
         state = env.state
         if not hits:
-            if policy == "COLLECT" and self.aggregation == "COUNT":
-                return Decimal(0)
+            # Every hit policy, aggregations included: no match gives the default outputs, else null
+            # (DMN 1.5 8.2.11; the reference engines agree; Camunda 7 would give an empty list).
             return self._default(env)
         if policy == "UNIQUE":
             if len(hits) > 1:
@@ -247,11 +263,8 @@ class CompiledTable:
     def _aggregate(self, values: list[Any], env: Env) -> Any:
         aggregation = self.aggregation
         if aggregation == "COUNT":
-            distinct: list[Any] = []
-            for value in values:
-                if not any(feel_equal(value, seen) is True for seen in distinct):
-                    distinct.append(value)
-            return Decimal(len(distinct))
+            # DMN 1.2+ defines C# with the built-in count(): every matched output counts (1.1 said distinct).
+            return Decimal(len(values))
         present = [v for v in values if v is not None]
         if not present:
             return None

@@ -26,6 +26,9 @@ def test_unique_returns_the_single_matching_rule_and_records_it() -> None:
     assert [(d.name, d.hit_policy) for d in result.decisions] == [("D", "UNIQUE")]
     assert [(m.id, m.index) for m in result.decisions[0].matched_rules] == [("r2", 2)]
     assert result.decisions[0].inputs[0].value == Decimal(3)
+    assert [(o.id, o.value) for o in result.decisions[0].matched_rules[0].evaluated_outputs] == [
+        ("o0", "positive")
+    ]
 
 
 def test_unique_with_two_matches_is_null_with_a_warning_as_the_spec_says() -> None:
@@ -100,11 +103,12 @@ def test_collect_aggregations(aggregation: str, x: int, expected: Decimal) -> No
     assert model.evaluate("D", {"x": x}).value == expected
 
 
-def test_collect_count_counts_distinct_outputs_and_sum_of_nothing_is_null() -> None:
+def test_collect_count_counts_every_match_and_no_match_is_null() -> None:
     rules = [(["&gt; 10"], ["5"]), (["&gt; 5"], ["5"])]
-    assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 20}).value == Decimal(1)
+    assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 20}).value == Decimal(2)
     assert load(table("COLLECT", rules, aggregation="SUM")).evaluate("D", {"x": 1}).value is None
-    assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 1}).value == Decimal(0)
+    assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 1}).value is None
+    assert load(table("COLLECT", rules)).evaluate("D", {"x": 1}).value is None
 
 
 def test_multiple_outputs_give_a_context_and_default_outputs_apply_when_nothing_matches() -> None:
