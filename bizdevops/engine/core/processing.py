@@ -607,10 +607,11 @@ class Processing:
         self.close_subscriptions(
             scope, keep=lambda catch_id: isinstance(self.elements[catch_id], BoundaryEvent)
         )
+        # set first: the last child to terminate activates the event subprocess (see child_left)
+        scope.interrupted_by = data
         if self.terminate_children(scope):
+            scope.interrupted_by = None
             self.activate_later(event_sub, scope.key, 0, data)
-        else:
-            scope.interrupted_by = data
 
     # -- errors and escalations ------------------------------------------------------------------------------
 

@@ -106,7 +106,9 @@ def test_receive_task_applies_output_mappings(harness: EngineHarness) -> None:
 def test_message_start_event_creates_an_instance(harness: EngineHarness) -> None:
     deploy(harness, "message_events.bpmn")
     harness.engine.publish_message("new-order", "", {"item": "book"})
-    [root] = [r for r in harness.history() if r.element_id == "message_start" and r.intent == "ELEMENT_COMPLETED"]
+    [root] = [
+        r for r in harness.history() if r.element_id == "message_start" and r.intent == "ELEMENT_COMPLETED"
+    ]
     assert root_variables(harness, root.process_instance_key) == {"item": "book"}
     assert trail(harness, root.process_instance_key, flows=False)[2:4] == [
         ("ms_start", "ELEMENT_ACTIVATING"),

@@ -8,7 +8,9 @@ from tests.engine.core.harness import EngineHarness, deploy, instance, lifecycle
 
 def start(harness: EngineHarness, process_id: str, variables: dict | None = None) -> int:
     deploy(harness, "timer_events.bpmn")
-    return harness.engine.create_process_instance(bpmn_process_id=process_id, variables=variables).process_instance_key
+    return harness.engine.create_process_instance(
+        bpmn_process_id=process_id, variables=variables
+    ).process_instance_key
 
 
 def test_duration_timer_fires_when_the_clock_reaches_it_and_not_before(harness: EngineHarness) -> None:
