@@ -17,6 +17,12 @@ Value types (see ``values``): number ``Decimal``; string ``str``; boolean ``bool
 date ``datetime.date``; time ``datetime.time``; date and time ``datetime.datetime`` (tzinfo None = local,
 ``datetime.timezone`` = offset, ``zoneinfo.ZoneInfo`` = zone id); ``YearsMonthsDuration(months)``;
 ``DaysTimeDuration(seconds: Decimal)``; list ``list``; context ``dict``; ``Range``; ``FeelFunction``.
+Dates outside years 1..9999 are ``ExtDate``/``ExtDateTime`` subclasses (use ``real_year``), times and
+date-times with nanoseconds are ``NanoTime``/``ExtDateTime`` (``nanos_of``); compare with ``feel_equal``
+and print with ``to_feel_string`` rather than Python's ``==``/``str``.
+
+``Expression.evaluate(context, types=...)`` takes predicates for extra type names (DMN item definitions)
+used by ``instance of`` and typed function parameters. Regular expressions follow XPath (``xpath_regex``).
 Constructors: ``make_date``, ``make_time``, ``make_date_time``, ``years_months_duration``,
 ``days_time_duration``, ``make_range``, ``parse_date``, ``parse_time``, ``parse_date_time``,
 ``parse_duration``; helpers ``feel_equal`` (FEEL ``=``), ``to_feel_string`` (FEEL ``string()``).
@@ -49,10 +55,12 @@ from bizdevops.feel.values import (
     make_date_time,
     make_range,
     make_time,
+    nanos_of,
     parse_date,
     parse_date_time,
     parse_duration,
     parse_time,
+    real_year,
     to_feel_string,
     to_json,
     type_name,
@@ -89,6 +97,8 @@ __all__ = [
     "parse_duration",
     "parse_time",
     "parse_unary_tests",
+    "real_year",
+    "nanos_of",
     "to_feel_string",
     "to_json",
     "type_name",
