@@ -526,6 +526,10 @@ class DecisionModel:
         audit: list[EvaluatedDecision] | None,
         by_namespace: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
+        for ref in service.input_decisions:
+            # Input decisions are parameters: a missing one is null, it is never evaluated.
+            _, element, _ = self._resolve_ref(ref, "decisions")
+            given.setdefault(element.name, None)
         session = _Session(self, given, state, audit, supplied_decisions=True, by_namespace=by_namespace)
         outputs: dict[str, Any] = {}
         for ref in service.output_decisions:
@@ -568,24 +572,46 @@ class DecisionModel:
         *,
         by_namespace: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> DecisionResult:
-        """Invoke a decision service directly; the value is a context of its output decisions by name."""
+        """Invoke a decision service directly, as if called as a function with ``variables`` as named
+        arguments: inputs are its input data and input decisions (missing ones are null; input decisions are
+        never evaluated). The value is the single output decision's value, or a context of them by name.
+        Output decisions and encapsulated ones are in ``decisions``."""
         definition = self.service(service)
         state = new_state(self.type_checkers)
         audit: list[EvaluatedDecision] = []
         given = _convert(variables)
         extra = _convert_namespaced(by_namespace)
         given.update(extra.get(self.namespace, {}))
-        for ref in definition.input_data:
-            model, element, _ = self._resolve_ref(ref, "inputs")
-            if element.name in given:
-                given[element.name] = _coerce_input(model, element, given[element.name], state)
         outputs = self._run_service(definition, given, state, audit, extra)
-        value: Any = outputs
+        value: Any = next(iter(outputs.values())) if len(outputs) == 1 else outputs
         declared = self._type(definition.type_ref)
         if isinstance(declared, ItemType) and declared.is_function and declared.function_output is not None:
             coerced = coerce(value, declared.function_output)
-            value = None if coerced is FAILED else coerced
+            if coerced is FAILED:
+                state.error(f"decision service {definition.name!r}: the result does not conform to its type")
+                value = None
+            else:
+                value = coerced
         return DecisionResult(value, tuple(audit), tuple(state.warnings))
+
+    def evaluate_bkm(self, bkm: str, arguments: Mapping[str, Any] | None = None) -> DecisionResult:
+        """Invoke a business knowledge model with named arguments (missing parameters are null)."""
+        found = self._find(self.bkms, bkm)
+        if found is None:
+            known = ", ".join(sorted(b.name for b in self.bkms.values())) or "none"
+            raise DmnError(
+                f"Unknown business knowledge model {bkm!r} in model {self.name!r} (BKMs: {known})."
+            )
+        function = self.functions[found.name]
+        state = new_state(self.type_checkers)
+        params = set(getattr(function, "params", ()))
+        named = {k: v for k, v in _convert(arguments).items() if k in params}
+        try:
+            value = invoke(Env({}, None, state), function, [], named)
+        except FeelError as error:
+            state.error(f"business knowledge model {found.name!r}: {error}")
+            value = None
+        return DecisionResult(value, (), tuple(state.warnings))
 
 
 def _null(env: Env) -> Any:

@@ -212,10 +212,16 @@ def _evaluate(
     name = node.get("name") or ""
     if case_type == "decisionService":
         service = case.get("invocableName") or name
-        outputs = model.evaluate_service(service, inputs, by_namespace=namespaced).value
-        if name == service or not isinstance(outputs, dict):
-            return outputs
-        return outputs.get(name)
+        result = model.evaluate_service(service, inputs, by_namespace=namespaced)
+        if name == service:
+            return result.value
+        # A result node naming an output (or encapsulated) decision of the service.
+        for decision in reversed(result.decisions):
+            if decision.name == name:
+                return decision.value
+        return result.value.get(name) if isinstance(result.value, dict) else None
+    if case_type == "bkm":
+        return model.evaluate_bkm(case.get("invocableName") or name, inputs).value
     if node.get("type") == "decisionService":
         return model.evaluate_service(name, inputs, by_namespace=namespaced).value
     return model.evaluate(name, inputs, by_namespace=namespaced).value

@@ -85,7 +85,8 @@ def test_decision_service_directly_and_as_a_function() -> None:
     direct = model.evaluate_service("Fee Service", {"Loan Amount": 1000})
     called = model.evaluate("Via Service")
     # then
-    assert direct.value == {"Total": Decimal(1020)}
+    assert direct.value == Decimal(1020)
+    assert [d.name for d in direct.decisions] == ["Fee", "Total"]
     assert called.value == Decimal(1020)
 
 
