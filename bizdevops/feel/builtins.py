@@ -69,7 +69,15 @@ def builtin(name: str, *signatures: tuple[str, ...], needs_env: bool = False) ->
 # -- argument checks ---------------------------------------------------------------------------------------
 
 
+def _unwrap(value: Any) -> Any:
+    """FEEL's conversion from a singleton list where a single value is expected (TCK 0021)."""
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
 def _num(value: Any, what: str = "argument") -> Decimal:
+    value = _unwrap(value)
     if isinstance(value, Decimal):
         return value
     raise FeelError(f"{what} must be a number, not {type_name(value)}")
@@ -83,6 +91,7 @@ def _int(value: Any, what: str = "argument") -> int:
 
 
 def _str(value: Any, what: str = "argument") -> str:
+    value = _unwrap(value)
     if isinstance(value, str):
         return value
     raise FeelError(f"{what} must be a string, not {type_name(value)}")
@@ -114,6 +123,7 @@ def _numbers(values: list[Any]) -> list[Decimal]:
 
 
 def _date(value: Any) -> dt.date:
+    value = _unwrap(value)
     if isinstance(value, dt.date):
         return value
     raise FeelError(f"expected a date, not {type_name(value)}")

@@ -54,6 +54,7 @@ CASES = [
     ('substring("foobar", 0)', "null"),
     ('string length("\\U01F40E")', "2"),  # UTF-16 units, as the TCK (0083) expects
     ('upper case("aBc")', '"ABC"'),
+    ('upper case(["bob"])', '"BOB"'),
     ('lower case("aBc")', '"abc"'),
     ('substring before("foobar", "bar")', '"foo"'),
     ('substring after("foobar", "ob")', '"ar"'),
