@@ -216,18 +216,34 @@ def _non_null(item: DmnType) -> Callable[[Any], bool]:
 _FAILED = object()
 
 
+def _date_to_date_time(value: Any) -> Any:
+    # DMN 1.5 10.3.2.9.4: a date where a date and time is expected becomes UTC midnight of that day.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return None
+
+
 def coerce(value: Any, target: DmnType) -> Any:
     """Coerce ``value`` to ``target`` (see module doc); returns ``FAILED`` when it does not conform."""
     if value is None or target is ANY:
         return value
     if target.conforms(value):
         return value
+    converted = _date_to_date_time(value)
+    if converted is not None and target.conforms(converted):
+        return converted
     if target.is_collection and not isinstance(value, list):
-        if target.element().conforms(value):
+        element = target.element()
+        if element.conforms(value):
             return [value]
-    elif not target.is_collection and isinstance(value, list) and len(value) == 1:
-        if value[0] is not None and target.conforms(value[0]):
+        if converted is not None and element.conforms(converted):
+            return [converted]
+    elif not target.is_collection and isinstance(value, list) and len(value) == 1 and value[0] is not None:
+        if target.conforms(value[0]):
             return value[0]
+        converted = _date_to_date_time(value[0])
+        if converted is not None and target.conforms(converted):
+            return converted
     return FAILED
 
 

@@ -112,3 +112,10 @@ def test_decision_service_with_function_type_coerces_direct_results_too() -> Non
     model = load(definitions(TYPES))
     assert model.evaluate_service("ds_typed").value is None
     assert model.evaluate_service("ds", {"ds_in": "x"}).value == "x"
+
+
+def test_a_date_becomes_utc_midnight_where_a_date_and_time_is_expected() -> None:
+    import datetime as dt
+
+    model = load(definitions(_decision("d", "date and time", "date(2000, 1, 2)")))
+    assert model.evaluate("d").value == dt.datetime(2000, 1, 2, tzinfo=dt.UTC)
