@@ -143,12 +143,14 @@ class UserFunction(FeelFunction):
         body: Compiled,
         closure: Env,
         name: str = "anonymous",
+        result_type: a.TypeRef | None = None,
     ) -> None:
         self.params = tuple(p for p, _ in params)
         self.types = tuple(t for _, t in params)
         self.body = body
         self.closure = closure
         self.name = name
+        self.result_type = result_type  # inferred from the body when it is a literal shape; None = unknown
 
     def call(self, env: Env, args: list[Any], named: dict[str, Any] | None) -> Any:
         if named is not None:
@@ -254,8 +256,11 @@ def is_instance(value: Any, type_ref: a.TypeRef, types: TypeCheckers | None = No
                 return False
             # Parameter types are contravariant: an untyped (Any) parameter accepts everything.
             for declared, wanted in zip(value.types, type_ref.params, strict=True):
-                if declared is not None and declared.name != "Any" and not _subtype(wanted, declared):
+                if declared is not None and not conforms(wanted, declared):
                     return False
+            # The result type is covariant; a body whose type we cannot tell is given the benefit.
+            if value.result_type is not None and not conforms(value.result_type, type_ref.result):
+                return False
         return True
     check = _SIMPLE_TYPES.get(name)
     if check is None:
@@ -264,12 +269,56 @@ def is_instance(value: Any, type_ref: a.TypeRef, types: TypeCheckers | None = No
     return check(value)
 
 
-def _subtype(sub: a.TypeRef, sup: a.TypeRef) -> bool:
-    if sup.name == "Any":
+_ALIASES = {
+    "dateTime": "date and time",
+    "yearMonthDuration": "years and months duration",
+    "dayTimeDuration": "days and time duration",
+}
+
+
+def conforms(sub: a.TypeRef, sup: a.TypeRef) -> bool:
+    """Type conformance (DMN 1.5 §10.3.2.9.1): can a value of type ``sub`` be used where ``sup`` is wanted?"""
+    sub_name, sup_name = _ALIASES.get(sub.name, sub.name), _ALIASES.get(sup.name, sup.name)
+    if sup_name == "Any" or sub_name == "Null":
         return True
-    if sub.name == "Null":
-        return True
-    return sub.name == sup.name
+    if sup_name != sub_name:
+        return False
+    if sup_name in ("list", "range"):
+        if sup.element is None:
+            return True
+        return sub.element is not None and conforms(sub.element, sup.element)
+    if sup_name == "context":
+        if not sup.fields:
+            return True
+        own = dict(sub.fields)
+        return all(key in own and conforms(own[key], wanted) for key, wanted in sup.fields)
+    if sup_name == "function":
+        if sup.result is None:
+            return True
+        if sub.result is None or len(sub.params) != len(sup.params):
+            return False
+        return all(conforms(w, d) for d, w in zip(sub.params, sup.params, strict=True)) and conforms(
+            sub.result, sup.result
+        )
+    return True
+
+
+def infer_type(node: a.Node) -> a.TypeRef | None:
+    """The static type of a literal-shaped expression, or None when it depends on evaluation."""
+    if isinstance(node, a.Literal):
+        name = type_name(node.value)
+        return a.TypeRef(node.pos, name) if name not in ("Any", "list", "context", "range") else None
+    if isinstance(node, a.ContextLiteral):
+        fields = []
+        for key, value in node.entries:
+            inner = infer_type(value)
+            fields.append((key, inner if inner is not None else a.TypeRef(node.pos, "Any")))
+        return a.TypeRef(node.pos, "context", fields=tuple(fields))
+    if isinstance(node, a.FunctionDefinition):
+        result = infer_type(node.body)
+        params = tuple(t if t is not None else a.TypeRef(node.pos, "Any") for _, t in node.params)
+        return a.TypeRef(node.pos, "function", params=params, result=result or a.TypeRef(node.pos, "Any"))
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -817,7 +866,8 @@ class Compiler:
             return external
         body = self.compile(node.body)
         params = node.params
-        return lambda env: UserFunction(params, body, env)
+        result_type = infer_type(node.body)
+        return lambda env: UserFunction(params, body, env, result_type=result_type)
 
     # -- iteration -----------------------------------------------------------------------------------
 

@@ -141,6 +141,19 @@ def test_expressions(text: str, expected: str) -> None:
         ('date and time("2020-01-01T10:00:00") instance of date and time', "true"),
         ("null instance of Null", "true"),
         ("null instance of Any", "false"),
+        (
+            '(function(a: list<number>) {b: "b"}) instance of function<list<number>> -> context<b: string, c: string>',
+            "false",
+        ),
+        (
+            '(function(a: context<a: string>) "x") instance of function<context<a: string, b: string>> -> string',
+            "true",
+        ),
+        (
+            '(function(a: context<a: string, b: string>) "x") instance of function<context<a: string>> -> string',
+            "false",
+        ),
+        ('(function(a: string, b: string) "x") instance of function<string> -> string', "false"),
         ("1 instance of tUnknown", "false"),
         ('(function(a: number) a)("x")', "null"),
         ("(function(a: number) a)([1])", "1"),
