@@ -671,7 +671,13 @@ def _list_replace_match(env: Env, values: Any, match: Any, item: Any) -> Any:
     if not isinstance(match, FeelFunction):
         items[_position(items, match)] = item
         return items
-    return [item if invoke(env, match, [v, item]) is True else v for v in items]
+    out = []
+    for v in items:
+        matched = invoke(env, match, [v, item])
+        if not isinstance(matched, bool):
+            raise FeelError("match must return a boolean")
+        out.append(item if matched else v)
+    return out
 
 
 @builtin("reverse", ("list",))
