@@ -630,6 +630,28 @@ def _convert_namespaced(values: Mapping[str, Mapping[str, Any]] | None) -> dict[
     return {str(ns): _convert(v) for ns, v in values.items()}
 
 
+def _camunda_aliases(decision: Decision, value: Any, out: dict[str, Any]) -> None:
+    """Names under which Camunda exposes a required decision's result, besides the decision name:
+    its id (Camunda 8) and, for a single-hit decision table, its output names (Camunda 7)."""
+    out.setdefault(decision.id, value)
+    table = decision.expression
+    if not isinstance(table, DecisionTableExpr) or table.hit_policy not in (
+        "UNIQUE",
+        "FIRST",
+        "ANY",
+        "PRIORITY",
+    ):
+        return
+    if len(table.outputs) == 1:
+        if table.outputs[0].name:
+            out.setdefault(table.outputs[0].name, value)
+        return
+    if isinstance(value, dict):
+        for output in table.outputs:
+            if output.name and output.name in value:
+                out.setdefault(output.name, value[output.name])
+
+
 def _coerce_input(model: DecisionModel, element: InputData, value: Any, state: State) -> Any:
     target = model._type(element.type_ref)
     coerced = coerce(value, target)
@@ -718,14 +740,18 @@ class _Session:
                     scope[element.name] = value
                 else:
                     self.import_context(import_name)[element.name] = value
+            aliases: dict[str, Any] = {}
             for ref in decision.required_decisions:
                 owner, element, import_name = model._resolve_ref(ref, "decisions")
                 session = self if owner is model else self.imported(owner)
                 value = session.decision_value(element)
                 if not import_name:
                     scope[element.name] = value
+                    _camunda_aliases(element, value, aliases)
                 else:
                     self.import_context(import_name)[element.name] = value
+            for alias, value in aliases.items():
+                scope.setdefault(alias, value)
             traces: list[TableTrace] = []
             token = _TRACES.set(traces)
             try:
