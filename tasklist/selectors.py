@@ -152,11 +152,15 @@ def visible_tasks(user: AbstractBaseUser, *, state: str = "CREATED") -> QuerySet
 
 def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[UserTask]:
     """Visible tasks matching `task_filter`, sorted (stable: ties broken by key)."""
-    tasks = visible_tasks(user, state=task_filter.state)
     username = user.get_username()
     if task_filter.assignment == "me":
-        tasks = tasks.filter(assignee=username)
-    elif task_filter.assignment == "unassigned":
+        # Assigned to me implies visible: one index range (state, assignee, creation date), no union.
+        tasks = UserTask.objects.filter(assignee=username)
+        if task_filter.state != "ALL":
+            tasks = tasks.filter(state=task_filter.state)
+    else:
+        tasks = visible_tasks(user, state=task_filter.state)
+    if task_filter.assignment == "unassigned":
         tasks = tasks.filter(assignee="")
     elif task_filter.assignment == "assigned":
         tasks = tasks.exclude(assignee="")
