@@ -612,7 +612,6 @@ class DeployRefused(Exception):
         return "Deployment refused: fix the problems first."
 
 
-@transaction.atomic
 def deploy_files(*, files: list[ModelFile], user: AbstractBaseUser) -> dict[str, Any]:
     """Deploy files to the engine in one deployment, after validating them; record what was deployed."""
     from modeler.selectors import deployment_problems
@@ -622,16 +621,32 @@ def deploy_files(*, files: list[ModelFile], user: AbstractBaseUser) -> dict[str,
         raise DeployRefused(tuple(problems))
     try:
         from bizdevops.engine import services as engine_services
+        from bizdevops.engine.core.errors import EngineError
+        from bizdevops.engine.core.parser.validate import DeploymentRejected
     except ImportError:
         raise EngineUnavailable() from None
-    deploy = getattr(engine_services, "deploy_resources", None)
-    if deploy is None:
-        raise EngineUnavailable()
     resources = [(f"{f.name}{KIND_EXTENSIONS[f.kind]}", f.content.encode("utf-8")) for f in files]
-    result = deploy(resources=resources, user=user)
-    key = str(getattr(result, "key", "") or getattr(result, "deployment_key", "") or "")
-    for model_file in files:
-        Deployment.objects.create(
-            file=model_file, content_hash=content_hash(model_file.content), engine_key=key, deployed_by=user
-        )
+    # The engine opens its own transaction; ours only records what went out once it is committed.
+    try:
+        result = engine_services.deploy_resources(resources=resources, user=user)
+    except DeploymentRejected as exc:
+        raise DeployRefused(
+            tuple(
+                {"elementId": p.element_id, "message": p.message, "severity": "error", "file": ""}
+                for p in exc.problems
+            )
+        ) from None
+    except EngineError as exc:
+        raise DeployRefused(
+            ({"elementId": "", "message": str(exc), "severity": "error", "file": ""},)
+        ) from None
+    key = str(getattr(result, "key", "") or "")
+    with transaction.atomic():
+        for model_file in files:
+            Deployment.objects.create(
+                file=model_file,
+                content_hash=content_hash(model_file.content),
+                engine_key=key,
+                deployed_by=user,
+            )
     return {"key": key, "result": result}

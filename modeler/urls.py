@@ -42,6 +42,8 @@ urlpatterns = [
     ),
     path("api/files/<int:pk>/validate", api.validate, name="api-validate"),
     path("api/files/<int:pk>/start", api.start_instance, name="api-start"),
+    path("api/files/<int:pk>/play", api.play, name="api-play"),
+    path("api/files/<int:pk>/play/<str:action>", api.play, name="api-play-action"),
     path("api/projects/<int:pk>/linkable", api.linkable, name="api-linkable"),
     path("api/projects/<int:pk>/deploy", api.deploy, name="api-deploy"),
     path("api/element-templates", api.element_templates, name="api-element-templates"),

@@ -262,11 +262,13 @@ def start_instance(request: HttpRequest, pk: int) -> HttpResponse:
         return problem(
             503, "The engine is not available yet: instances cannot be started.", instance=request.path
         )
+    from bizdevops.engine.core.errors import EngineError
+
     try:
         instance = create(bpmn_process_id=model_file.element_id, variables=variables, user=request.user)
-    except Exception as exc:  # noqa: BLE001 - the engine's refusal is shown to the modeler as is
+    except EngineError as exc:
         return problem(400, str(exc), instance=request.path)
-    key = getattr(instance, "key", None) or getattr(instance, "process_instance_key", None) or instance
+    key = instance.process_instance_key
     return JsonResponse({"key": str(key), "url": f"/operate/instances/{key}"}, status=201)
 
 
@@ -288,3 +290,50 @@ def notifications(request: HttpRequest) -> HttpResponse:
         for n in selectors.list_notifications(user=request.user)
     ]
     return JsonResponse({"unread": selectors.unread_notification_count(user=request.user), "items": rows})
+
+
+PLAY_SESSION_KEY = "modeler.play.{pk}"
+
+
+@api
+@require_http_methods(["GET", "POST"])
+def play(request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
+    """Play mode in a per-session sandbox: GET the state, POST start {variables} or complete {key, variables}."""
+    from modeler import sandbox
+
+    model_file = file_for(request.user, pk)
+    session_key = PLAY_SESSION_KEY.format(pk=model_file.pk)
+    run = request.session.get(session_key)
+    try:
+        if request.method == "GET":
+            if run is None:
+                return JsonResponse({"log": [], "waiting": [], "finished": True, "variables": {}})
+            return JsonResponse(sandbox.replay(run).as_json())
+        payload = _body(request)
+        variables = payload.get("variables", {})
+        if not isinstance(variables, dict):
+            raise _BadBody("'variables' must be a JSON object.")
+        if action == "start":
+            run = sandbox.new_run(model_file=model_file, variables=variables)
+        elif action == "complete":
+            if run is None:
+                raise _BadBody("Start a run first.")
+            waiting = {w["key"]: w for w in sandbox.replay(run).waiting}
+            item = waiting.get(str(payload.get("key")))
+            if item is None:
+                raise _BadBody("Nothing with that key is waiting.")
+            run = sandbox.add_step(run, [item["kind"], item["key"], variables])
+        elif action == "advance":
+            if run is None:
+                raise _BadBody("Start a run first.")
+            minutes = payload.get("minutes", 60)
+            if not isinstance(minutes, int | float) or minutes <= 0:
+                raise _BadBody("'minutes' must be a positive number.")
+            run = sandbox.add_step(run, ["advance", minutes])
+        else:
+            return problem(404, "Unknown action.", instance=request.path)
+        view = sandbox.replay(run)
+    except sandbox.PlayProblem as exc:
+        return problem(400, str(exc), instance=request.path)
+    request.session[session_key] = run
+    return JsonResponse(view.as_json())

@@ -1,0 +1,180 @@
+"""Play mode: run a diagram on the engine's pure in-memory core, isolated from production state.
+
+Nothing is kept in a process-wide object: a run is its resources plus the list of steps the user took, stored
+in the user's session. Each request replays them on a fresh `InMemoryEngine` (the core is deterministic: same
+commands → same keys and events), so a run survives across worker processes and never touches the database's
+engine tables. No job worker or connector runs here: every job and user task waits for the user.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from modeler.models import ModelFile
+
+MAX_STEPS = 500
+# A fixed clock start makes replays identical (timestamps, due dates).
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+_EXTENSIONS = {"bpmn": ".bpmn", "dmn": ".dmn", "form": ".form"}
+
+
+@dataclass(frozen=True)
+class PlayProblem(Exception):
+    """The run could not go on; the message is for the modeler."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class PlayView:
+    """What the page shows: a readable log, the jobs and tasks waiting for the user, and the variables."""
+
+    log: list[str]
+    waiting: list[dict[str, Any]]
+    finished: bool
+    variables: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "log": self.log,
+            "waiting": self.waiting,
+            "finished": self.finished,
+            "variables": self.variables,
+        }
+
+
+def new_run(*, model_file: ModelFile, variables: dict[str, Any]) -> dict[str, Any]:
+    """A run's replayable record: the diagram and the project's decisions and forms as saved now."""
+    resources = [
+        (f"{f.pk}-{f.element_id or 'file'}{_EXTENSIONS[f.kind]}", f.content)
+        for f in model_file.project.files.exclude(kind=ModelFile.Kind.BPMN)
+    ]
+    resources.append((f"{model_file.pk}.bpmn", model_file.content))
+    return {"processId": model_file.element_id, "resources": resources, "steps": [["start", variables]]}
+
+
+def add_step(run: dict[str, Any], step: list[Any]) -> dict[str, Any]:
+    if len(run["steps"]) >= MAX_STEPS:
+        raise PlayProblem("This run is long enough; start a new one.")
+    return {**run, "steps": [*run["steps"], step]}
+
+
+def _describe(record: Any, names: dict[str, str]) -> str | None:
+    element = names.get(record.element_id) or record.element_id
+    kind = record.element_type.replace("_", " ").lower()
+    intent = record.intent
+    data = record.data or {}
+    if record.value_type == "PROCESS_INSTANCE":
+        if intent == "ELEMENT_ACTIVATED":
+            return f"▶ {kind} “{element}” started"
+        if intent == "ELEMENT_COMPLETED":
+            return f"✓ {kind} “{element}” completed"
+        if intent == "ELEMENT_TERMINATED":
+            return f"✗ {kind} “{element}” terminated"
+        if intent == "SEQUENCE_FLOW_TAKEN":
+            return f"→ flow “{element}” taken"
+        return None
+    if record.value_type == "JOB":
+        job_type = data.get("type") or ""
+        return f"⏸ job {intent.lower()} at “{element}”" + (f" (type {job_type})" if job_type else "")
+    if record.value_type == "USER_TASK":
+        return f"👤 user task “{element}” {intent.lower()}"
+    if record.value_type == "VARIABLE":
+        name = data.get("name")
+        if name is None:
+            return None
+        return f"  {name} = {json.dumps(data.get('value'), ensure_ascii=False)[:200]}"
+    if record.value_type == "INCIDENT":
+        return f"⚠ incident at “{element}”: {data.get('errorMessage') or data.get('message') or intent}"
+    if record.value_type == "DECISION":
+        return f"⚖ decision evaluated at “{element}”"
+    return f"{record.value_type.lower()} {intent.lower()} at “{element}”"
+
+
+def replay(run: dict[str, Any]) -> PlayView:
+    """Rebuild the sandbox from the run's record and describe where it stands."""
+    from bizdevops.engine.core.errors import EngineError
+    from bizdevops.engine.core.memory import InMemoryEngine
+    from bizdevops.engine.core.parser.validate import DeploymentRejected
+    from bizdevops.engine.core.records import JobState, UserTaskState
+
+    engine = InMemoryEngine(start_ms=START_MS)
+    try:
+        engine.deploy([(name, content.encode("utf-8")) for name, content in run["resources"]])
+    except DeploymentRejected as exc:
+        raise PlayProblem("The diagram cannot run: " + "; ".join(str(p) for p in exc.problems)) from None
+    except EngineError as exc:
+        raise PlayProblem(str(exc)) from None
+    names = _element_names(run["resources"][-1][1])
+    log: list[str] = []
+    instance_key: int | None = None
+    for index, step in enumerate(run["steps"]):
+        kind = step[0]
+        try:
+            if kind == "start":
+                created = engine.create_process_instance(bpmn_process_id=run["processId"], variables=step[1])
+                instance_key = created.process_instance_key
+            elif kind == "job":
+                engine.complete_job(int(step[1]), step[2])
+            elif kind == "task":
+                engine.complete_user_task(int(step[1]), step[2])
+            elif kind == "advance":
+                engine.advance(minutes=float(step[1]))
+            engine.run_pending()
+        except EngineError as exc:
+            if index == len(run["steps"]) - 1:
+                raise PlayProblem(str(exc)) from None
+            log.append(f"⚠ {exc}")
+    for record in engine.store.history:
+        line = _describe(record, names)
+        if line:
+            log.append(line)
+    waiting: list[dict[str, Any]] = []
+    for job in engine.store.jobs.values():
+        if job.state in (JobState.ACTIVATABLE, JobState.ACTIVATED):
+            label = f"{names.get(job.element_id) or job.element_id} · job {job.type}"
+            waiting.append({"kind": "job", "key": str(job.key), "elementId": job.element_id, "label": label})
+    for task in engine.store.user_tasks.values():
+        if task.state == UserTaskState.CREATED:
+            label = f"{names.get(task.element_id) or task.element_id} · user task"
+            waiting.append(
+                {"kind": "task", "key": str(task.key), "elementId": task.element_id, "label": label}
+            )
+    variables: dict[str, Any] = {}
+    finished = True
+    if instance_key is not None:
+        state = engine.get_process_instance(instance_key)
+        finished = state is None or bool(getattr(state, "completed", False)) or not waiting
+        variables = _instance_variables(state)
+    return PlayView(log=log, waiting=waiting, finished=finished and not waiting, variables=variables)
+
+
+def _instance_variables(state: Any) -> dict[str, Any]:
+    if state is None:
+        return {}
+    scopes = getattr(state, "variables", None)
+    if isinstance(scopes, dict):
+        root = scopes.get(getattr(state, "key", None))
+        if isinstance(root, dict):
+            return {k: v for k, v in root.items() if isinstance(k, str)}
+    return {}
+
+
+def _element_names(xml: str) -> dict[str, str]:
+    from bizdevops.xmlsafe import XmlProblem, parse_xml
+
+    try:
+        root = parse_xml(xml)
+    except XmlProblem:
+        return {}
+    return {
+        el.get("id", ""): el.get("name", "")
+        for el in root.iter()
+        if isinstance(el.tag, str) and el.get("name")
+    }
