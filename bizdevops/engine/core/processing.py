@@ -551,9 +551,11 @@ class Processing:
             self.close_subscriptions(ei)
             gateway = self.elements[ei.element_id]
             flow = next(f for f in gateway.outgoing if f.target == catch_id)
-            self.transition(ei, COMPLETING)
-            self.completed(ei, ())
             scope = self.state.elements[ei.flow_scope_key]  # type: ignore[index]
+            self.transition(ei, COMPLETING)
+            scope.active_flows += 1  # hold the scope open until the chosen flow is taken
+            self.completed(ei, ())
+            scope.active_flows -= 1
             self._take_with_payload(flow, scope, payload)
             return True
         if isinstance(catch, BoundaryEvent):

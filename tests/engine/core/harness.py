@@ -130,6 +130,11 @@ def assert_trail(actual: list[tuple[str, str]], expected: list[tuple[str, str]])
     )
 
 
+def assert_trail_ends(actual: list[tuple[str, str]], expected: list[tuple[str, str]]) -> None:
+    """The trail ends with exactly `expected`."""
+    assert_trail(actual[-len(expected) :], expected)
+
+
 def instance(harness: EngineHarness, key: int) -> InstanceState:
     state = harness.engine.get_process_instance(key)
     assert state is not None

@@ -42,10 +42,10 @@ class IntermediateThrowEventProcessor(ElementProcessor):
             return
         scope = ctx.state.elements[ei.flow_scope_key]  # type: ignore[index]
         target = ctx.model.links[(element.scope, element.event.link_name or "")]
+        # queue the jump first: it holds a token in the scope, so completing the throw event cannot
+        # complete the scope
+        ctx.activate_later(ctx.elements[target], scope.key)
         ctx.completed(ei, ())
-        # the jump behaves like a taken flow: the scope keeps a token until the catch event is active
-        scope.active_flows += 1
-        ctx.activate_later(ctx.elements[target], scope.key, 1)
 
     def terminate(self, ctx: Processing, element: Event, ei: ElementInstance) -> None:  # type: ignore[override]
         cancel_job(ctx, ei)
