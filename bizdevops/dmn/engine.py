@@ -88,7 +88,10 @@ _KINDS = {
 
 
 def _collect_names(expr: Expr | None, out: set[str]) -> None:
-    """Names declared inside boxed expressions, so the FEEL parser can join multi-word names."""
+    """Context entry names inside boxed expressions: other decisions reach them by path (``A.monthly
+    payment``), so the FEEL parser must know them to join multi-word keys. Parameters, iterator variables
+    and bindings are not collected: they are in scope only inside their own expression (and a parameter
+    named ``Person.Gender`` must not turn the path ``Person.Gender`` outside it into one name)."""
     if expr is None:
         return
     if isinstance(expr, ContextExpr):
@@ -107,10 +110,8 @@ def _collect_names(expr: Expr | None, out: set[str]) -> None:
     elif isinstance(expr, InvocationExpr):
         _collect_names(expr.callee, out)
         for binding in expr.bindings:
-            out.add(binding.name)
             _collect_names(binding.expression, out)
     elif isinstance(expr, FunctionDefExpr):
-        out.update(p.name for p in expr.params)
         _collect_names(expr.body, out)
     elif isinstance(expr, ConditionalExpr):
         for part in (expr.condition, expr.then, expr.otherwise):
@@ -119,7 +120,6 @@ def _collect_names(expr: Expr | None, out: set[str]) -> None:
         _collect_names(expr.source, out)
         _collect_names(expr.match, out)
     elif isinstance(expr, IteratorExpr):
-        out.add(expr.variable)
         _collect_names(expr.source, out)
         _collect_names(expr.body, out)
     elif isinstance(expr, DecisionTableExpr):
@@ -251,9 +251,19 @@ class DecisionModel:
 
     def _compile(self, expr: Expr | None, names: frozenset[str], where: str) -> Evaluator:
         fn = self._compile_raw(expr, names, where)
-        if expr is None or not expr.type_ref:
+        # A function definition's typeRef is the type of what the function returns (see _compile_function).
+        if expr is None or not expr.type_ref or isinstance(expr, FunctionDefExpr):
             return fn
         return self._coerced(fn, expr.type_ref, where)
+
+    def _result_type(self, type_ref: str | None) -> DmnType:
+        """The return type named by a function's typeRef: a function item's output type, or the type."""
+        declared = self._type(type_ref)
+        if isinstance(declared, ItemType) and declared.is_function:
+            return declared.function_output or ANY
+        if declared.name == "function":
+            return ANY
+        return declared
 
     def _compile_raw(self, expr: Expr | None, names: frozenset[str], where: str) -> Evaluator:
         if expr is None:
@@ -283,7 +293,7 @@ class DecisionModel:
         if isinstance(expr, InvocationExpr):
             return self._compile_invocation(expr, names, where)
         if isinstance(expr, FunctionDefExpr):
-            return self._compile_function(expr, names, where, None)
+            return self._compile_function(expr, names, where, None, self._result_type(expr.type_ref))
         if isinstance(expr, ConditionalExpr):
             cond = self._compile(expr.condition, names, f"{where}, if")
             then = self._compile(expr.then, names, f"{where}, then")
@@ -475,17 +485,13 @@ class DecisionModel:
 
     def _compile_bkm(self, bkm: BusinessKnowledgeModel) -> FeelFunction:
         where = f"business knowledge model {bkm.name!r}"
-        declared = self._type(bkm.type_ref)
-        if isinstance(declared, ItemType) and declared.is_function:
-            result_type = declared.function_output or ANY
-        elif isinstance(declared, ItemType) or declared.name not in ("function", "Any"):
-            result_type = declared
-        else:
-            result_type = ANY
+        result_type = self._result_type(bkm.type_ref)
         if bkm.logic is None:
             logic = FunctionDefExpr(None, None, "FEEL", (), None)
         else:
             logic = bkm.logic
+        if result_type is ANY:
+            result_type = self._result_type(logic.type_ref)
         make = self._compile_function(logic, self.names, where, self._function_env, result_type, bkm.name)
         function = make(self._function_env)
         assert isinstance(function, FeelFunction)

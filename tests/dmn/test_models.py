@@ -239,3 +239,34 @@ def test_unnamed_import_puts_imported_names_in_scope_and_inputs_may_be_given_per
     # then
     assert result.value == "Hi AlHi Al"
     assert [d.name for d in result.decisions] == ["Hi", "Greeting"]
+
+
+def test_bkm_parameters_named_like_paths_do_not_hide_paths_outside_the_bkm() -> None:
+    # given: TCK 0037 style, parameters called "Person.Name" bound from the path Person.Name
+    xml = definitions(
+        """<inputData id="p" name="Person"><variable name="Person"/></inputData>
+           <decision id="d" name="Description"><variable name="Description"/>
+             <informationRequirement><requiredInput href="#p"/></informationRequirement>
+             <knowledgeRequirement><requiredKnowledge href="#b"/></knowledgeRequirement>
+             <invocation><literalExpression><text>Describe</text></literalExpression>
+               <binding><parameter name="Person.Name"/><literalExpression><text>Person.Name</text></literalExpression></binding>
+             </invocation></decision>
+           <businessKnowledgeModel id="b" name="Describe"><variable name="Describe"/>
+             <encapsulatedLogic><formalParameter name="Person.Name" typeRef="string"/>
+               <literalExpression><text>"Hi " + Person.Name</text></literalExpression></encapsulatedLogic>
+           </businessKnowledgeModel>"""
+    )
+    # when / then
+    assert load(xml).evaluate("Description", {"Person": {"Name": "Ann"}}).value == "Hi Ann"
+
+
+def test_function_definition_type_ref_is_the_return_type() -> None:
+    xml = definitions(
+        """<decision id="d" name="D"><variable name="D"/><context>
+             <contextEntry><variable name="f"/>
+               <functionDefinition typeRef="string"><formalParameter name="n"/>
+                 <literalExpression><text>n</text></literalExpression></functionDefinition></contextEntry>
+             <contextEntry><literalExpression><text>[f("a"), f(1)]</text></literalExpression></contextEntry>
+           </context></decision>"""
+    )
+    assert load(xml).evaluate("D").value == ["a", None]
