@@ -122,10 +122,10 @@ exporter="BizDevOps" exporterVersion="0.1.0" modeler:executionPlatform="Camunda 
 modeler:executionPlatformVersion="{EXECUTION_PLATFORM_VERSION}">
   <decision id="{decision_id}" name={quoteattr(name)}>
     <decisionTable id="DecisionTable_{decision_id}">
-      <input id="Input_1">
-        <inputExpression id="InputExpression_1" typeRef="string"><text></text></inputExpression>
+      <input id="Input_1" label="Category">
+        <inputExpression id="InputExpression_1" typeRef="string"><text>category</text></inputExpression>
       </input>
-      <output id="Output_1" typeRef="string" />
+      <output id="Output_1" label="Result" name="result" typeRef="string" />
     </decisionTable>
   </decision>
   <dmndi:DMNDI>
