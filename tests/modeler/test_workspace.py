@@ -197,7 +197,8 @@ def test_formatting_and_links_survive_sanitizing(workspace: Workspace) -> None:
         text='<b>bold</b> <a href="https://x.test">x</a>',
     )
     assert "<b>bold</b>" in comment.body_html
-    assert 'href="https://x.test"' in comment.body_html and "noopener" in comment.body_html
+    assert 'href="https://x.test"' in comment.body_html
+    assert "noopener" in comment.body_html
 
 
 def test_mentions_notify_readers_only(client: Client, workspace: Workspace) -> None:
@@ -222,7 +223,8 @@ def test_replies_resolve_and_detached_threads(workspace: Workspace) -> None:
     reply = services.add_comment(model_file=workspace.bpmn, author=owner, text="re", parent=workspace.comment)
     # a reply to a reply joins the thread
     nested = services.add_comment(model_file=workspace.bpmn, author=owner, text="re re", parent=reply)
-    assert nested.parent_id == workspace.comment.pk and nested.element_id == "StartEvent_1"
+    assert nested.parent_id == workspace.comment.pk
+    assert nested.element_id == "StartEvent_1"
     services.set_comment_resolved(comment=reply, resolved=True, user=owner)
     assert Comment.objects.get(pk=workspace.comment.pk).resolved
     # when the element is deleted from the diagram, its thread is listed as detached
@@ -317,7 +319,8 @@ def test_play_runs_in_the_session_sandbox_only(client: Client, workspace: Worksp
         data=json.dumps({"key": state["waiting"][0]["key"], "variables": {"status": 200}}),
         content_type="application/json",
     ).json()
-    assert done["finished"] and done["variables"] == {"amount": 5, "status": 200}
+    assert done["finished"]
+    assert done["variables"] == {"amount": 5, "status": 200}
     assert done["log"][-1].startswith("✓ process")
     # then nothing reached the engine's tables
     assert engine_models.ProcessInstance.objects.count() == 0
