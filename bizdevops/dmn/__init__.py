@@ -13,6 +13,7 @@ is null plus a warning (the spec's behaviour; Camunda raises instead).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from bizdevops.dmn.engine import DecisionModel, DecisionResult, EvaluatedDecision
@@ -30,6 +31,7 @@ __all__ = [
     "EvaluatedOutput",
     "MatchedRule",
     "load",
+    "load_cached",
     "load_many",
 ]
 
@@ -42,6 +44,13 @@ def load(xml: str | bytes) -> DecisionModel:
         if missing:
             raise DmnError(f"Model {definitions.name!r} imports {missing}; load it with load_many().")
     return DecisionModel(definitions)
+
+
+@functools.lru_cache(maxsize=256)
+def load_cached(xml: str | bytes) -> DecisionModel:
+    """``load`` with a cache keyed by the XML text: a DecisionModel is immutable and safe to share
+    between threads, so a deployed DMN resource is parsed and compiled once per process."""
+    return load(xml)
 
 
 def load_many(xmls: Iterable[str | bytes]) -> list[DecisionModel]:

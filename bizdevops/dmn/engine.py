@@ -216,7 +216,12 @@ class DecisionModel:
         """(model, element, import name) for an href; the import name is None for local elements."""
         model: DecisionModel = self
         import_name: str | None = None
-        if ref.namespace and ref.namespace != self.namespace:
+        local = getattr(self, table).get(ref.id)
+        if (
+            ref.namespace
+            and ref.namespace != self.namespace
+            and not (local is not None and ref.namespace not in self.by_namespace)
+        ):
             found = self.by_namespace.get(ref.namespace)
             if found is None:
                 raise DmnError(
@@ -739,7 +744,11 @@ class _Session:
                 if name:
                     scope[name] = self.import_context(name)
             for ref in decision.required_inputs:
-                owner, element, import_name = model._resolve_ref(ref, "inputs")
+                try:
+                    owner, element, import_name = model._resolve_ref(ref, "inputs")
+                except DmnError as error:
+                    self.state.error(f"decision {decision.name!r}: {error}")
+                    continue
                 session = self if owner is model else self.imported(owner)
                 value = session.input_value(element)
                 if not import_name:
@@ -748,7 +757,11 @@ class _Session:
                     self.import_context(import_name)[element.name] = value
             aliases: dict[str, Any] = {}
             for ref in decision.required_decisions:
-                owner, element, import_name = model._resolve_ref(ref, "decisions")
+                try:
+                    owner, element, import_name = model._resolve_ref(ref, "decisions")
+                except DmnError as error:
+                    self.state.error(f"decision {decision.name!r}: {error}")
+                    continue
                 session = self if owner is model else self.imported(owner)
                 value = session.decision_value(element)
                 if not import_name:
