@@ -480,7 +480,7 @@ class Engine:
                 bpmn_process_id=bpmn_process_id,
                 process_definition_key=process_definition_key,
                 version=version,
-                variables=dict(variables or {}),
+                variables=_as_variables(variables),
                 start_element_ids=tuple(start_element_ids),
                 tenant_id=tenant_id,
             )
@@ -677,7 +677,7 @@ class Engine:
 
     def complete_job(self, job_key: int, variables: dict[str, Any] | None = None) -> None:
         """Complete a job: its element continues with `variables` merged (or output-mapped)."""
-        self.execute(CompleteJob(job_key, dict(variables or {})))
+        self.execute(CompleteJob(job_key, _as_variables(variables)))
 
     def _complete_job(self, command: CompleteJob) -> None:
         if problem := _check_variables(command.variables):
@@ -703,7 +703,7 @@ class Engine:
         variables: dict[str, Any] | None = None,
     ) -> None:
         """Report a failed attempt; retries <= 0 raises an incident (JOB_NO_RETRIES)."""
-        self.execute(FailJob(job_key, retries, error_message, retry_back_off_ms, dict(variables or {})))
+        self.execute(FailJob(job_key, retries, error_message, retry_back_off_ms, _as_variables(variables)))
 
     def _fail_job(self, command: FailJob) -> None:
         job = self._open_job(command.job_key, "fail")
@@ -758,7 +758,7 @@ class Engine:
         self, job_key: int, error_code: str, error_message: str = "", variables: dict[str, Any] | None = None
     ) -> None:
         """Throw a BPMN error from a job: caught by a boundary event or event subprocess, else an incident."""
-        self.execute(ThrowJobError(job_key, error_code, error_message, dict(variables or {})))
+        self.execute(ThrowJobError(job_key, error_code, error_message, _as_variables(variables)))
 
     def _throw_job_error(self, command: ThrowJobError) -> None:
         if not command.error_code:
@@ -835,7 +835,7 @@ class Engine:
         self, user_task_key: int, variables: dict[str, Any] | None = None, action: str = "complete"
     ) -> None:
         """Complete a user task; a second completion is a Conflict and changes nothing."""
-        self.execute(CompleteUserTask(user_task_key, dict(variables or {}), action))
+        self.execute(CompleteUserTask(user_task_key, _as_variables(variables), action))
 
     def _task(self, key: int) -> UserTaskRecord:
         task = self.store.get_user_task(key)
@@ -977,6 +977,12 @@ class Engine:
                     pass
         return fired
 
+    def expire_messages(self, now: int | None = None) -> int:
+        """The sweeper's other half: drop buffered messages whose time to live is over."""
+        moment = self.clock.now_ms() if now is None else now
+        with self.store.transaction():
+            return self.store.delete_expired_messages(moment)
+
     def _trigger_timer(self, command: TriggerTimer) -> None:
         timer = self.store.get_timer(command.timer_key)
         if timer is None:
@@ -1058,7 +1064,7 @@ class Engine:
         """Publish a message: it correlates to waiting subscriptions (once per process id) and is buffered
         for its time to live. A message id already buffered is a Conflict. Returns the message key."""
         return self.execute(  # type: ignore[no-any-return]
-            PublishMessage(name, correlation_key, dict(variables or {}), time_to_live_ms, message_id)
+            PublishMessage(name, correlation_key, _as_variables(variables), time_to_live_ms, message_id)
         )
 
     def _publish(self, command: PublishMessage, *, require_match: bool = False) -> tuple[int, int | None]:
@@ -1148,7 +1154,7 @@ class Engine:
     ) -> tuple[int, int]:
         """Correlate a message now (no buffering); NotFound if nobody waits. Returns (message key, instance key)."""
         key, instance = self._publish(
-            PublishMessage(name, correlation_key, dict(variables or {})), require_match=True
+            PublishMessage(name, correlation_key, _as_variables(variables)), require_match=True
         )
         assert instance is not None
         return key, instance
@@ -1163,7 +1169,7 @@ class Engine:
 
     def broadcast_signal(self, name: str, variables: dict[str, Any] | None = None) -> int:
         """Deliver a signal to every waiting catch event and start every signal start event. Returns its key."""
-        return self.execute(BroadcastSignal(name, dict(variables or {})))  # type: ignore[no-any-return]
+        return self.execute(BroadcastSignal(name, _as_variables(variables)))  # type: ignore[no-any-return]
 
     def _broadcast(self, command: BroadcastSignal) -> int:
         if not command.name:
@@ -1351,6 +1357,15 @@ def _job_history(job: JobRecord, intent: str, now: int, data: dict[str, Any]) ->
         "JOB",
         {"jobKey": job.key, **data},
     )
+
+
+def _as_variables(variables: Any) -> dict[str, Any]:
+    """A caller's variables as a fresh dict; anything but a JSON object is an InvalidArgument."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise InvalidArgument("variables must be a JSON object.")
+    return dict(variables)
 
 
 def _check_variables(variables: Any) -> str | None:
