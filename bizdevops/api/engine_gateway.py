@@ -309,7 +309,7 @@ def evaluate_decision(
     keys = default_keys()
     evaluation_key = keys.next_key()
     evaluated = []
-    for d in result.evaluated_decisions:
+    for number, d in enumerate(result.evaluated_decisions, start=1):
         definition = by_id.get(d.id)
         evaluated.append(
             {
@@ -322,7 +322,8 @@ def evaluate_decision(
                 if d.kind == "literalExpression"
                 else "UNKNOWN",
                 "decisionDefinitionKey": str(definition.key if definition else row.key),
-                "decisionEvaluationInstanceKey": str(keys.next_key()),
+                # the spec's pattern: <evaluation key>-<position>
+                "decisionEvaluationInstanceKey": f"{evaluation_key}-{number}",
                 "output": _json(_plain(d.value)),
                 "tenantId": row.tenant_id,
                 "matchedRules": [

@@ -12,6 +12,7 @@ taken from a previous page's `endCursor`/`startCursor`.
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import json
 import re
@@ -210,19 +211,20 @@ def order_by(spec: SearchSpec, sort: Any) -> list[str]:
 
 
 def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+    # standard base64 with padding: the spec's cursor pattern (and the SDK) check exactly that alphabet
+    return base64.b64encode(json.dumps({"o": offset}).encode()).decode()
 
 
 def _offset(cursor: Any, name: str) -> int:
     if not isinstance(cursor, str):
         raise ApiProblem(400, f"page.{name}: expected a cursor string")
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        data = json.loads(base64.b64decode(cursor, validate=True))
         offset = data["o"]
         if not isinstance(offset, int) or offset < 0:
             raise ValueError
         return offset
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, binascii.Error):
         raise ApiProblem(400, f"page.{name}: invalid cursor") from None
 
 

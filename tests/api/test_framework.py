@@ -59,7 +59,7 @@ def test_topology_has_every_field_the_sdk_requires(admin_api) -> None:  # type: 
     } <= set(data)
     broker = data["brokers"][0]
     assert {"nodeId", "brokerId", "host", "port", "version", "partitions"} <= set(broker)
-    assert broker["partitions"][0]["state"] == "ACTIVE"
+    assert broker["partitions"][0]["state"] == "active"
 
 
 def test_unknown_path_is_a_404_problem(admin_api) -> None:  # type: ignore[no-untyped-def]

@@ -44,7 +44,7 @@ class TopologyView(ApiView):
                         "port": 26501,
                         "version": VERSION,
                         "partitions": [
-                            {"partitionId": 1, "role": "leader", "health": "healthy", "state": "ACTIVE"}
+                            {"partitionId": 1, "role": "leader", "health": "healthy", "state": "active"}
                         ],
                     }
                 ],
