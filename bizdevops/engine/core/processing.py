@@ -55,6 +55,7 @@ _TRIGGER = 3
 _CALL = 4
 
 _CHECK = lifecycle.TRANSITIONS
+_new_record = tuple.__new__
 _JOIN_TYPES = (ElementType.PARALLEL_GATEWAY, ElementType.INCLUSIVE_GATEWAY)
 _ALIVE = (ACTIVATING, ACTIVATED, COMPLETING)
 
@@ -85,6 +86,9 @@ class Processing:
         self.queue: deque[tuple[Any, ...]] = deque()
         self.record_variables = engine.record_variables
         self.messages_touched: dict[int, Any] = {}  # buffered messages correlated in this unit
+        self._instance_key = state.key
+        self._definition_key = definition.key
+        self._process_id = definition.bpmn_process_id
 
     # -- the step loop -----------------------------------------------------------------------------------
 
@@ -119,17 +123,23 @@ class Processing:
         if new_state not in _CHECK[ei.state]:
             lifecycle.check_transition(ei.element_id, ei.state, new_state)
         ei.state = new_state
+        # tuple.__new__ skips NamedTuple's keyword wrapper: this runs ~25 times per simple instance
         self.history(
-            HistoryRecord(
-                self.state.key,
-                ei.element_id,
-                ei.element_type,
-                ei.key,
-                new_state,
-                self.now,
-                ei.flow_scope_key,
-                self.definition.key,
-                self.definition.bpmn_process_id,
+            _new_record(
+                HistoryRecord,
+                (
+                    self._instance_key,
+                    ei.element_id,
+                    ei.element_type,
+                    ei.key,
+                    new_state,
+                    self.now,
+                    ei.flow_scope_key,
+                    self._definition_key,
+                    self._process_id,
+                    "PROCESS_INSTANCE",
+                    None,
+                ),
             )
         )
 
@@ -294,16 +304,21 @@ class Processing:
     def take(self, flow: SequenceFlow, scope: ElementInstance) -> None:
         """Take a sequence flow inside `scope`; the target is activated as a later step (or joins)."""
         self.history(
-            HistoryRecord(
-                self.state.key,
-                flow.id,
-                ElementType.SEQUENCE_FLOW,
-                self.next_key(),
-                SEQUENCE_FLOW_TAKEN,
-                self.now,
-                scope.key,
-                self.definition.key,
-                self.definition.bpmn_process_id,
+            _new_record(
+                HistoryRecord,
+                (
+                    self._instance_key,
+                    flow.id,
+                    ElementType.SEQUENCE_FLOW,
+                    self.next_key(),
+                    SEQUENCE_FLOW_TAKEN,
+                    self.now,
+                    scope.key,
+                    self._definition_key,
+                    self._process_id,
+                    "PROCESS_INSTANCE",
+                    None,
+                ),
             )
         )
         scope.active_flows += 1
