@@ -18,6 +18,7 @@ from bizdevops.dmn.feelbridge import (
     invoke,
     new_state,
 )
+from bizdevops.dmn.java import java_function
 from bizdevops.dmn.model import (
     BusinessKnowledgeModel,
     ConditionalExpr,
@@ -402,14 +403,17 @@ class DecisionModel:
     ) -> Evaluator:
         params = tuple((p.name, self._type(p.type_ref)) for p in expr.params)
         param_names = tuple(p.name for p in expr.params)
-        if expr.kind.upper() != "FEEL":
+        body: Evaluator
+        if expr.kind.upper() == "JAVA":
+            body = self._java_body(expr, names, where, param_names)
+        elif expr.kind.upper() != "FEEL":
             kind = expr.kind
 
             def external(env: Env) -> Any:
                 env.state.error(f"{where}: {kind} functions are not supported")
                 return None
 
-            body: Evaluator = external
+            body = external
         else:
             body = self._compile(expr.body, names | frozenset(param_names), where)
 
@@ -442,6 +446,30 @@ class DecisionModel:
             fixed = closure
             return lambda env: UserFunction(signature, call, fixed, function_name)
         return lambda env: UserFunction(signature, call, env, function_name)
+
+    def _java_body(
+        self, expr: FunctionDefExpr, names: frozenset[str], where: str, param_names: tuple[str, ...]
+    ) -> Evaluator:
+        """kind="Java": the body is a context naming a class and a method signature (see ``java``)."""
+        mapping_fn = self._compile(expr.body, names, f"{where}, Java mapping")
+
+        def run(env: Env) -> Any:
+            mapping = mapping_fn(env)
+            if isinstance(mapping, dict) and isinstance(mapping.get("java"), dict):
+                mapping = mapping["java"]
+            if not isinstance(mapping, dict):
+                env.state.error(
+                    f"{where}: a Java function needs a context with 'class' and 'method signature'"
+                )
+                return None
+            try:
+                function = java_function(mapping.get("class"), mapping.get("method signature"))
+                return function([env.vars.get(p) for p in param_names])
+            except FeelError as error:
+                env.state.error(f"{where}: {error}")
+                return None
+
+        return run
 
     def _compile_filter(self, expr: FilterExpr, names: frozenset[str], where: str) -> Evaluator:
         source = self._compile(expr.source, names, f"{where}, in")

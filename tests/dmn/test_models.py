@@ -270,3 +270,34 @@ def test_function_definition_type_ref_is_the_return_type() -> None:
            </context></decision>"""
     )
     assert load(xml).evaluate("D").value == ["a", None]
+
+
+def test_java_functions_are_emulated_for_whitelisted_jdk_methods_only() -> None:
+    # given
+    def java(name: str, klass: str, signature: str, call: str) -> str:
+        return f"""<decision id="{name}" name="{name}"><variable name="{name}"/><context>
+             <contextEntry><variable name="f"/><functionDefinition kind="Java">
+               <formalParameter name="a"/><formalParameter name="b"/>
+               <context>
+                 <contextEntry><variable name="class"/><literalExpression><text>"{klass}"</text></literalExpression></contextEntry>
+                 <contextEntry><variable name="method signature"/><literalExpression><text>"{signature}"</text></literalExpression></contextEntry>
+               </context></functionDefinition></contextEntry>
+             <contextEntry><literalExpression><text>{call}</text></literalExpression></contextEntry>
+           </context></decision>"""
+
+    model = load(
+        definitions(
+            java("max", "java.lang.Math", "max(double, double)", "f(123, 456)")
+            + java("exec", "java.lang.Runtime", "exec(java.lang.String, java.lang.String)", 'f("rm", "-rf")')
+            + java(
+                "format",
+                "java.lang.String",
+                "format(java.lang.String, [Ljava.lang.Object;)",
+                'f("foo %s", "bar")',
+            )
+        )
+    )
+    # then
+    assert model.evaluate("max").value == Decimal(456)
+    assert model.evaluate("exec").value is None
+    assert model.evaluate("format").value == "foo bar"
