@@ -301,3 +301,12 @@ def test_java_functions_are_emulated_for_whitelisted_jdk_methods_only() -> None:
     assert model.evaluate("max").value == Decimal(456)
     assert model.evaluate("exec").value is None
     assert model.evaluate("format").value == "foo bar"
+
+
+def test_bkm_can_be_invoked_directly_and_models_are_cached_by_text() -> None:
+    from bizdevops.dmn import load_cached
+
+    model = load_cached(DRG)
+    assert load_cached(DRG) is model
+    assert model.evaluate_bkm("Rate Of", {"amount": 5}).value == Decimal("0.02")
+    assert model.evaluate_bkm("Rate Of", {"amount": 5, "unrelated": 1}).value == Decimal("0.02")
