@@ -107,3 +107,19 @@ def test_multi_instance_call_activity(harness: EngineHarness) -> None:
     assert root_variables(harness, key)["results"] == [2, 4, 6]
     assert instance(harness, key).status == "COMPLETED"
     assert taken("ca_f2") in trail(harness, key)
+
+
+def test_multi_instance_receive_tasks_correlate_by_their_input_element(harness: EngineHarness) -> None:
+    deploy(harness, "multi_instance.bpmn")
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="mi_receive", variables={"parties": ["p1", "p2"]}
+    ).process_instance_key
+    subs = sorted(
+        s.correlation_key or "" for s in harness.message_subscriptions() if s.process_instance_key == key
+    )
+    assert subs == ["p1", "p2"]
+    harness.engine.publish_message("ack", "p2", {"ack": "second"})
+    assert instance(harness, key).status == "ACTIVE"
+    harness.engine.publish_message("ack", "p1", {"ack": "first"})
+    assert root_variables(harness, key)["acks"] == ["first", "second"]
+    assert instance(harness, key).status == "COMPLETED"
