@@ -63,32 +63,52 @@ def _is_dmn_import(import_type: str | None) -> bool:
     return import_type is None or "DMN" in import_type.upper() or "dmn" in import_type
 
 
-def link(parsed: list[Definitions]) -> list[DecisionModel]:
-    """Build models from parsed definitions, imported models first."""
+def link(
+    parsed: list[Definitions], errors: list[str] | None = None, only: list[Definitions] | None = None
+) -> list[DecisionModel]:
+    """Build models from parsed definitions, imported models first (imports resolve by namespace).
+
+    With ``errors`` given, a model that fails to build is skipped (its message appended, its slot in the
+    result left out) instead of failing all of them. With ``only``, just those are built (plus what they
+    import); the others serve to resolve imports. The TCK runner loads whole folders this way.
+    """
     by_namespace: dict[str, Definitions] = {}
     for definitions in parsed:
         by_namespace.setdefault(definitions.namespace, definitions)
-    built: dict[str, DecisionModel] = {}
-    visiting: set[str] = set()
+    built: dict[int, DecisionModel] = {}
+    visiting: set[int] = set()
 
     def build(definitions: Definitions) -> DecisionModel:
-        namespace = definitions.namespace
-        if namespace in built:
-            return built[namespace]
-        if namespace in visiting:
+        key = id(definitions)
+        if key in built:
+            return built[key]
+        if key in visiting:
             raise DmnError(f"Models import each other in a cycle (at {definitions.name!r}).")
-        visiting.add(namespace)
-        imported: dict[str, DecisionModel] = {}
-        for item in definitions.imports:
-            if not _is_dmn_import(item.import_type):
-                continue
-            target = by_namespace.get(item.namespace)
-            if target is None:
-                raise DmnError(f"Model {definitions.name!r} imports {item.namespace!r}, which was not given.")
-            imported[item.name] = build(target)
-        model = DecisionModel(definitions, imported)
-        visiting.discard(namespace)
-        built[namespace] = model
+        visiting.add(key)
+        try:
+            imported: dict[str, DecisionModel] = {}
+            for item in definitions.imports:
+                if not _is_dmn_import(item.import_type):
+                    continue
+                target = by_namespace.get(item.namespace)
+                if target is None:
+                    raise DmnError(
+                        f"Model {definitions.name!r} imports {item.namespace!r}, which was not given."
+                    )
+                imported[item.name] = build(target)
+            model = DecisionModel(definitions, imported)
+        finally:
+            visiting.discard(key)
+        built[key] = model
         return model
 
-    return [build(d) for d in parsed]
+    models = []
+    for definitions in only if only is not None else parsed:
+        if errors is None:
+            models.append(build(definitions))
+            continue
+        try:
+            models.append(build(definitions))
+        except DmnError as error:
+            errors.append(f"{definitions.name}: {error}")
+    return models

@@ -25,6 +25,7 @@ from typing import Any
 from lxml import etree
 
 from bizdevops.dmn import DecisionModel, DmnError, link
+from bizdevops.dmn.model import Definitions
 from bizdevops.dmn.reader import read_definitions
 from bizdevops.feel.values import (
     FeelError,
@@ -179,26 +180,29 @@ class FolderModels:
 
     def __init__(self, folder: Path) -> None:
         self.by_file: dict[str, DecisionModel] = {}
-        self.error: str | None = None
-        files = sorted(folder.glob("*.dmn"))
-        parsed = []
-        for path in files:
+        self.errors: dict[str, str] = {}
+        parsed: list[tuple[str, Definitions]] = []
+        for path in sorted(folder.glob("*.dmn")):
             try:
                 parsed.append((path.name, read_definitions(path.read_bytes())))
             except DmnError as error:
-                self.error = f"{path.name}: {error}"
+                self.errors[path.name] = str(error)
             except Exception as error:  # noqa: BLE001 - a broken model must not stop the run
-                self.error = f"{path.name}: {type(error).__name__}: {error}"
-        try:
-            models = link([d for _, d in parsed])
-        except DmnError as error:
-            self.error = str(error)
-            return
-        except Exception as error:  # noqa: BLE001
-            self.error = f"{type(error).__name__}: {error}"
-            return
-        for (name, _), model in zip(parsed, models, strict=True):
-            self.by_file[name] = model
+                self.errors[path.name] = f"{type(error).__name__}: {error}"
+        pool = [d for _, d in parsed]
+        for name, definitions in parsed:
+            # Each file is built on its own (the folder's other models only resolve its imports), so one
+            # broken model fails only its own tests.
+            try:
+                self.by_file[name] = link(pool, only=[definitions])[0]
+            except DmnError as error:
+                self.errors[name] = str(error)
+            except Exception as error:  # noqa: BLE001
+                self.errors[name] = f"{type(error).__name__}: {error}"
+
+    @property
+    def error(self) -> str | None:
+        return "; ".join(f"{k}: {v}" for k, v in self.errors.items()) or None
 
 
 def _evaluate(
@@ -249,7 +253,7 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
         ]
         expects_null = all(e is None for e, _ in expectations)
         if model is None:
-            message = models.error or f"model {model_name!r} not found"
+            message = models.errors.get(model_name) or models.error or f"model {model_name!r} not found"
             yield Outcome(folder_name, file_name, case_id, False, expects_null, message)
             continue
         inputs: dict[str, Any] = {}

@@ -71,3 +71,28 @@ def test_comparison_rules() -> None:
     # values FEEL cannot hold natively come as strings and are compared to FEEL string() of the result
     assert matches("P1D", parse_duration("P1D"))
     assert not matches("P2D", parse_duration("P1D"))
+
+
+def test_a_broken_model_fails_only_its_own_tests(tmp_path: Path) -> None:
+    # given: two models in one folder; one has invalid FEEL
+    folder = tmp_path / "0002-mixed"
+    folder.mkdir()
+    ns = "https://www.omg.org/spec/DMN/20230324/MODEL/"
+    good = f'<definitions xmlns="{ns}" name="good" namespace="urn:good"><decision id="d" name="d"><literalExpression><text>1+1</text></literalExpression></decision></definitions>'
+    bad = f'<definitions xmlns="{ns}" name="bad" namespace="urn:bad"><decision id="d" name="d"><literalExpression><text>1+*</text></literalExpression></decision></definitions>'
+    (folder / "good.dmn").write_text(good)
+    (folder / "bad.dmn").write_text(bad)
+    case = (
+        '<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<modelName>{}</modelName><testCase id=\\"001\\"><resultNode name=\\"d\\"><expected>"
+        '<value xsi:type="xsd:decimal">2</value></expected></resultNode></testCase></testCases>'
+    )
+    (folder / "good-test-01.xml").write_text(case.format("good.dmn").replace('\\"', '"'))
+    (folder / "bad-test-01.xml").write_text(case.format("bad.dmn").replace('\\"', '"'))
+    # when
+    summary = run([str(tmp_path)])
+    # then
+    outcomes = {o.file: o for o in summary.outcomes}
+    assert outcomes["good-test-01.xml"].passed
+    assert not outcomes["bad-test-01.xml"].passed
+    assert "invalid FEEL" in outcomes["bad-test-01.xml"].message
