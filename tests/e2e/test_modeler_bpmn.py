@@ -69,7 +69,9 @@ def test_editor_tools_links_and_problems(page, e2e_user) -> None:  # type: ignor
         ".some(b => b.textContent.includes('Task definition'))"
     )
     # and the user task's form is picked from the project's files
-    page.evaluate("() => window.bpmnModeler.get('selection').select(window.bpmnModeler.get('elementRegistry').get('Review'))")
+    page.evaluate(
+        "() => window.bpmnModeler.get('selection').select(window.bpmnModeler.get('elementRegistry').get('Review'))"
+    )
     page.select_option('[data-testid="link-picker"]', index=1)
     page.click('[data-testid="save"]')
     page.wait_for_function("document.getElementById('save-status').textContent === 'Saved'")

@@ -11,7 +11,13 @@ from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e]
 
-FORM = json.dumps({"id": "uploaded_form", "type": "default", "components": [{"type": "textfield", "key": "x", "label": "X"}]})
+FORM = json.dumps(
+    {
+        "id": "uploaded_form",
+        "type": "default",
+        "components": [{"type": "textfield", "key": "x", "label": "X"}],
+    }
+)
 
 
 def test_owner_organises_files_and_shares_read_only(page, e2e_user, tmp_path) -> None:  # type: ignore[no-untyped-def]
