@@ -72,3 +72,31 @@ def test_camunda_7_input_variable_and_collect_sum() -> None:
     model = load(CAMUNDA_7)
     assert model.evaluate("fees", {"order": {"amount": 200}}).value == Decimal("4.5")
     assert model.evaluate("fees", {"order": {"amount": 50}}).value == Decimal("2.5")
+
+
+def test_audit_trail_in_camunda_evaluated_decisions_shape() -> None:
+    from bizdevops.dmn.audit import evaluation_summary
+
+    # given
+    result = load(CAMUNDA_8).evaluate("dish", {"guestCount": 10, "month": 12})
+    # when
+    summary = evaluation_summary(result)
+    # then
+    assert summary["output"] == '"Stew"'
+    dish = summary["evaluatedDecisions"][1]
+    assert dish["decisionDefinitionId"] == "dish"
+    assert dish["decisionDefinitionType"] == "DECISION_TABLE"
+    assert dish["evaluatedInputs"][0] == {
+        "inputId": "InputClause_guests",
+        "inputName": "How many guests",
+        "inputValue": "10",
+    }
+    assert dish["matchedRules"] == [
+        {
+            "ruleId": "rule_stew",
+            "ruleIndex": 2,
+            "evaluatedOutputs": [
+                {"outputId": "OutputClause_dish", "outputName": "dish", "outputValue": '"Stew"'}
+            ],
+        }
+    ]
