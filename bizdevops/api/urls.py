@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
-from bizdevops.api.views import cluster, commands, read
+from bizdevops.api.views import camunda7, cluster, commands, read
 from bizdevops.identity.views import TokenView
 
 
@@ -70,9 +70,30 @@ api = [
     v2("signals/broadcast", commands.SignalBroadcastView, "signal-broadcast"),
 ]
 
+
+def c7(route: str, view: type, name: str) -> URLPattern:
+    return path(f"engine-rest/{route}", view.as_view(), name=f"c7-{name}")  # type: ignore[attr-defined]
+
+
+engine_rest = [
+    c7("external-task/fetchAndLock", camunda7.FetchAndLockView, "fetch-and-lock"),
+    c7("external-task/<str:key>/complete", camunda7.CompleteView, "complete"),
+    c7("external-task/<str:key>/failure", camunda7.FailureView, "failure"),
+    c7("external-task/<str:key>/bpmnError", camunda7.BpmnErrorView, "bpmn-error"),
+    c7("external-task/<str:key>/extendLock", camunda7.ExtendLockView, "extend-lock"),
+    c7("process-definition/key/<str:key>/start", camunda7.StartByKeyView, "start"),
+    c7(
+        "process-definition/key/<str:key>/tenant-id/<str:tenant>/start",
+        camunda7.StartByKeyView,
+        "start-tenant",
+    ),
+    c7("message", camunda7.MessageView, "message"),
+]
+
 urlpatterns = [
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
     *api,
+    *engine_rest,
     path(
         "v2/api-docs/openapi.json",
         SpectacularAPIView.as_view(
