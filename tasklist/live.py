@@ -48,6 +48,21 @@ def audience(payload: dict[str, Any]) -> set[str]:
 
 
 def _send(groups: Iterable[str], message: dict[str, Any]) -> None:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _send_now(list(groups), message)
+        return
+    # Called from a thread that runs an event loop (an async consumer, a test driver): async_to_sync
+    # cannot block here, so the sends go out from a short-lived thread instead.
+    import threading
+
+    threading.Thread(target=_send_now, args=(list(groups), message), daemon=True).start()
+
+
+def _send_now(groups: list[str], message: dict[str, Any]) -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from bizdevops.engine.state.models import (
     FormDefinition,
-    History,
     ProcessDefinition,
     UserTask,
     UserTaskCandidate,
@@ -311,12 +310,51 @@ def task_process_xml(task: UserTask) -> str:
     return definition.xml if definition else ""
 
 
+_ENGINE_ACTIONS = {
+    "ASSIGNED": ("claimed", "unclaimed", "assigned"),
+    "UPDATED": ("follow_up",),
+    "COMPLETED": ("completed",),
+}
+
+
+def _engine_task_records(task: UserTask) -> list[Any]:
+    from bizdevops.engine import selectors as engine_selectors
+
+    list_history = getattr(engine_selectors, "list_user_task_history", None)
+    if list_history is not None:
+        return list(list_history(user_task_key=task.key))
+    return []
+
+
 def task_history(task: UserTask) -> list[dict[str, Any]]:
-    """The task's trail, oldest first: the engine's user task records merged with who did what here."""
+    """The task's trail, oldest first: who did what here (claim, assign, complete), plus what the engine
+    recorded that did not come through the Tasklist (creation, cancellation, changes made over the API)."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "CREATED": _("task created"),
+        "ASSIGNED": _("assignment changed"),
+        "UPDATED": _("task updated"),
+        "COMPLETED": _("task completed"),
+        "CANCELED": _("task canceled"),
+    }
     entries: list[dict[str, Any]] = []
-    for record in History.objects.filter(value_type="USER_TASK", key=task.key).order_by("id")[:200]:
-        entries.append({"at": record.timestamp, "kind": "engine", "intent": record.intent, "actor": ""})
-    for event in TaskEvent.objects.filter(task_key=task.key).select_related("actor")[:200]:
+    events = list(TaskEvent.objects.filter(task_key=task.key).select_related("actor")[:200])
+    done_here = {event.action for event in events}
+    for record in _engine_task_records(task)[:200]:
+        if set(_ENGINE_ACTIONS.get(record.intent, ())) & done_here:
+            continue
+        data = record.data or {}
+        entries.append(
+            {
+                "at": dt.datetime.fromtimestamp(record.timestamp / 1000, tz=dt.UTC),
+                "kind": "engine",
+                "intent": labels.get(record.intent, record.intent),
+                "actor": "",
+                "detail": str(data.get("assignee") or "") if record.intent == "ASSIGNED" else "",
+            }
+        )
+    for event in events:
         entries.append(
             {
                 "at": event.created_at,

@@ -226,3 +226,24 @@ def test_start_process_from_its_start_form(demo_process, underwriter) -> None:  
     variables = dict(Variable.objects.filter(process_instance_key=key).values_list("name", "value"))
     assert variables["risk"] == {"riskLevel": "medium", "premiumLoading": 20}
     assert review.candidate_groups == ["Employee"]
+
+
+def test_task_page_shows_history_diagram_and_form(start_application, underwriter) -> None:  # type: ignore[no-untyped-def]
+    task = start_application()
+    client = as_user(underwriter)
+    post(client, f"/tasks/api/tasks/{task.key}/claim")
+    post(client, f"/tasks/api/tasks/{task.key}/follow-up", {"followUpDate": "2030-05-01"})
+    html = client.get(f"/tasks/{task.key}/").content.decode()
+    history = html.split('data-testid="history"')[1].split("</ol>")[0]
+    assert history.index("task created") < history.index("claimed") < history.index("set the follow-up date")
+    assert "assignment changed" not in history  # the claim is shown once, with who did it
+    detail = json.loads(html.split('id="task-data" type="application/json">')[1].split("</script>")[0])
+    assert detail["schema"]["id"] == "underwriter-review"
+    assert 'id="Task_UnderwriterReview"' in detail["diagramXml"]
+    assert detail["permissions"] == {
+        "claim": False,
+        "unclaim": True,
+        "assign": False,
+        "complete": True,
+        "followUp": True,
+    }

@@ -1,6 +1,9 @@
 // One task: its form (form-js), the process diagram with the task highlighted (bpmn-js), drafts, completion.
 import { createForm, postJson, showErrors, showMessage, uploadPickedFiles } from './formkit.js';
+import { getCookie } from '../csrf.js';
 import { connectLive, debounce } from './live.js';
+
+let completing = false;
 
 async function mountDiagram(xml, elementId) {
   const container = document.getElementById('diagram');
@@ -39,13 +42,31 @@ export async function mountTask() {
     });
     window.tasklistForm = form;
     if (canComplete) {
-      const saveDraft = debounce(async (formData) => {
+      let pending = null;
+      const saveDraft = debounce(async () => {
+        if (!pending) return;
+        const formData = pending;
+        pending = null;
         draftStatus.textContent = text.saving;
         const result = await postJson(detail.urls.draft, { data: formData }, 'PUT');
         draftStatus.textContent = result.ok ? text.saved : '';
         if (result.ok) document.body.dataset.draftSaved = result.body.savedAt;
       }, 800);
-      form.on('changed', ({ data: formData }) => saveDraft(formData));
+      form.on('changed', ({ data: formData }) => {
+        pending = formData;
+        saveDraft();
+      });
+      // Leaving or reloading before the debounce fired: send the last edit anyway (keepalive outlives the page).
+      window.addEventListener('pagehide', () => {
+        if (!pending || completing) return;
+        fetch(detail.urls.draft, {
+          method: 'PUT',
+          keepalive: true,
+          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': getCookie('csrftoken') },
+          body: JSON.stringify({ data: pending }),
+        });
+        pending = null;
+      });
     }
   }
   document.body.dataset.formReady = 'true';
@@ -67,10 +88,12 @@ export async function mountTask() {
       }
     }
     completeButton.disabled = true;
+    completing = true;
     draftStatus.textContent = text.completing;
     const response = await postJson(detail.urls.complete, { data });
     completeButton.disabled = false;
     draftStatus.textContent = '';
+    if (!response.ok) completing = false;
     if (response.ok) {
       window.location.assign(`${response.body.next}?completed=${detail.task.key}`);
       return;
