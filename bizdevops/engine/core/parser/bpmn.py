@@ -511,7 +511,7 @@ class _DefinitionsParser:
     def message_definition(self, node_id: str, ref: str | None) -> EventDefinition:
         if not ref or ref not in self.messages:
             self.problem(node_id, f"The message reference '{ref or ''}' does not point to a bpmn:message.")
-            return EventDefinition(EventKind.MESSAGE, reference=ref)
+            return EventDefinition(EventKind.MESSAGE)  # no reference: validate does not report it twice
         msg_name, key = self.messages[ref]
         return EventDefinition(EventKind.MESSAGE, message_name=msg_name, correlation_key=key, reference=ref)
 
@@ -544,7 +544,7 @@ class _DefinitionsParser:
             ref = d.get("signalRef")
             if not ref or ref not in self.signals:
                 self.problem(node_id, f"The signal reference '{ref or ''}' does not point to a bpmn:signal.")
-                return EventDefinition(EventKind.SIGNAL, reference=ref)
+                return EventDefinition(EventKind.SIGNAL)
             return EventDefinition(EventKind.SIGNAL, signal_name=self.signals[ref], reference=ref)
         if kind == "errorEventDefinition":
             ref = d.get("errorRef")

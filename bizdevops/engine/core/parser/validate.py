@@ -183,7 +183,12 @@ class _Validator:
                 self.expression(nid, "called process id", node.called_element.process_id)
         if isinstance(node, SubProcess):
             self.subprocess(node)
-        if node.type == ElementType.RECEIVE_TASK and isinstance(node, Activity) and node.event is not None:
+        if (
+            node.type == ElementType.RECEIVE_TASK
+            and isinstance(node, Activity)
+            and node.event is not None
+            and node.event.reference is not None  # a dangling messageRef is reported by the parser
+        ):
             self.message(nid, node.event.message_name, node.event.correlation_key, start=False)
         if isinstance(node, Event):
             self.event(node)
@@ -275,6 +280,7 @@ class _Validator:
                 self.add(nid, "An error boundary event is always interrupting.")
         if (
             kind == EventKind.MESSAGE
+            and node.event.reference is not None  # a dangling messageRef is reported by the parser
             and node.type != ElementType.END_EVENT
             and node.type != ElementType.INTERMEDIATE_THROW_EVENT
         ):
@@ -289,7 +295,7 @@ class _Validator:
                     problem = timers.check(node.event.timer_type, text)
                     if problem:
                         self.add(nid, f"Invalid timer: {problem}.")
-        if kind == EventKind.SIGNAL:
+        if kind == EventKind.SIGNAL and node.event.reference is not None:
             if not node.event.signal_name:
                 self.add(nid, "The signal has no name.")
             else:
