@@ -118,6 +118,7 @@ async function open() {
     comments.renderTarget();
     document.body.dataset.editorReady = 'true';
     document.body.dataset.openMs = String(Math.round(performance.now() - started));
+    document.body.dataset.readyAt = String(Math.round(performance.now()));
     if (warnings.length) console.warn('import warnings', warnings); // eslint-disable-line no-console
   } catch (err) {
     saver.setStatus(`${data.messages.loadFailed} ${err.message}`, 'error');
