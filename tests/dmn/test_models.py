@@ -310,3 +310,51 @@ def test_bkm_can_be_invoked_directly_and_models_are_cached_by_text() -> None:
     assert load_cached(DRG) is model
     assert model.evaluate_bkm("Rate Of", {"amount": 5}).value == Decimal("0.02")
     assert model.evaluate_bkm("Rate Of", {"amount": 5, "unrelated": 1}).value == Decimal("0.02")
+
+
+LAMBDAS = definitions(
+    """
+    <decision name="d2" id="d2"><variable name="d2"/>
+      <functionDefinition><formalParameter name="a" typeRef="number"/>
+        <literalExpression><text>1 + a</text></literalExpression></functionDefinition></decision>
+    <decision name="use d2" id="use_d2"><variable name="use d2"/>
+      <informationRequirement><requiredDecision href="#d2"/></informationRequirement>
+      <literalExpression><text>d2(3)</text></literalExpression></decision>
+    <businessKnowledgeModel name="curry" id="curry"><variable name="curry"/>
+      <encapsulatedLogic><formalParameter name="a" typeRef="number"/>
+        <functionDefinition><formalParameter name="b" typeRef="number"/>
+          <literalExpression><text>a * b</text></literalExpression></functionDefinition></encapsulatedLogic>
+    </businessKnowledgeModel>
+    <decision name="use curry" id="use_curry"><variable name="use curry"/>
+      <knowledgeRequirement><requiredKnowledge href="#curry"/></knowledgeRequirement>
+      <context>
+        <contextEntry><variable name="a"/><literalExpression><text>10</text></literalExpression></contextEntry>
+        <contextEntry><literalExpression><text>curry(100)(2)</text></literalExpression></contextEntry>
+      </context></decision>
+    <businessKnowledgeModel name="apply2" id="apply2"><variable name="apply2"/>
+      <encapsulatedLogic><formalParameter name="fn1"/><formalParameter name="fn2"/>
+        <literalExpression><text>fn1(5) * fn2(10)</text></literalExpression></encapsulatedLogic>
+    </businessKnowledgeModel>
+    <inputData name="n" id="n"><variable name="n" typeRef="number"/></inputData>
+    <decision name="times ten" id="times_ten"><variable name="times ten"/>
+      <informationRequirement><requiredInput href="#n"/></informationRequirement>
+      <literalExpression><text>n * 10</text></literalExpression></decision>
+    <decisionService name="ds" id="ds"><variable name="ds"/><outputDecision href="#times_ten"/><inputData href="#n"/></decisionService>
+    <decision name="pass service" id="pass_service"><variable name="pass service"/>
+      <knowledgeRequirement><requiredKnowledge href="#apply2"/></knowledgeRequirement>
+      <knowledgeRequirement><requiredKnowledge href="#ds"/></knowledgeRequirement>
+      <literalExpression><text>apply2(ds, ds)</text></literalExpression></decision>
+    <decision name="pass bkm" id="pass_bkm"><variable name="pass bkm"/>
+      <literalExpression><text>apply2(curry(2), curry(3))</text></literalExpression></decision>
+    """
+)
+
+
+def test_functions_are_values_closures_keep_their_scope() -> None:
+    model = load(LAMBDAS)
+    assert model.evaluate("use d2").value == Decimal(4)
+    assert model.evaluate("use curry").value == Decimal(
+        200
+    )  # the closed-over a=100 wins over the context's a
+    assert model.evaluate("pass service").value == Decimal(5000)
+    assert model.evaluate("pass bkm").value == Decimal(10 * 30)
