@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from bizdevops.engine.core.records import HistoryRecord
 from bizdevops.engine.state import models as m
+from bizdevops.engine.state.store import history_records, to_datetime
 
 # -- definitions ----------------------------------------------------------------------------------------
 
@@ -111,34 +113,54 @@ class ElementInstance:
 _END_INTENTS = {"ELEMENT_COMPLETED": "COMPLETED", "ELEMENT_TERMINATED": "TERMINATED"}
 
 
+def list_history_records(
+    *, process_instance_key: int | None = None, process_definition_key: int | None = None
+) -> list[HistoryRecord]:
+    """Every transition (the core's HistoryRecord: element id/type, key, intent, epoch-ms timestamp, flow
+    scope, value type, data) in the order they happened, optionally of one instance or one definition."""
+    rows = m.History.objects.order_by("id")
+    if process_instance_key is not None:
+        rows = rows.filter(process_instance_key=process_instance_key)
+    if process_definition_key is not None:
+        rows = rows.filter(process_definition_key=process_definition_key)
+    return [record for row in rows.iterator(chunk_size=500) for record in history_records(row)]
+
+
+def list_user_task_history(*, user_task_key: int) -> list[HistoryRecord]:
+    """What happened to one user task (created, assigned, updated, completed, canceled), oldest first."""
+    task = m.UserTask.objects.filter(key=user_task_key).values_list("process_instance_key", flat=True).first()
+    if task is None:
+        return []
+    return [
+        r
+        for r in list_history_records(process_instance_key=task)
+        if r.value_type == "USER_TASK" and (r.data or {}).get("userTaskKey") == user_task_key
+    ]
+
+
 def list_element_instances(
     *, process_instance_key: int | None = None, element_id: str | None = None
 ) -> list[ElementInstance]:
     """Element instances of one instance (or of one element across instances), in activation order."""
-    rows = m.History.objects.filter(value_type="PROCESS_INSTANCE").exclude(intent="SEQUENCE_FLOW_TAKEN")
-    if process_instance_key is not None:
-        rows = rows.filter(process_instance_key=process_instance_key)
-    if element_id is not None:
-        rows = rows.filter(element_id=element_id)
     folded: dict[int, dict[str, Any]] = {}
-    for row in rows.order_by("id").values(
-        "key",
-        "process_instance_key",
-        "process_definition_key",
-        "bpmn_process_id",
-        "element_id",
-        "element_type",
-        "flow_scope_key",
-        "intent",
-        "timestamp",
-    ):
-        item = folded.get(row["key"])
+    for r in list_history_records(process_instance_key=process_instance_key):
+        if r.value_type != "PROCESS_INSTANCE" or r.intent == "SEQUENCE_FLOW_TAKEN":
+            continue
+        if element_id is not None and r.element_id != element_id:
+            continue
+        moment = to_datetime(r.timestamp)
+        item = folded.get(r.element_instance_key)
         if item is None:
-            item = folded[row["key"]] = {**row, "start": row["timestamp"], "end": None, "state": "ACTIVE"}
-        ended = _END_INTENTS.get(row["intent"])
+            item = folded[r.element_instance_key] = {
+                "record": r,
+                "start": moment,
+                "end": None,
+                "state": "ACTIVE",
+            }
+        ended = _END_INTENTS.get(r.intent)
         if ended:
             item["state"] = ended
-            item["end"] = row["timestamp"]
+            item["end"] = moment
     open_incidents = (
         dict(
             m.Incident.objects.filter(
@@ -148,26 +170,29 @@ def list_element_instances(
         if folded
         else {}
     )
-    return [
-        ElementInstance(
-            key=item["key"],
-            process_instance_key=item["process_instance_key"],
-            process_definition_key=item["process_definition_key"],
-            bpmn_process_id=item["bpmn_process_id"],
-            element_id=item["element_id"],
-            element_type=item["element_type"],
-            flow_scope_key=item["flow_scope_key"],
-            state=item["state"],
-            start_date=item["start"],
-            end_date=item["end"],
-            incident_key=open_incidents.get(item["key"]),
+    result = []
+    for key, item in folded.items():
+        r = item["record"]
+        result.append(
+            ElementInstance(
+                key=key,
+                process_instance_key=r.process_instance_key,
+                process_definition_key=r.process_definition_key or None,
+                bpmn_process_id=r.bpmn_process_id,
+                element_id=r.element_id,
+                element_type=r.element_type,
+                flow_scope_key=r.flow_scope_key,
+                state=item["state"],
+                start_date=item["start"],
+                end_date=item["end"],
+                incident_key=open_incidents.get(key),
+            )
         )
-        for item in folded.values()
-    ]
+    return result
 
 
 def list_history(*, process_instance_key: int | None = None) -> QuerySet[m.History]:
-    """The raw append-only trail (Operate's audit view, Optimize's source)."""
+    """The raw append-only rows (one per command and instance; `records` holds the transitions)."""
     rows = m.History.objects.order_by("id")
     if process_instance_key is not None:
         rows = rows.filter(process_instance_key=process_instance_key)
@@ -175,30 +200,23 @@ def list_history(*, process_instance_key: int | None = None) -> QuerySet[m.Histo
 
 
 def list_element_statistics(*, process_definition_key: int) -> dict[str, dict[str, int]]:
-    """Per element id of one definition: how many instances are active / completed / terminated there (the
-    numbers Operate draws on the diagram)."""
+    """Per element id of one definition: how many element instances are active / completed / terminated
+    (the numbers Operate draws on the diagram)."""
     counts: dict[str, dict[str, int]] = {}
-    activated: dict[str, int] = {}
-    rows = (
-        m.History.objects.filter(
-            process_definition_key=process_definition_key,
-            value_type="PROCESS_INSTANCE",
-            intent__in=["ELEMENT_ACTIVATED", "ELEMENT_COMPLETED", "ELEMENT_TERMINATED"],
-        )
-        .values("element_id", "intent")
-        .annotate(count=Count("id"))
-    )
-    for row in rows:
-        element_id, intent, count = row["element_id"], row["intent"], row["count"]
-        entry = counts.setdefault(element_id, {"active": 0, "completed": 0, "terminated": 0})
-        if intent == "ELEMENT_ACTIVATED":
-            activated[element_id] = count
-        elif intent == "ELEMENT_COMPLETED":
-            entry["completed"] = count
-        else:
-            entry["terminated"] = count
-    for element_id, entry in counts.items():
-        entry["active"] = max(activated.get(element_id, 0) - entry["completed"] - entry["terminated"], 0)
+    for r in list_history_records(process_definition_key=process_definition_key):
+        if r.value_type != "PROCESS_INSTANCE":
+            continue
+        entry = counts.setdefault(r.element_id, {"active": 0, "completed": 0, "terminated": 0})
+        if r.intent == "ELEMENT_ACTIVATED":
+            entry["active"] += 1
+        elif r.intent == "ELEMENT_COMPLETED":
+            entry["active"] -= 1
+            entry["completed"] += 1
+        elif r.intent == "ELEMENT_TERMINATED":
+            entry["active"] -= 1
+            entry["terminated"] += 1
+    for entry in counts.values():
+        entry["active"] = max(entry["active"], 0)
     return counts
 
 

@@ -30,9 +30,13 @@ class DbKeyGenerator:
         self._limit = 0  # exclusive end of the current block
 
     def next_key(self) -> int:
-        if connection.vendor != "postgresql":
-            return _sqlite_next_key()
         with self._lock:
+            if self._next < self._limit:  # the hot path: no database, no connection lookup
+                key = self._next
+                self._next += 1
+                return key
+            if connection.vendor != "postgresql":
+                return _sqlite_next_key()
             if self._next >= self._limit:
                 with connection.cursor() as cursor:
                     cursor.execute(f"SELECT nextval('{SEQUENCE}')")

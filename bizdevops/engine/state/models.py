@@ -447,27 +447,27 @@ class Variable(models.Model):
 
 
 class History(models.Model):
-    """Append-only record of every element, job, user task, incident and variable transition: the source
-    for Operate and Optimize. Never updated, never deleted by the engine."""
+    """Append-only history: every element, job, user task, incident and variable transition, the source for
+    Operate and Optimize. Never updated, never deleted by the engine.
+
+    One row per committed command and process instance, holding that command's transitions in order
+    (`records`: [element id, element type, key, intent, epoch ms, flow scope key, value type, data]), like
+    one batch of Zeebe's log. A command moves a token through many elements at once; a row per transition
+    made history most of the cost of a command (tuples and index entries), a row per command keeps it one
+    insert. Read it through `selectors.list_history_records`, which unpacks the transitions."""
 
     id = models.BigAutoField(primary_key=True)
-    timestamp = models.DateTimeField()
-    value_type = models.CharField(max_length=32, help_text="PROCESS_INSTANCE, JOB, USER_TASK, INCIDENT, ...")
-    intent = models.CharField(max_length=48)
-    key = models.BigIntegerField(help_text="the record's key (element instance, job, task, incident)")
+    timestamp = models.DateTimeField(help_text="time of the command")
     process_instance_key = models.BigIntegerField(null=True, blank=True)
     process_definition_key = models.BigIntegerField(null=True, blank=True)
     bpmn_process_id = models.CharField(max_length=256, blank=True, default="")
-    element_id = models.CharField(max_length=256, blank=True, default="")
-    element_type = models.CharField(max_length=32, blank=True, default="")
-    flow_scope_key = models.BigIntegerField(null=True, blank=True)
-    payload = models.JSONField(null=True, blank=True)
+    records = models.JSONField(default=list)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["process_instance_key", "id"], name="engine_history_instance"),
-            models.Index(fields=["bpmn_process_id", "element_id", "intent"], name="engine_history_element"),
+            models.Index(fields=["process_definition_key", "id"], name="engine_history_definition"),
         ]
         verbose_name_plural = "history"
 

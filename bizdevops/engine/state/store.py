@@ -44,6 +44,7 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import models as m
+from bizdevops.engine.state.writer import PendingWrites
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -108,7 +109,9 @@ def remove_wake_hook(hook: WakeHook) -> None:
         _wake_hooks.remove(hook)
 
 
-def _wake(kind: str, items: Sequence[Any]) -> None:
+def _wake(writes: PendingWrites, kind: str, items: Sequence[Any]) -> None:
+    """Call the hooks after the unit's commit (registered after its flush: a unit without BEGIN commits
+    with the flush statement itself)."""
     if not _wake_hooks or not items:
         return
     hooks = list(_wake_hooks)
@@ -118,7 +121,7 @@ def _wake(kind: str, items: Sequence[Any]) -> None:
         for hook in hooks:
             hook(kind, payload)
 
-    transaction.on_commit(run)
+    writes.after_flush.append(lambda: transaction.on_commit(run))
 
 
 class DjangoStore:
@@ -132,22 +135,64 @@ class DjangoStore:
     # -- transaction ---------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        loaded = getattr(self._local, "loaded", None)
-        if loaded is not None:
-            # Nested inside a command of ours (e.g. a service calling two engine methods): same unit.
-            with transaction.atomic(savepoint=False):
-                yield
+        stack: list[PendingWrites] | None = getattr(self._local, "pending", None)
+        if stack:
+            # Nested inside a unit of ours (a follow-up run inside the outbox drain's transaction): its
+            # writes are buffered apart and flushed when it ends, so a failing nested unit leaves nothing.
+            stack.append(PendingWrites())
+            try:
+                with transaction.atomic(savepoint=False):
+                    yield
+                    stack[-1].flush()
+            finally:
+                stack.pop()
             return
+        self._local.pending = [PendingWrites()]
         self._local.loaded = {}
         self._local.tasks = {}
+        # Inside a caller's transaction (a service adding a field, a test case) the unit is a savepoint, so
+        # a refused command never poisons the caller's transaction. Outside one, BEGIN is sent lazily by
+        # the first read or eager write (`_begin`): a unit that only writes — starting an instance that
+        # runs to its first wait state — is then one autocommit statement: no BEGIN, no COMMIT round trip.
+        eager = connection.in_atomic_block or connection.vendor != "postgresql"
+        self._local.atomic = transaction.atomic() if eager else None
+        if self._local.atomic is not None:
+            self._local.atomic.__enter__()
         try:
-            # Outside any transaction this is BEGIN/COMMIT; inside a caller's (a service adding a field, a
-            # test case) it is a savepoint, so a refused command never poisons the caller's transaction.
-            with transaction.atomic():
-                yield
+            yield
+            self._local.pending[-1].flush()
+        except BaseException as exc:
+            atomic, self._local.atomic = self._local.atomic, None
+            if atomic is not None:
+                atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        else:
+            atomic, self._local.atomic = self._local.atomic, None
+            if atomic is not None:
+                atomic.__exit__(None, None, None)
         finally:
+            self._local.pending = None
             self._local.loaded = None
             self._local.tasks = None
+            self._local.atomic = None
+
+    def _begin(self) -> None:
+        """Open the unit's transaction now (before a read or an eager write that must be part of it)."""
+        if getattr(self._local, "pending", None) and getattr(self._local, "atomic", 1) is None:
+            self._local.atomic = transaction.atomic()
+            self._local.atomic.__enter__()
+
+    @contextmanager
+    def _writes(self) -> Iterator[PendingWrites]:
+        """The current unit's buffer; outside a unit, a buffer flushed at once."""
+        stack: list[PendingWrites] | None = getattr(self._local, "pending", None)
+        if stack:
+            yield stack[-1]
+            return
+        pending = PendingWrites()
+        with transaction.atomic():
+            yield pending
+            pending.flush()
 
     def _loaded(self) -> dict[int, dict[int, dict[str, Any]]]:
         loaded = getattr(self._local, "loaded", None)
@@ -157,6 +202,7 @@ class DjangoStore:
 
     # -- definitions ---------------------------------------------------------------------------------
     def save_deployment(self, deployment: Deployment) -> None:
+        self._begin()
         created = to_datetime(deployment.created_at)
         resources: list[dict[str, Any]] = []
         row = m.Deployment(
@@ -259,6 +305,7 @@ class DjangoStore:
     def latest_process_definition(
         self, bpmn_process_id: str, version: int | None = None
     ) -> ProcessDefinition | None:
+        self._begin()
         rows = m.ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id)
         if version is not None:
             rows = rows.filter(version=version)
@@ -267,6 +314,7 @@ class DjangoStore:
         return self.get_process_definition(key) if key is not None else None
 
     def latest_decision_definition(self, decision_id: str) -> DecisionDefinition | None:
+        self._begin()
         key = (
             m.DecisionDefinition.objects.filter(decision_id=decision_id)
             .order_by("-version")
@@ -296,6 +344,7 @@ class DjangoStore:
         return _cached("decision", key, load)  # type: ignore[no-any-return]
 
     def latest_form(self, form_id: str) -> FormDefinition | None:
+        self._begin()
         key = (
             m.FormDefinition.objects.filter(form_id=form_id)
             .order_by("-version")
@@ -324,6 +373,7 @@ class DjangoStore:
 
     # -- instances -----------------------------------------------------------------------------------
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
+        self._begin()
         rows = m.ProcessInstance.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
@@ -364,35 +414,30 @@ class DjangoStore:
             )
             variables.extend(_changed_variables(state, loaded.get(state.key) or {}))
             loaded[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
-        # One statement inserts new instances and updates loaded ones.
-        m.ProcessInstance.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["state", "status", "end_date", "format_version"],
-        )
-        if variables:
-            m.Variable.objects.bulk_create(
-                variables,
-                update_conflicts=True,
-                unique_fields=["scope_key", "name"],
-                update_fields=["value"],
+        with self._writes() as writes:
+            # One upsert inserts new instances and updates loaded ones.
+            writes.upsert(
+                m.ProcessInstance,
+                rows,
+                key=_pk,
+                update=("state", "status", "end_date", "format_version"),
+                increments=("revision",),
             )
+            if variables:
+                writes.upsert(
+                    m.Variable, variables, key=_scope_name, conflict=("scope_key", "name"), update=("value",)
+                )
 
     # -- jobs ----------------------------------------------------------------------------------------
     def save_jobs(self, jobs: Sequence[JobRecord]) -> None:
         if not jobs:
             return
-        rows = [_job_row(j) for j in jobs]
-        m.Job.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=_JOB_UPDATE_FIELDS,
-        )
-        _wake("jobs", [j for j in jobs if j.state == JobState.ACTIVATABLE])
+        with self._writes() as writes:
+            writes.upsert(m.Job, [_job_row(j) for j in jobs], key=_pk, update=_JOB_UPDATE_FIELDS)
+            _wake(writes, "jobs", [j for j in jobs if j.state == JobState.ACTIVATABLE])
 
     def get_job(self, key: int, *, for_update: bool = False) -> JobRecord | None:
+        self._begin()
         rows = m.Job.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
@@ -400,6 +445,7 @@ class DjangoStore:
         return _job_record(row) if row else None
 
     def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+        self._begin()
         moment = to_datetime(now)
         rows = m.Job.objects.filter(
             Q(state=m.JobState.ACTIVATABLE, retry_at__isnull=True)
@@ -414,33 +460,57 @@ class DjangoStore:
     def save_user_tasks(self, tasks: Sequence[UserTaskRecord]) -> None:
         if not tasks:
             return
-        rows = [_user_task_row(t) for t in tasks]
-        m.UserTask.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["key"], update_fields=_USER_TASK_UPDATE_FIELDS
-        )
-        # Candidate rows for Tasklist's "what may I claim" query: rewritten only for tasks that have some.
-        keys = [t.key for t in tasks]
-        with_candidates = [t for t in tasks if t.candidate_users or t.candidate_groups]
-        if with_candidates or any(t.state != m.UserTaskState.CREATED for t in tasks):
-            m.UserTaskCandidate.objects.filter(user_task_id__in=keys).delete()
-        candidates = [
-            m.UserTaskCandidate(user_task_id=t.key, kind=kind, name=name)
-            for t in with_candidates
-            if t.state == m.UserTaskState.CREATED
-            for kind, names in (
-                (m.UserTaskCandidate.KIND_USER, t.candidate_users),
-                (m.UserTaskCandidate.KIND_GROUP, t.candidate_groups),
+        before: dict[int, UserTaskRecord] = getattr(self._local, "tasks", None) or {}
+        with self._writes() as writes:
+            writes.upsert(
+                m.UserTask, [_user_task_row(t) for t in tasks], key=_pk, update=_USER_TASK_UPDATE_FIELDS
             )
-            for name in dict.fromkeys(names)
-        ]
-        if candidates:
-            m.UserTaskCandidate.objects.bulk_create(candidates)
+            # Candidate rows for Tasklist's "what may I claim" query exist while a task is CREATED. A task
+            # read in this unit tells what rows it has; one not read is new (or unknown: rewrite to be sure).
+            stale: list[int] = []
+            fresh: list[UserTaskRecord] = []
+            for t in tasks:
+                old = before.get(t.key)
+                old_names = (old.candidate_users, old.candidate_groups) if old is not None else None
+                new_names = (
+                    (t.candidate_users, t.candidate_groups)
+                    if t.state == m.UserTaskState.CREATED
+                    else ((), ())
+                )
+                if old_names == new_names:
+                    continue
+                if old is None and t.state == m.UserTaskState.CREATED:
+                    fresh.append(t)  # a new task: nothing to remove
+                    continue
+                if old_names != ((), ()):
+                    stale.append(t.key)
+                if new_names != ((), ()):
+                    fresh.append(t)
+            if stale:
+                self._begin()
+                # Removed eagerly: in the combined statement a delete would not see this unit's inserts,
+                # but a unique (task, kind, name) row re-inserted must not collide with its old copy.
+                m.UserTaskCandidate.objects.filter(user_task_id__in=stale).delete()
+            candidates = [
+                m.UserTaskCandidate(user_task_id=t.key, kind=kind, name=name)
+                for t in fresh
+                for kind, names in (
+                    (m.UserTaskCandidate.KIND_USER, t.candidate_users),
+                    (m.UserTaskCandidate.KIND_GROUP, t.candidate_groups),
+                )
+                for name in dict.fromkeys(names)
+            ]
+            if candidates:
+                writes.insert(m.UserTaskCandidate, candidates)
         if hooks.has_user_task_listeners():
-            before = getattr(self._local, "tasks", None) or {}
             events = [(_user_task_intent(before.get(t.key), t), _user_task_payload(t)) for t in tasks]
-            transaction.on_commit(lambda: [hooks.notify_user_task(intent, data) for intent, data in events])
+            with self._writes() as writes:
+                writes.after_flush.append(
+                    lambda: transaction.on_commit(lambda: [hooks.notify_user_task(i, d) for i, d in events])
+                )
 
     def get_user_task(self, key: int, *, for_update: bool = False) -> UserTaskRecord | None:
+        self._begin()
         rows = m.UserTask.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
@@ -457,32 +527,31 @@ class DjangoStore:
     def save_timers(self, timers: Sequence[TimerRecord]) -> None:
         if not timers:
             return
-        m.Timer.objects.bulk_create(
-            [
-                m.Timer(
-                    key=t.key,
-                    due_at=to_datetime(t.due),
-                    repetitions=t.repetitions,
-                    interval_ms=t.interval,
-                    element_id=t.element_id,
-                    element_instance_key=t.element_instance_key,
-                    process_instance_key=t.process_instance_key,
-                    process_definition_key=t.process_definition_key,
-                    bpmn_process_id=t.bpmn_process_id,
-                    tenant_id=t.tenant_id,
-                )
-                for t in timers
-            ],
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["due_at", "repetitions", "interval_ms"],
-        )
+        rows = [
+            m.Timer(
+                key=t.key,
+                due_at=to_datetime(t.due),
+                repetitions=t.repetitions,
+                interval_ms=t.interval,
+                element_id=t.element_id,
+                element_instance_key=t.element_instance_key,
+                process_instance_key=t.process_instance_key,
+                process_definition_key=t.process_definition_key,
+                bpmn_process_id=t.bpmn_process_id,
+                tenant_id=t.tenant_id,
+            )
+            for t in timers
+        ]
+        with self._writes() as writes:
+            writes.upsert(m.Timer, rows, key=_pk, update=("due_at", "repetitions", "interval_ms"))
 
     def delete_timers(self, keys: Sequence[int]) -> None:
         if keys:
-            m.Timer.objects.filter(key__in=list(keys)).delete()
+            with self._writes() as writes:
+                writes.delete(m.Timer, "key", keys)
 
     def get_timer(self, key: int) -> TimerRecord | None:
+        self._begin()
         rows = m.Timer.objects.filter(key=key)
         if connection.in_atomic_block:
             # Inside a command the timer is locked: two sweepers firing one start-event timer (which has no
@@ -492,6 +561,7 @@ class DjangoStore:
         return _timer_record(row) if row else None
 
     def due_timers(self, now: int, limit: int) -> list[TimerRecord]:
+        self._begin()
         rows = m.Timer.objects.filter(due_at__lte=to_datetime(now)).order_by("due_at", "key")[:limit]
         return [_timer_record(r) for r in rows]
 
@@ -499,32 +569,31 @@ class DjangoStore:
     def save_message_subscriptions(self, subscriptions: Sequence[MessageSubscriptionRecord]) -> None:
         if not subscriptions:
             return
-        m.MessageSubscription.objects.bulk_create(
-            [
-                m.MessageSubscription(
-                    key=s.key,
-                    message_name=s.message_name,
-                    correlation_key=s.correlation_key,
-                    element_id=s.element_id,
-                    element_instance_key=s.element_instance_key,
-                    process_instance_key=s.process_instance_key,
-                    process_definition_key=s.process_definition_key,
-                    bpmn_process_id=s.bpmn_process_id,
-                    interrupting=s.interrupting,
-                    tenant_id=s.tenant_id,
-                )
-                for s in subscriptions
-            ],
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["correlation_key", "interrupting"],
-        )
+        rows = [
+            m.MessageSubscription(
+                key=s.key,
+                message_name=s.message_name,
+                correlation_key=s.correlation_key,
+                element_id=s.element_id,
+                element_instance_key=s.element_instance_key,
+                process_instance_key=s.process_instance_key,
+                process_definition_key=s.process_definition_key,
+                bpmn_process_id=s.bpmn_process_id,
+                interrupting=s.interrupting,
+                tenant_id=s.tenant_id,
+            )
+            for s in subscriptions
+        ]
+        with self._writes() as writes:
+            writes.upsert(m.MessageSubscription, rows, key=_pk, update=("correlation_key", "interrupting"))
 
     def delete_message_subscriptions(self, keys: Sequence[int]) -> None:
         if keys:
-            m.MessageSubscription.objects.filter(key__in=list(keys)).delete()
+            with self._writes() as writes:
+                writes.delete(m.MessageSubscription, "key", keys)
 
     def find_message_subscriptions(self, name: str, correlation_key: str) -> list[MessageSubscriptionRecord]:
+        self._begin()
         _lock_message_key(name, correlation_key)
         rows = m.MessageSubscription.objects.filter(
             Q(correlation_key=correlation_key) | Q(process_instance_key__isnull=True), message_name=name
@@ -546,6 +615,7 @@ class DjangoStore:
         ]
 
     def save_messages(self, messages: Sequence[MessageRecord]) -> None:
+        self._begin()
         if not messages:
             return
         # A message id is unique only while buffered: an expired twin the sweeper has not removed yet must
@@ -556,27 +626,25 @@ class DjangoStore:
             m.BufferedMessage.objects.filter(message_id__in=ids, expires_at__lte=newest_published).exclude(
                 key__in=[msg.key for msg in messages]
             ).delete()
-        m.BufferedMessage.objects.bulk_create(
-            [
-                m.BufferedMessage(
-                    key=msg.key,
-                    name=msg.name,
-                    correlation_key=msg.correlation_key,
-                    message_id=msg.message_id,
-                    variables=msg.variables,
-                    published_at=to_datetime(msg.published_at),
-                    expires_at=to_datetime(msg.expires_at),
-                    correlated_process_ids=list(msg.correlated_process_ids),
-                    tenant_id=msg.tenant_id,
-                )
-                for msg in messages
-            ],
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["correlated_process_ids", "expires_at"],
-        )
+        rows = [
+            m.BufferedMessage(
+                key=msg.key,
+                name=msg.name,
+                correlation_key=msg.correlation_key,
+                message_id=msg.message_id,
+                variables=msg.variables,
+                published_at=to_datetime(msg.published_at),
+                expires_at=to_datetime(msg.expires_at),
+                correlated_process_ids=list(msg.correlated_process_ids),
+                tenant_id=msg.tenant_id,
+            )
+            for msg in messages
+        ]
+        with self._writes() as writes:
+            writes.upsert(m.BufferedMessage, rows, key=_pk, update=("correlated_process_ids", "expires_at"))
 
     def find_buffered_messages(self, name: str, correlation_key: str, now: int) -> list[MessageRecord]:
+        self._begin()
         _lock_message_key(name, correlation_key)
         rows = m.BufferedMessage.objects.filter(
             name=name, correlation_key=correlation_key, expires_at__gt=to_datetime(now)
@@ -584,10 +652,12 @@ class DjangoStore:
         return [_message_record(r) for r in rows]
 
     def find_message_by_id(self, message_id: str, now: int) -> MessageRecord | None:
+        self._begin()
         row = m.BufferedMessage.objects.filter(message_id=message_id, expires_at__gt=to_datetime(now)).first()
         return _message_record(row) if row else None
 
     def delete_expired_messages(self, now: int) -> int:
+        self._begin()
         deleted, _ = m.BufferedMessage.objects.filter(expires_at__lte=to_datetime(now)).delete()
         return deleted
 
@@ -595,30 +665,29 @@ class DjangoStore:
     def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None:
         if not subscriptions:
             return
-        m.SignalSubscription.objects.bulk_create(
-            [
-                m.SignalSubscription(
-                    key=s.key,
-                    signal_name=s.signal_name,
-                    element_id=s.element_id,
-                    element_instance_key=s.element_instance_key,
-                    process_instance_key=s.process_instance_key,
-                    process_definition_key=s.process_definition_key,
-                    bpmn_process_id=s.bpmn_process_id,
-                    tenant_id=s.tenant_id,
-                )
-                for s in subscriptions
-            ],
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["signal_name"],
-        )
+        rows = [
+            m.SignalSubscription(
+                key=s.key,
+                signal_name=s.signal_name,
+                element_id=s.element_id,
+                element_instance_key=s.element_instance_key,
+                process_instance_key=s.process_instance_key,
+                process_definition_key=s.process_definition_key,
+                bpmn_process_id=s.bpmn_process_id,
+                tenant_id=s.tenant_id,
+            )
+            for s in subscriptions
+        ]
+        with self._writes() as writes:
+            writes.upsert(m.SignalSubscription, rows, key=_pk, update=("signal_name",))
 
     def delete_signal_subscriptions(self, keys: Sequence[int]) -> None:
         if keys:
-            m.SignalSubscription.objects.filter(key__in=list(keys)).delete()
+            with self._writes() as writes:
+                writes.delete(m.SignalSubscription, "key", keys)
 
     def find_signal_subscriptions(self, name: str) -> list[SignalSubscriptionRecord]:
+        self._begin()
         rows = m.SignalSubscription.objects.filter(signal_name=name).order_by("key")
         return [
             SignalSubscriptionRecord(
@@ -635,6 +704,7 @@ class DjangoStore:
         ]
 
     def delete_start_subscriptions(self, bpmn_process_id: str) -> None:
+        self._begin()
         definition_keys = list(
             m.ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id).values_list("key", flat=True)
         )
@@ -652,46 +722,36 @@ class DjangoStore:
     def save_incidents(self, incidents: Sequence[IncidentRecord]) -> None:
         if not incidents:
             return
-        m.Incident.objects.bulk_create(
-            [
-                m.Incident(
-                    key=i.key,
-                    error_type=i.error_type,
-                    error_message=i.error_message,
-                    state=i.state,
-                    element_id=i.element_id,
-                    element_instance_key=i.element_instance_key,
-                    job_key=i.job_key,
-                    process_instance_key=i.process_instance_key,
-                    process_definition_key=i.process_definition_key,
-                    bpmn_process_id=i.bpmn_process_id,
-                    tenant_id=i.tenant_id,
-                    created_at=to_datetime(i.created_at),
-                    resolved_at=to_datetime(i.resolved_at),
-                )
-                for i in incidents
-            ],
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["state", "resolved_at", "error_message"],
-        )
-        # The instance list shows INCIDENT while one is open (Operate's red mark); the document rules.
-        touched = {i.process_instance_key for i in incidents}
-        for key in touched:
-            open_count = m.Incident.objects.filter(
-                process_instance_key=key, state=m.IncidentState.ACTIVE
-            ).count()
-            m.ProcessInstance.objects.filter(
-                key=key, status__in=[m.InstanceStatus.ACTIVE, m.InstanceStatus.INCIDENT]
-            ).update(status=m.InstanceStatus.INCIDENT if open_count else m.InstanceStatus.ACTIVE)
+        rows = [
+            m.Incident(
+                key=i.key,
+                error_type=i.error_type,
+                error_message=i.error_message,
+                state=i.state,
+                element_id=i.element_id,
+                element_instance_key=i.element_instance_key,
+                job_key=i.job_key,
+                process_instance_key=i.process_instance_key,
+                process_definition_key=i.process_definition_key,
+                bpmn_process_id=i.bpmn_process_id,
+                tenant_id=i.tenant_id,
+                created_at=to_datetime(i.created_at),
+                resolved_at=to_datetime(i.resolved_at),
+            )
+            for i in incidents
+        ]
+        with self._writes() as writes:
+            writes.upsert(m.Incident, rows, key=_pk, update=("state", "resolved_at", "error_message"))
 
     def get_incident(self, key: int) -> IncidentRecord | None:
+        self._begin()
         row = m.Incident.objects.filter(key=key).first()
         return _incident_record(row) if row else None
 
     def list_incidents(
         self, process_instance_key: int | None = None, *, active_only: bool = True
     ) -> list[IncidentRecord]:
+        self._begin()
         rows = m.Incident.objects.all()
         if process_instance_key is not None:
             rows = rows.filter(process_instance_key=process_instance_key)
@@ -703,24 +763,32 @@ class DjangoStore:
     def append_history(self, records: Sequence[HistoryRecord]) -> None:
         if not records:
             return
-        m.History.objects.bulk_create(
-            [
-                m.History(
-                    timestamp=to_datetime(r.timestamp),
-                    value_type=r.value_type,
-                    intent=r.intent,
-                    key=r.element_instance_key,
-                    process_instance_key=r.process_instance_key,
-                    process_definition_key=r.process_definition_key or None,
-                    bpmn_process_id=r.bpmn_process_id,
-                    element_id=r.element_id,
-                    element_type=r.element_type,
-                    flow_scope_key=r.flow_scope_key,
-                    payload=r.data,
+        with self._writes() as writes:
+            # One row per instance and unit; later calls in the same unit extend it before the flush.
+            batches: dict[int | None, m.History] = writes.extra.setdefault("history", {})
+            for r in records:
+                row = batches.get(r.process_instance_key)
+                if row is None:
+                    row = batches[r.process_instance_key] = m.History(
+                        timestamp=to_datetime(r.timestamp),
+                        process_instance_key=r.process_instance_key,
+                        process_definition_key=r.process_definition_key or None,
+                        bpmn_process_id=r.bpmn_process_id,
+                        records=[],
+                    )
+                    writes.insert(m.History, [row])
+                row.records.append(
+                    [
+                        r.element_id,
+                        r.element_type,
+                        r.element_instance_key,
+                        r.intent,
+                        r.timestamp,
+                        r.flow_scope_key,
+                        r.value_type,
+                        r.data,
+                    ]
                 )
-                for r in records
-            ]
-        )
 
     def push_commands(self, commands: Sequence[Command]) -> None:
         if not commands:
@@ -728,13 +796,16 @@ class DjangoStore:
         now = dt.datetime.now(dt.UTC)
         # No Celery wake-up: the engine drains the outbox inline right after this commit, and the sweeper
         # runs rows left behind by a process that died in between (older than a grace period).
-        m.OutboxCommand.objects.bulk_create(
-            [m.OutboxCommand(command=command_to_dict(c), created_at=now) for c in commands]
-        )
+        with self._writes() as writes:
+            writes.insert(
+                m.OutboxCommand,
+                [m.OutboxCommand(command=command_to_dict(c), created_at=now) for c in commands],
+            )
 
     def claim_outbox_rows(self, limit: int, *, max_attempts: int) -> list[tuple[int, Command]]:
         """Lock (not delete) the oldest queued commands for this transaction, skipping rows another drainer
         holds and rows that failed too often; the caller deletes or marks each one before commit."""
+        self._begin()
         rows = list(
             m.OutboxCommand.objects.filter(attempts__lt=max_attempts)
             .order_by("id")
@@ -743,12 +814,15 @@ class DjangoStore:
         return [(r.id, command_from_dict(r.command)) for r in rows]
 
     def delete_outbox_row(self, row_id: int) -> None:
+        self._begin()
         m.OutboxCommand.objects.filter(id=row_id).delete()
 
     def mark_outbox_failure(self, row_id: int, error: str) -> None:
+        self._begin()
         m.OutboxCommand.objects.filter(id=row_id).update(attempts=F("attempts") + 1, last_error=error[:4000])
 
     def pop_commands(self, limit: int) -> list[Command]:
+        self._begin()
         rows = list(
             m.OutboxCommand.objects.order_by("id").select_for_update(
                 skip_locked=connection.features.has_select_for_update_skip_locked
@@ -802,6 +876,34 @@ def _process_record(row: m.ProcessDefinition) -> ProcessDefinition:
     )
 
 
+def history_records(row: m.History) -> list[HistoryRecord]:
+    """The transitions of one history row, as the core's records."""
+    return [
+        HistoryRecord(
+            row.process_instance_key if row.process_instance_key is not None else 0,
+            element_id,
+            element_type,
+            key,
+            intent,
+            timestamp,
+            flow_scope_key,
+            row.process_definition_key or 0,
+            row.bpmn_process_id,
+            value_type,
+            data,
+        )
+        for element_id, element_type, key, intent, timestamp, flow_scope_key, value_type, data in row.records
+    ]
+
+
+def _pk(obj: Any) -> Any:
+    return obj.pk
+
+
+def _scope_name(obj: Any) -> tuple[int, str]:
+    return (obj.scope_key, obj.name)
+
+
 def _has_incident(state: InstanceState) -> bool:
     return any(ei.incident_key for ei in state.elements.values())
 
@@ -835,7 +937,7 @@ def _variable_key(scope: int, name: str) -> int:
     return int.from_bytes(digest, "big") >> 1
 
 
-_JOB_UPDATE_FIELDS = [
+_JOB_UPDATE_FIELDS = (
     "state",
     "retries",
     "worker",
@@ -845,7 +947,7 @@ _JOB_UPDATE_FIELDS = [
     "error_code",
     "custom_headers",
     "updated_at",
-]
+)
 
 
 def _job_row(j: JobRecord) -> m.Job:
@@ -901,7 +1003,7 @@ def _job_record(row: m.Job) -> JobRecord:
     )
 
 
-_USER_TASK_UPDATE_FIELDS = [
+_USER_TASK_UPDATE_FIELDS = (
     "state",
     "assignee",
     "candidate_users",
@@ -912,7 +1014,7 @@ _USER_TASK_UPDATE_FIELDS = [
     "follow_up_date_text",
     "priority",
     "completion_date",
-]
+)
 
 
 def _user_task_row(t: UserTaskRecord) -> m.UserTask:

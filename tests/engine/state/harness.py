@@ -40,25 +40,9 @@ class PostgresHarness:
         return DurableEngine(store_module.DjangoStore(), self.clock, default_keys())
 
     def history(self) -> list[HistoryRecord]:
-        from bizdevops.engine.state.models import History
-        from bizdevops.engine.state.store import to_ms
+        from bizdevops.engine.selectors import list_history_records
 
-        return [
-            HistoryRecord(
-                r.process_instance_key if r.process_instance_key is not None else 0,
-                r.element_id,
-                r.element_type,
-                r.key,
-                r.intent,
-                to_ms(r.timestamp) or 0,
-                r.flow_scope_key,
-                r.process_definition_key or 0,
-                r.bpmn_process_id,
-                r.value_type,
-                r.payload,
-            )
-            for r in History.objects.order_by("id")
-        ]
+        return list_history_records()
 
     def user_tasks(self, process_instance_key: int | None = None) -> list[UserTaskRecord]:
         from bizdevops.engine.state.models import UserTask

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from bizdevops.engine import services
+from bizdevops.engine import selectors, services
 from bizdevops.engine.core.errors import Conflict, NotFound
 from bizdevops.engine.state import models as m
 
@@ -56,9 +56,11 @@ def run_together(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def completed_count(instance_key: int, element_id: str) -> int:
-    return m.History.objects.filter(
-        process_instance_key=instance_key, element_id=element_id, intent="ELEMENT_COMPLETED"
-    ).count()
+    return sum(
+        1
+        for r in selectors.list_history_records(process_instance_key=instance_key)
+        if r.element_id == element_id and r.intent == "ELEMENT_COMPLETED"
+    )
 
 
 def test_a_user_task_completed_twice_at_once_completes_once(deployed: None) -> None:
@@ -79,9 +81,7 @@ def test_a_user_task_completed_twice_at_once_completes_once(deployed: None) -> N
     assert completed_count(created.process_instance_key, "approve") == 1
     assert completed_count(created.process_instance_key, "end") == 1
     assert (
-        m.History.objects.filter(
-            process_instance_key=created.process_instance_key, value_type="USER_TASK", intent="COMPLETED"
-        ).count()
+        len([r for r in selectors.list_user_task_history(user_task_key=task.key) if r.intent == "COMPLETED"])
         == 1
     )
     instance = m.ProcessInstance.objects.get(key=created.process_instance_key)
