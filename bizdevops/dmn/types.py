@@ -14,6 +14,8 @@ from typing import Any
 
 from bizdevops.dmn.feelbridge import Env, FeelFunction, FeelSyntaxError, compile_tests, new_state
 from bizdevops.dmn.model import DmnError, ItemDefinition
+from bizdevops.feel import parse
+from bizdevops.feel.interpreter import is_instance
 from bizdevops.feel.values import DaysTimeDuration, Range, YearsMonthsDuration
 
 
@@ -143,6 +145,7 @@ class TypeRegistry:
         self, items: tuple[ItemDefinition, ...], imports: dict[str, TypeRegistry] | None = None
     ) -> None:
         self.imports = imports or {}
+        self._checkers: dict[str, Callable[[Any], bool]] | None = None
         self.items: dict[str, ItemType] = {}
         for item in items:
             self.items[item.name] = ItemType(item.name)
@@ -185,6 +188,10 @@ class TypeRegistry:
             return BuiltinType(name, check)
         if name.startswith("list<") and name.endswith(">"):
             return ListOf(self.resolve(name[5:-1]))
+        if "<" in name and name.endswith(">") or "->" in name:
+            feel_type = _feel_type(name, self)
+            if feel_type is not None:
+                return feel_type
         if "." in name:
             prefix, _, rest = name.partition(".")
             if prefix in self.imports:
@@ -194,6 +201,11 @@ class TypeRegistry:
         if "" in self.imports:  # unnamed import: its types are used without a prefix
             return self.imports[""].resolve(name)
         return ANY
+
+    def checkers_cached(self) -> dict[str, Callable[[Any], bool]]:
+        if self._checkers is None:
+            self._checkers = self.checkers()
+        return self._checkers
 
     def checkers(self) -> dict[str, Callable[[Any], bool]]:
         """Predicates for ``instance of`` on item definition names (null is not an instance)."""
@@ -207,6 +219,33 @@ class TypeRegistry:
                 else:
                     out.setdefault(name, _non_null(item))
         return out
+
+
+class FeelType(DmnType):
+    """A typeRef written in FEEL type syntax (``context<a: number>``, ``range<date>``, ``function<...>``)."""
+
+    def __init__(self, name: str, tree: Any, registry: TypeRegistry) -> None:
+        self.name = name
+        self.tree = tree
+        self.registry = registry
+        self.is_collection = tree.name == "list"
+
+    def conforms(self, value: Any) -> bool:
+        return value is None or is_instance(value, self.tree, self.registry.checkers_cached()) is True
+
+    def element(self) -> DmnType:
+        if self.is_collection and self.tree.element is not None:
+            return FeelType(self.name, self.tree.element, self.registry)
+        return ANY
+
+
+def _feel_type(text: str, registry: TypeRegistry) -> DmnType | None:
+    try:
+        tree = parse("x instance of " + text).tree
+    except FeelSyntaxError:
+        return None
+    type_ref = getattr(tree, "type", None)
+    return FeelType(text, type_ref, registry) if type_ref is not None else None
 
 
 def _non_null(item: DmnType) -> Callable[[Any], bool]:

@@ -119,3 +119,13 @@ def test_a_date_becomes_utc_midnight_where_a_date_and_time_is_expected() -> None
 
     model = load(definitions(_decision("d", "date and time", "date(2000, 1, 2)")))
     assert model.evaluate("d").value == dt.datetime(2000, 1, 2, tzinfo=dt.UTC)
+
+
+def test_type_refs_in_feel_type_syntax() -> None:
+    body = TYPES + _decision("ctx", "context&lt;name: string, age: number&gt;", '{name: "a", age: 1}')
+    body += _decision("bad", "context&lt;name: string, age: number&gt;", '{name: "a"}')
+    body += _decision("people", "list&lt;tNameAndAge&gt;", '{name: "a", age: 1}')
+    model = load(definitions(body))
+    assert model.evaluate("ctx").value == {"name": "a", "age": Decimal(1)}
+    assert model.evaluate("bad").value is None
+    assert model.evaluate("people").value == [{"name": "a", "age": Decimal(1)}]
