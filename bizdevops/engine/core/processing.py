@@ -54,6 +54,7 @@ _TERMINATE = 2
 _TRIGGER = 3
 _CALL = 4
 
+MAX_STEPS = 500_000  # per unit of work; about a second of processing
 _CHECK = lifecycle.TRANSITIONS
 _new_record = tuple.__new__
 _JOIN_TYPES = (ElementType.PARALLEL_GATEWAY, ElementType.INCLUSIVE_GATEWAY)
@@ -93,10 +94,17 @@ class Processing:
     # -- the step loop -----------------------------------------------------------------------------------
 
     def run(self) -> None:
-        queue = self.queue
         elements = self.state.elements
-        while queue:
-            step = queue.popleft()
+        steps = 0
+        while self.queue:
+            steps += 1
+            if steps > MAX_STEPS:
+                # a loop without a wait state would hold the instance lock forever: fail the command
+                raise RuntimeError(
+                    f"Process instance {self.state.key} ran more than {MAX_STEPS} steps without reaching a "
+                    "wait state (a loop without a task or event?)."
+                )
+            step = self.queue.popleft()
             op = step[0]
             if op == _ACTIVATE:
                 self._activate(step[1], step[2], step[3], step[4], step[5])

@@ -214,9 +214,15 @@ class Engine:
                 if model.id in seen:
                     problems.append(Problem(model.id, "The process id is deployed twice in this deployment."))
                 seen.add(model.id)
+        now = self.clock.now_ms()
+        start_plans: dict[str, list[tuple[str, str, Any]]] = {}
+        if not problems:
+            for _, _, models in bpmn:
+                for model in models:
+                    start_plans[model.id], start_problems = self._plan_start_events(model, now)
+                    problems.extend(start_problems)
         if problems:
             raise DeploymentRejected(problems)
-        now = self.clock.now_ms()
         store = self.store
         with store.transaction():
             deployment_key = self.keys.next_key()
@@ -239,12 +245,13 @@ class Engine:
                         deployment_key=deployment_key,
                         name=model.name,
                         tenant_id=tenant_id,
+                        version_tag=model.version_tag,
                     )
                     processes.append(definition)
                     self._models[definition.key] = model
                     self._definitions[definition.key] = definition
                     store.delete_start_subscriptions(model.id)
-                    self._open_start_subscriptions(definition, model, now, start_effects)
+                    self._open_start_subscriptions(definition, start_plans[model.id], start_effects)
             decisions: list[DecisionDefinition] = []
             for name, data, found in dmn:
                 checksum = _sha256(data)
@@ -314,49 +321,69 @@ class Engine:
             raise ValueError("it contains no decision")
         return found
 
-    def _open_start_subscriptions(
-        self, definition: ProcessDefinition, model: ProcessModel, now: int, effects: Effects
-    ) -> None:
-        """Timer, message and signal start events of the newest version (older versions' are removed)."""
-        from bizdevops.engine.core.expressions import FeelContext, evaluate_value
+    @staticmethod
+    def _plan_start_events(model: ProcessModel, now: int) -> tuple[list[tuple[str, str, Any]], list[Problem]]:
+        """Evaluate the timer/message/signal start events (no variables exist yet): ("T"|"M"|"S", start
+        event id, Schedule or name) per start event, and a Problem for each one that cannot be evaluated."""
+        from bizdevops.engine.core.expressions import ExpressionError, FeelContext, evaluate_value
 
+        plans: list[tuple[str, str, Any]] = []
+        problems: list[Problem] = []
+        empty = FeelContext([])
         for start_id in model.start_events:
             start = model.elements[start_id]
             assert isinstance(start, StartEvent)
             event = start.event
-            if event.kind == EventKind.TIMER:
-                value = evaluate_value(event.timer_expression or "", FeelContext([]))
-                plan = timers.schedule(event.timer_type or "date", str(value), now)
+            try:
+                if event.kind == EventKind.TIMER:
+                    value = evaluate_value(event.timer_expression or "", empty)
+                    plans.append(
+                        ("T", start_id, timers.schedule(event.timer_type or "date", str(value), now))
+                    )
+                elif event.kind == EventKind.MESSAGE:
+                    plans.append(("M", start_id, str(evaluate_value(event.message_name or "", empty))))
+                elif event.kind == EventKind.SIGNAL:
+                    plans.append(("S", start_id, str(evaluate_value(event.signal_name or "", empty))))
+            except (ExpressionError, timers.TimerFormatError) as exc:
+                problems.append(Problem(start_id, f"The start event cannot be scheduled: {exc}"))
+        return plans, problems
+
+    def _open_start_subscriptions(
+        self, definition: ProcessDefinition, plans: list[tuple[str, str, Any]], effects: Effects
+    ) -> None:
+        """Timer, message and signal start events of the newest version (older versions' are removed)."""
+        for kind, start_id, value in plans:
+            if kind == "T":
                 effects.timers.append(
                     TimerRecord(
                         key=self.keys.next_key(),
-                        due=plan.due_ms,
-                        element_id=start.id,
+                        due=value.due_ms,
+                        element_id=start_id,
                         process_definition_key=definition.key,
                         bpmn_process_id=definition.bpmn_process_id,
-                        repetitions=plan.repetitions,
-                        interval=plan.interval_ms,
+                        repetitions=value.repetitions,
+                        interval=value.interval_ms,
                         tenant_id=definition.tenant_id,
                     )
                 )
-            elif event.kind == EventKind.MESSAGE:
+            elif kind == "M":
                 effects.message_subscriptions.append(
                     MessageSubscriptionRecord(
                         key=self.keys.next_key(),
-                        message_name=str(evaluate_value(event.message_name or "", FeelContext([]))),
+                        message_name=value,
                         correlation_key=None,
-                        element_id=start.id,
+                        element_id=start_id,
                         process_definition_key=definition.key,
                         bpmn_process_id=definition.bpmn_process_id,
                         tenant_id=definition.tenant_id,
                     )
                 )
-            elif event.kind == EventKind.SIGNAL:
+            else:
                 effects.signal_subscriptions.append(
                     SignalSubscriptionRecord(
                         key=self.keys.next_key(),
-                        signal_name=str(evaluate_value(event.signal_name or "", FeelContext([]))),
-                        element_id=start.id,
+                        signal_name=value,
+                        element_id=start_id,
                         process_definition_key=definition.key,
                         bpmn_process_id=definition.bpmn_process_id,
                         tenant_id=definition.tenant_id,

@@ -109,3 +109,19 @@ def test_collaboration_lanes_and_annotations_are_ignored_and_every_process_deplo
     assert sorted(p.bpmn_process_id for p in deployment.processes) == ["shop", "warehouse"]
     created = harness.engine.create_process_instance(bpmn_process_id="warehouse")
     assert instance(harness, created.process_instance_key).status == "COMPLETED"
+
+
+def test_listeners_are_refused_rather_than_ignored(harness: EngineHarness) -> None:
+    problems = refuse(harness, "invalid/listeners.bpmn")
+    assert problems == [("task", "Unsupported element: execution listeners (zeebe:executionListeners).")]
+
+
+def test_a_start_event_that_cannot_be_scheduled_is_refused(harness: EngineHarness) -> None:
+    [(element_id, message)] = refuse(harness, "invalid/bad_timer_start.bpmn")
+    assert element_id == "start"
+    assert message.startswith("The start event cannot be scheduled")
+
+
+def test_version_tag_is_kept_on_the_definition(harness: EngineHarness) -> None:
+    deployment = deploy(harness, "loop.bpmn")
+    assert deployment.processes[0].version_tag == "v1.2"

@@ -241,6 +241,7 @@ class ProcessModel:
     event_subprocesses: tuple[str, ...]
     links: dict[tuple[str, str], str]  # (scope id, link name) -> catch event id
     user_task_forms: dict[str, str] = field(default_factory=dict)
+    version_tag: str | None = None  # zeebe:versionTag
 
     def get(self, element_id: str) -> FlowNode:
         return self.elements[element_id]

@@ -206,10 +206,15 @@ class _DefinitionsParser:
     def parse_process(self, el: etree._Element) -> ProcessModel:
         process_id = el.get("id", "")
         forms: dict[str, str] = {}
+        version_tag = None
         ext = el.find(_B + "extensionElements")
         if ext is not None:
             for form in ext.iter(_Z + "userTaskForm"):
                 forms[form.get("id", "")] = (form.text or "").strip()
+            tag = ext.find(_Z + "versionTag")
+            if tag is not None:
+                version_tag = tag.get("value") or None
+        self.check_listeners(el)
         self.forms = forms
         elements: dict[str, FlowNode] = {}
         flows: dict[str, SequenceFlow] = {}
@@ -234,6 +239,7 @@ class _DefinitionsParser:
             event_subprocesses=subs,
             links=links,
             user_task_forms=forms,
+            version_tag=version_tag,
         )
 
     def parse_scope(
@@ -427,6 +433,19 @@ class _DefinitionsParser:
         return Activity(**activity)  # manual task, undefined task
 
     # -- extensions ------------------------------------------------------------------------------------------
+
+    def check_listeners(self, process: etree._Element) -> None:
+        """Execution and task listeners change what a model does: refuse them rather than skip them."""
+        for tag, label in (
+            ("executionListeners", "execution listeners"),
+            ("taskListeners", "task listeners"),
+        ):
+            for found in process.iter(_Z + tag):
+                owner = found.getparent()
+                owner = owner.getparent() if owner is not None else None
+                element_id = owner.get("id", "") if owner is not None else ""
+                if len(found):
+                    self.problem(element_id, f"Unsupported element: {label} (zeebe:{tag}).")
 
     def parse_io(self, ext: etree._Element | None) -> IoMapping | None:
         if ext is None:
