@@ -96,7 +96,9 @@ class ItemType(DmnType):
         self.name = name
         self.base: DmnType | None = None
         self.is_collection = False
+        # allowedValues project onto collection elements; typeConstraint (DMN 1.5) tests the value itself.
         self.allowed: Callable[[Env, Any], bool | None] | None = None
+        self.constraint: Callable[[Env, Any], bool | None] | None = None
         self.components: dict[str, DmnType] = {}
         self.is_function = False
         self.function_output: DmnType | None = None
@@ -119,7 +121,9 @@ class ItemType(DmnType):
             if not isinstance(value, list):
                 return False
             element = self.element()
-            return all(element.conforms(v) for v in value)
+            if not all(element.conforms(v) for v in value):
+                return False
+            return self.constraint is None or _passes(self.constraint, value)
         if self.is_function:
             return isinstance(value, FeelFunction)
         if self.components:
@@ -130,12 +134,13 @@ class ItemType(DmnType):
                     return False
         elif self.base is not None and not self.base.conforms(value):
             return False
-        if self.allowed is not None:
-            state = new_state(None)
-            env = Env({"?": value}, None, state)
-            if self.allowed(env, value) is not True:
-                return False
-        return True
+        if self.allowed is not None and not _passes(self.allowed, value):
+            return False
+        return self.constraint is None or _passes(self.constraint, value)
+
+
+def _passes(tests: Callable[[Env, Any], bool | None], value: Any) -> bool:
+    return tests(Env({"?": value}, None, new_state(None)), value) is True
 
 
 class TypeRegistry:
@@ -161,12 +166,15 @@ class TypeRegistry:
             sub = ItemType(f"{item.name}.{component.name}")
             self._fill(sub, component)
             target.components[component.name] = sub
-        constraint = item.allowed_values if item.allowed_values is not None else item.type_constraint
-        if constraint is not None and constraint.strip():
+        for attribute, text in (("allowed", item.allowed_values), ("constraint", item.type_constraint)):
+            if text is None or not text.strip():
+                continue
             try:
-                target.allowed = compile_tests(constraint, ())
+                setattr(target, attribute, compile_tests(text, ()))
             except FeelSyntaxError as error:
-                raise DmnError(f"item definition {item.name!r}: invalid allowed values: {error}") from None
+                raise DmnError(
+                    f"item definition {item.name!r}: invalid constraint {text!r}: {error}"
+                ) from None
         if item.is_function:
             target.is_function = True
             target.function_output = self.resolve(item.function_output) if item.function_output else None

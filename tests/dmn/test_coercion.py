@@ -129,3 +129,19 @@ def test_type_refs_in_feel_type_syntax() -> None:
     assert model.evaluate("ctx").value == {"name": "a", "age": Decimal(1)}
     assert model.evaluate("bad").value is None
     assert model.evaluate("people").value == [{"name": "a", "age": Decimal(1)}]
+
+
+def test_allowed_values_apply_to_elements_type_constraint_to_the_collection() -> None:
+    types = """
+    <itemDefinition name="tGrades" isCollection="true"><typeRef>string</typeRef>
+      <allowedValues><text>"A", "B"</text></allowedValues></itemDefinition>
+    <itemDefinition name="tPair" isCollection="true"><typeRef>string</typeRef>
+      <typeConstraint><text>count(?) = 2</text></typeConstraint></itemDefinition>
+    """
+    body = types + _decision("g1", "tGrades", '["A", "B", "A"]') + _decision("g2", "tGrades", '["A", "C"]')
+    body += _decision("p1", "tPair", '["x", "y"]') + _decision("p2", "tPair", '["x"]')
+    model = load(definitions(body))
+    assert model.evaluate("g1").value == ["A", "B", "A"]
+    assert model.evaluate("g2").value is None
+    assert model.evaluate("p1").value == ["x", "y"]
+    assert model.evaluate("p2").value is None
