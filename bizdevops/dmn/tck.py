@@ -231,6 +231,35 @@ def _evaluate(
     return model.evaluate(name, inputs, by_namespace=namespaced).value
 
 
+_TEMPORAL_PARSERS = {
+    "date": parse_date,
+    "time": parse_time,
+    "dateTime": parse_date_time,
+    "date and time": parse_date_time,
+    "dayTimeDuration": parse_duration,
+    "days and time duration": parse_duration,
+    "yearMonthDuration": parse_duration,
+    "years and months duration": parse_duration,
+    "duration": parse_duration,
+}
+
+
+def _typed_inputs(model: DecisionModel, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Values FEEL holds but XML Schema cannot (a date-time with a zone id, a year beyond 9999) come as
+    xsd:string; read them as the temporal their input data is declared as."""
+    out = dict(inputs)
+    for element in model.inputs.values():
+        value = out.get(element.name)
+        type_ref = (element.type_ref or "").removeprefix("feel:")
+        parser = _TEMPORAL_PARSERS.get(type_ref)
+        if isinstance(value, str) and parser is not None:
+            try:
+                out[element.name] = parser(value)
+            except FeelError:
+                pass
+    return out
+
+
 def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]:
     folder_name, file_name = path.parent.name, path.name
     try:
@@ -262,6 +291,7 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
             namespace = input_node.get("namespace")
             target = namespaced[namespace] if namespace else inputs
             target[input_node.get("name") or ""] = _value(input_node)
+        inputs = _typed_inputs(model, inputs)
         failures = []
         for expected, node in expectations:
             error_result = node.get("errorResult") == "true"
