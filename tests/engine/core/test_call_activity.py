@@ -100,3 +100,17 @@ def test_error_thrown_in_the_child_is_caught_at_the_call_activity(harness: Engin
     assert ("failed_end", "ELEMENT_COMPLETED") in trail(harness, parent)
     assert instance(harness, parent).status == "COMPLETED"
     assert instance(harness, child).status == "TERMINATED"
+
+
+def test_escalation_from_the_child_reaches_a_non_interrupting_boundary_of_the_parent(
+    harness: EngineHarness,
+) -> None:
+    deploy(harness, "call_activity.bpmn")
+    parent = harness.engine.create_process_instance(bpmn_process_id="escalating_parent").process_instance_key
+    child = child_key(harness, parent)
+    assert ("ep_notified_end", "ELEMENT_COMPLETED") in trail(harness, parent)
+    assert instance(harness, parent).status == "ACTIVE"
+    [task] = harness.user_tasks(child)
+    harness.engine.complete_user_task(task.key)
+    assert instance(harness, child).status == "COMPLETED"
+    assert instance(harness, parent).status == "COMPLETED"

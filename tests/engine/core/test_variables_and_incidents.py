@@ -106,3 +106,14 @@ def test_unknown_instance_and_process_are_not_found(harness: EngineHarness) -> N
         harness.engine.create_process_instance(bpmn_process_id="missing")
     with pytest.raises(InvalidArgument):
         harness.engine.create_process_instance(bpmn_process_id="x", variables=["not", "an", "object"])  # type: ignore[arg-type]
+
+
+def test_canceling_an_instance_resolves_its_incidents(harness: EngineHarness) -> None:
+    deploy(harness, "variables.bpmn")
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="variables", variables={"name": 1, "delay": "PT1S"}
+    ).process_instance_key
+    assert len(open_incidents(harness, key)) == 1
+    harness.engine.cancel_process_instance(key)
+    assert open_incidents(harness, key) == []
+    assert instance(harness, key).status == "TERMINATED"
