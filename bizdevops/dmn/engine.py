@@ -806,6 +806,11 @@ class _Session:
             except RecursionError:
                 self.state.error(f"decision {decision.name!r}: evaluation nested too deeply")
                 value = None
+            except DmnError:
+                raise
+            except Exception as error:  # noqa: BLE001 - as in FEEL, a failing evaluation is null plus a reason
+                self.state.error(f"decision {decision.name!r}: internal error {type(error).__name__}: {error}")
+                value = None
             finally:
                 _TRACES.reset(token)
         finally:
