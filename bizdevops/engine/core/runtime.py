@@ -680,7 +680,7 @@ class Engine:
             self.store.append_history(history)
         return result
 
-    def _open_job(self, job_key: int, action: str) -> JobRecord:
+    def _find_job(self, job_key: int) -> JobRecord:
         job = self.store.get_job(job_key)
         if job is None:
             raise NotFound(f"No job with key {job_key}.")
@@ -709,7 +709,7 @@ class Engine:
     def _complete_job(self, command: CompleteJob) -> None:
         if problem := _check_variables(command.variables):
             raise InvalidArgument(problem)
-        job = self._open_job(command.job_key, "complete")
+        job = self._find_job(command.job_key)
 
         def handle(ctx: Processing) -> None:
             current, ei = self._job_in_unit(ctx, command.job_key, "complete")
@@ -733,7 +733,7 @@ class Engine:
         self.execute(FailJob(job_key, retries, error_message, retry_back_off_ms, _as_variables(variables)))
 
     def _fail_job(self, command: FailJob) -> None:
-        job = self._open_job(command.job_key, "fail")
+        job = self._find_job(command.job_key)
 
         def handle(ctx: Processing) -> None:
             current, ei = self._job_in_unit(ctx, command.job_key, "fail")
@@ -790,7 +790,7 @@ class Engine:
     def _throw_job_error(self, command: ThrowJobError) -> None:
         if not command.error_code:
             raise InvalidArgument("An error code is required.")
-        job = self._open_job(command.job_key, "throw an error for")
+        job = self._find_job(command.job_key)
 
         def handle(ctx: Processing) -> None:
             current, ei = self._job_in_unit(ctx, command.job_key, "throw an error for")
@@ -820,7 +820,7 @@ class Engine:
         """Set a job's retries (e.g. before resolving its incident)."""
         if retries < 1:
             raise InvalidArgument("retries must be at least 1.")
-        job = self._open_job(job_key, "update")
+        job = self._find_job(job_key)
 
         def handle(ctx: Processing) -> None:
             current = self.store.get_job(job_key, for_update=True)
@@ -840,7 +840,7 @@ class Engine:
 
     def update_job_timeout(self, job_key: int, timeout_ms: int) -> None:
         """Extend (or shorten) the lock of an activated job: deadline = now + timeout."""
-        job = self._open_job(job_key, "update")
+        job = self._find_job(job_key)
 
         def handle(ctx: Processing) -> None:
             current = self.store.get_job(job_key, for_update=True)

@@ -193,3 +193,19 @@ class MemoryHarness:
 
     def now(self) -> int:
         return self._engine.clock.now_ms()
+
+
+class MemoryRestartHarness(MemoryHarness):
+    """Like MemoryHarness, but every `.engine` access builds a new Engine on the same store, clock and keys:
+    nothing may survive in the Engine object between commands (definition caches included)."""
+
+    name = "memory-restart"
+
+    @property
+    def engine(self) -> Engine:
+        from bizdevops.engine.core.memory import InMemoryEngine
+
+        fresh = InMemoryEngine.__new__(InMemoryEngine)
+        Engine.__init__(fresh, self._engine.store, self._engine.clock, self._engine.keys)
+        self._engine = fresh
+        return fresh
