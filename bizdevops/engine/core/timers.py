@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(
     r"^(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$"
@@ -47,16 +48,25 @@ def parse_duration_ms(text: str) -> int:
 
 
 def parse_date_ms(text: str) -> int:
+    """ISO 8601 date-time; a zone id may follow as `[Europe/Paris]` (Java) or `@Europe/Paris` (FEEL).
+    Without offset or zone the time is UTC, as in Zeebe."""
     value = text.strip()
+    zone_match = re.search(r"(?:\[([^\]]+)\]|@([A-Za-z0-9_+\-/]+))$", value)
+    zone: dt.tzinfo | None = None
+    if zone_match:
+        value = value[: zone_match.start()]
+        try:
+            zone = ZoneInfo(zone_match.group(1) or zone_match.group(2))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise TimerFormatError(f"'{text}' names an unknown time zone") from None
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
-    value = re.sub(r"\[[^\]]+\]$", "", value)  # FEEL-style zone ids: offset already present or UTC assumed
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise TimerFormatError(f"'{text}' is not an ISO 8601 date-time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
+        moment = moment.replace(tzinfo=zone or dt.UTC)
     return int(moment.timestamp() * 1000)
 
 
