@@ -168,6 +168,13 @@ def test_filter_save_view_and_counts(page, e2e_user, demo_deployed) -> None:  # 
     assert first.locator("td").nth(5).text_content() == "80"
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter(el => el.type !== 'hidden' && !el.classList.contains('fjs-hidden') && el.getClientRects().length)
+  .filter(el => !((el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.title
+                  || ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent.trim())))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
 def test_field_errors_draft_and_phone_keyboard(browser, live_site, e2e_user, demo_deployed) -> None:  # type: ignore[no-untyped-def]
     user, password = e2e_user("kim", "Employee")
     applicant = f"draft-{uuid.uuid4().hex[:6]}"
@@ -183,19 +190,26 @@ def test_field_errors_draft_and_phone_keyboard(browser, live_site, e2e_user, dem
     # the table is shown as cards: no horizontal scrolling
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert page.locator('[data-testid="task-table"] thead').bounding_box()["height"] <= 1
+    page.click(".tl-filters summary")
+    assert page.evaluate(UNLABELLED) == []  # every control has an accessible name
     page.click("a.tl-task-link")
     page.wait_for_selector("body[data-form-ready=true]")
+    assert page.evaluate(UNLABELLED) == []
     # keyboard only: tab to "Assign to me" and press Enter
     for _ in range(60):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.dataset.testid") == "claim":
             break
+    # the focused control shows a visible focus ring (WCAG 2.4.7)
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.press("Enter")
     page.wait_for_selector('[data-testid="complete"]')
     # choosing "decline" shows the reason field; a half-filled form is saved as a draft
     page.get_by_label("거절").check()
     page.get_by_label("거절 사유").fill("서류")
-    page.wait_for_timeout(100)
+    # form-js debounces typing before it updates its state; reload as soon as the state has the text,
+    # before the Tasklist's own debounced save reached the server
+    page.wait_for_function("window.tasklistForm._getState().data.declineReason === '서류'")
     page.reload()  # at once: the last edit is sent as the page goes away
     page.wait_for_selector("body[data-form-ready=true]")
     assert page.get_by_label("거절 사유").input_value() == "서류"

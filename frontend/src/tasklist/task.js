@@ -35,8 +35,21 @@ export async function mountTask() {
 
   mountDiagram(detail.diagramXml, detail.task.elementId);
 
+  // A copy of the draft in this browser bridges a reload that beats the last save to the server.
+  const localKey = `tasklist-draft-${detail.task.key}`;
+  let localDraft = null;
+  try {
+    localDraft = JSON.parse(window.localStorage.getItem(localKey) || 'null');
+  } catch {
+    localDraft = null;
+  }
+  const serverAt = detail.draftSavedAt ? Date.parse(detail.draftSavedAt) : 0;
+  const newerLocal = canComplete && localDraft && localDraft.at > serverAt ? localDraft.data : null;
+  if (!canComplete) window.localStorage.removeItem(localKey);
+
   if (detail.schema) {
-    const data = { ...(detail.variables || {}), ...(canComplete && detail.draft ? detail.draft : {}) };
+    const draft = newerLocal || (canComplete ? detail.draft : null);
+    const data = { ...(detail.variables || {}), ...(draft || {}) };
     form = await createForm(document.getElementById('form-container'), detail.schema, data, {
       readOnly: !canComplete,
     });
@@ -54,8 +67,17 @@ export async function mountTask() {
       }, 800);
       form.on('changed', ({ data: formData }) => {
         pending = formData;
+        try {
+          window.localStorage.setItem(localKey, JSON.stringify({ at: Date.now(), data: formData }));
+        } catch {
+          // storage full or disabled: the server copy still follows
+        }
         saveDraft();
       });
+      if (newerLocal) {
+        pending = newerLocal;
+        saveDraft();
+      }
       // Leaving or reloading before the debounce fired: send the last edit anyway (keepalive outlives the page).
       window.addEventListener('pagehide', () => {
         if (!pending || completing) return;
@@ -95,6 +117,7 @@ export async function mountTask() {
     draftStatus.textContent = '';
     if (!response.ok) completing = false;
     if (response.ok) {
+      window.localStorage.removeItem(localKey);
       window.location.assign(`${response.body.next}?completed=${detail.task.key}`);
       return;
     }
