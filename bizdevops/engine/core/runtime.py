@@ -41,6 +41,7 @@ from bizdevops.engine.core.lifecycle import ACTIVATED
 from bizdevops.engine.core.model.elements import (
     BoundaryEvent,
     ElementType,
+    Event,
     EventKind,
     ProcessModel,
     StartEvent,
@@ -1044,14 +1045,13 @@ class Engine:
                 (isinstance(catch, BoundaryEvent) and not catch.cancel_activity)
                 or (isinstance(catch, StartEvent) and not catch.interrupting)
             )
-            if repeating:
-                ctx.effects.timers.append(
-                    replace(
-                        current,
-                        due=current.due + (current.interval or 0),
-                        repetitions=current.repetitions - 1 if current.repetitions > 0 else -1,
-                    )
-                )
+            following = (
+                self._following(current, ctx.model, ctx.now, ei.key if ei else None, ctx)
+                if repeating
+                else None
+            )
+            if following is not None:
+                ctx.effects.timers.append(following)
             else:
                 ctx.effects.timers_deleted.append(current.key)
                 if ei is not None and ei.subscriptions:
@@ -1065,18 +1065,37 @@ class Engine:
         self._on_instance(timer.process_instance_key, handle, missing_ok=True)
 
     def _reschedule(self, timer: TimerRecord) -> None:
-        if timer.repetitions == 1 or timer.interval is None:
+        _, model = self.definition(timer.process_definition_key)
+        following = self._following(timer, model, self.clock.now_ms(), None, None)
+        if following is None:
             self.store.delete_timers([timer.key])
         else:
-            self.store.save_timers(
-                [
-                    replace(
-                        timer,
-                        due=timer.due + timer.interval,
-                        repetitions=timer.repetitions - 1 if timer.repetitions > 0 else -1,
-                    )
-                ]
-            )
+            self.store.save_timers([following])
+
+    @staticmethod
+    def _following(
+        timer: TimerRecord, model: ProcessModel, now: int, scope_key: int | None, ctx: Processing | None
+    ) -> TimerRecord | None:
+        """The next occurrence of a repeating timer, or None after its last repetition."""
+        if timer.repetitions == 1:
+            return None
+        repetitions = timer.repetitions - 1 if timer.repetitions > 0 else -1
+        if timer.interval is not None:
+            return replace(timer, due=timer.due + timer.interval, repetitions=repetitions)
+        # a cron cycle: the next firing after now (a worker that was down does not replay missed ones)
+        from bizdevops.engine.core.behaviors.variables import context
+        from bizdevops.engine.core.expressions import ExpressionError, FeelContext, evaluate_value
+
+        catch = model.elements.get(timer.element_id)
+        if not isinstance(catch, Event) or not catch.event.timer_expression:
+            return None
+        try:
+            scope = context(ctx, scope_key) if ctx is not None and scope_key is not None else FeelContext([])
+            value = str(evaluate_value(catch.event.timer_expression, scope))
+            due = timers.next_due(value, max(timer.due, now), None)
+        except (ExpressionError, timers.TimerFormatError):
+            return None
+        return replace(timer, due=due, repetitions=repetitions)
 
     # -- messages and signals ----------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bizdevops.engine.core.cron import CronError, looks_like_cron, parse_cron
+
 _DURATION = re.compile(
     r"^(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$"
 )
@@ -71,6 +73,12 @@ def parse_date_ms(text: str) -> int:
 
 
 def parse_cycle(text: str, now_ms: int) -> Schedule:
+    """`R5/PT10S`, `R/PT1M`, `R3/<start>/PT1H`, or a cron expression (repeats forever, interval None)."""
+    if looks_like_cron(text):
+        try:
+            return Schedule(due_ms=parse_cron(text).next_after(now_ms), repetitions=-1, interval_ms=None)
+        except CronError as exc:
+            raise TimerFormatError(str(exc)) from None
     parts = text.strip().split("/")
     if len(parts) < 2 or not parts[0].startswith("R"):
         raise TimerFormatError(f"'{text}' is not an ISO 8601 repeating interval (R5/PT10S)")
@@ -98,6 +106,16 @@ def schedule(timer_type: str, value: str, now_ms: int) -> Schedule:
     if timer_type == "date":
         return Schedule(due_ms=parse_date_ms(value))
     return parse_cycle(value, now_ms)
+
+
+def next_due(value: str, previous_due_ms: int, interval_ms: int | None) -> int:
+    """When a repeating timer fires next: previous + interval, or the cron expression's next firing."""
+    if interval_ms is not None:
+        return previous_due_ms + interval_ms
+    try:
+        return parse_cron(value).next_after(previous_due_ms)
+    except CronError as exc:
+        raise TimerFormatError(str(exc)) from None
 
 
 def check(timer_type: str, value: str) -> str | None:

@@ -82,7 +82,7 @@ def test_redeploying_replaces_the_timer_start_of_the_old_version(harness: Engine
     deploy(harness, "timer_events.bpmn")
     data = (harness_dir() / "timer_events.bpmn").read_bytes().replace(b"R3/PT1H", b"R1/PT2H")
     harness.engine.deploy([("timer_events.bpmn", data)])
-    starts = [t for t in harness.timers() if t.process_instance_key is None]
+    starts = [t for t in harness.timers() if t.process_instance_key is None and t.element_id == "t_start"]
     assert [(t.repetitions, t.interval) for t in starts] == [(1, 7_200_000)]
 
 
@@ -90,3 +90,14 @@ def harness_dir():  # type: ignore[no-untyped-def]
     from tests.engine.core.harness import HERE
 
     return HERE
+
+
+def test_cron_timer_start_event_fires_on_weekday_mornings(harness: EngineHarness) -> None:
+    # given: the clock starts on Thursday 2026-01-01 00:00 UTC
+    deploy(harness, "timer_events.bpmn")
+    # when: four days pass (Thu, Fri, Sat, Sun)
+    for _ in range(4 * 24):
+        harness.advance(hours=1)
+    # then: Thursday and Friday only
+    roots = [r for r in harness.history() if (r.element_id, r.intent) == ("cron_start", "ELEMENT_COMPLETED")]
+    assert [ms_to_iso(r.timestamp) for r in roots] == ["2026-01-01T09:00:00.000Z", "2026-01-02T09:00:00.000Z"]
