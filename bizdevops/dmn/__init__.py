@@ -14,6 +14,7 @@ is null plus a warning (the spec's behaviour; Camunda raises instead).
 from __future__ import annotations
 
 import functools
+import posixpath
 from collections.abc import Iterable
 
 from bizdevops.dmn.engine import DecisionModel, DecisionResult, EvaluatedDecision
@@ -73,8 +74,23 @@ def link(
     import); the others serve to resolve imports. The TCK runner loads whole folders this way.
     """
     by_namespace: dict[str, Definitions] = {}
+    by_source: dict[str, Definitions] = {}
     for definitions in parsed:
         by_namespace.setdefault(definitions.namespace, definitions)
+        if definitions.source:
+            by_source[posixpath.normpath(definitions.source)] = definitions
+
+    def imported_definitions(
+        importer: Definitions, namespace: str, location: str | None
+    ) -> Definitions | None:
+        # A locationURI relative to the importing file wins: two files may share a namespace (TCK 0086).
+        if location and importer.source and "://" not in location:
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(importer.source), location))
+            found = by_source.get(path)
+            if found is not None and found.namespace == namespace:
+                return found
+        return by_namespace.get(namespace)
+
     built: dict[int, DecisionModel] = {}
     visiting: set[int] = set()
 
@@ -90,7 +106,7 @@ def link(
             for item in definitions.imports:
                 if not _is_dmn_import(item.import_type):
                     continue
-                target = by_namespace.get(item.namespace)
+                target = imported_definitions(definitions, item.namespace, item.location)
                 if target is None:
                     raise DmnError(
                         f"Model {definitions.name!r} imports {item.namespace!r}, which was not given."

@@ -188,7 +188,25 @@ class DecisionModel:
             if import_name:
                 names.add(import_name)
             names.update(model.names)
+        for service in d.services:
+            # Parameters for imported input data / decisions are named `import.element` (TCK 0086).
+            for ref, table in self._service_parameter_refs(service):
+                try:
+                    names.add(self._parameter_name(ref, table))
+                except DmnError:
+                    continue
         return frozenset(names)
+
+    @staticmethod
+    def _service_parameter_refs(service: DecisionServiceDef) -> list[tuple[Reference, str]]:
+        # DMN: the function's parameters are the input data, then the input decisions.
+        return [(r, "inputs") for r in service.input_data] + [
+            (r, "decisions") for r in service.input_decisions
+        ]
+
+    def _parameter_name(self, ref: Reference, table: str) -> str:
+        _, element, import_name = self._resolve_ref(ref, table)
+        return f"{import_name}.{element.name}" if import_name else str(element.name)
 
     def _find(self, table: Mapping[str, Any], key: str) -> Any:
         if key in table:
@@ -531,13 +549,7 @@ class DecisionModel:
         return function
 
     def _service_function(self, service: DecisionServiceDef) -> FeelFunction:
-        params: list[tuple[str, DmnType]] = []
-        for ref in service.input_data:
-            model, element, _ = self._resolve_ref(ref, "inputs")
-            params.append((element.name, model._type(element.type_ref)))
-        for ref in service.input_decisions:
-            model, element, _ = self._resolve_ref(ref, "decisions")
-            params.append((element.name, model._type(element.type_ref)))
+        params = [self._parameter_name(ref, table) for ref, table in self._service_parameter_refs(service)]
         declared = self._type(service.type_ref)
         result_type = (
             declared.function_output if isinstance(declared, ItemType) and declared.is_function else None
@@ -553,7 +565,7 @@ class DecisionModel:
                 return None if coerced is FAILED else coerced
             return value
 
-        return UserFunction(tuple((p, None) for p, _ in params), call, self._function_env, service.name)
+        return UserFunction(tuple((p, None) for p in params), call, self._function_env, service.name)
 
     # -- evaluation ----------------------------------------------------------------------------------
 
@@ -565,10 +577,19 @@ class DecisionModel:
         audit: list[EvaluatedDecision] | None,
         by_namespace: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        for ref in service.input_decisions:
-            # Input decisions are parameters: a missing one is null, it is never evaluated.
-            _, element, _ = self._resolve_ref(ref, "decisions")
-            given.setdefault(element.name, None)
+        for ref, table in self._service_parameter_refs(service):
+            _, element, import_name = self._resolve_ref(ref, table)
+            holder = given
+            if import_name:
+                nested = given.get(import_name)
+                holder = dict(nested) if isinstance(nested, dict) else {}
+                given[import_name] = holder
+                qualified = f"{import_name}.{element.name}"
+                if qualified in given:
+                    holder[element.name] = given.pop(qualified)
+            if table == "decisions":
+                # Input decisions are parameters: a missing one is null, it is never evaluated.
+                holder.setdefault(element.name, None)
         session = _Session(self, given, state, audit, supplied_decisions=True, by_namespace=by_namespace)
         outputs: dict[str, Any] = {}
         for ref in service.output_decisions:
@@ -783,6 +804,7 @@ class _Session:
                     scope[element.name] = value
                 else:
                     self.import_context(import_name)[element.name] = value
+                    scope[f"{import_name}.{element.name}"] = value
             aliases: dict[str, Any] = {}
             for ref in decision.required_decisions:
                 try:
@@ -797,6 +819,7 @@ class _Session:
                     _camunda_aliases(element, value, aliases)
                 else:
                     self.import_context(import_name)[element.name] = value
+                    scope[f"{import_name}.{element.name}"] = value
             for alias, value in aliases.items():
                 scope.setdefault(alias, value)
             traces: list[TableTrace] = []
@@ -809,7 +832,9 @@ class _Session:
             except DmnError:
                 raise
             except Exception as error:  # noqa: BLE001 - as in FEEL, a failing evaluation is null plus a reason
-                self.state.error(f"decision {decision.name!r}: internal error {type(error).__name__}: {error}")
+                self.state.error(
+                    f"decision {decision.name!r}: internal error {type(error).__name__}: {error}"
+                )
                 value = None
             finally:
                 _TRACES.reset(token)

@@ -234,3 +234,5 @@ class Definitions:
     services: tuple[DecisionServiceDef, ...]
     expression_language: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    # Where the file came from (a path), so imports with a locationURI resolve relative to it.
+    source: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from lxml import etree
 
 from bizdevops.dmn.model import (
@@ -445,10 +447,12 @@ class _Reader:
         )
 
 
-def read_definitions(xml: str | bytes) -> Definitions:
-    """Parse DMN XML into ``Definitions``; DmnError for malformed XML or models."""
+def read_definitions(xml: str | bytes, source: str | None = None) -> Definitions:
+    """Parse DMN XML into ``Definitions``; DmnError for malformed XML or models. ``source`` is the file's
+    path, used to resolve imports that give a locationURI."""
     try:
         root = parse_xml(xml)
     except XmlProblem as problem:
         raise DmnError(str(problem)) from None
-    return _Reader(root).definitions()
+    definitions = _Reader(root).definitions()
+    return dataclasses.replace(definitions, source=source) if source else definitions

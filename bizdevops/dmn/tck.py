@@ -182,14 +182,21 @@ class FolderModels:
         self.by_file: dict[str, DecisionModel] = {}
         self.errors: dict[str, str] = {}
         parsed: list[tuple[str, Definitions]] = []
-        for path in sorted(folder.glob("*.dmn")):
+        pool: list[Definitions] = []
+        # Imported models may sit in subfolders (TCK 0086-imports: locationURI="01/import1.dmn").
+        for path in sorted(folder.rglob("*.dmn")):
+            relative = path.relative_to(folder).as_posix()
             try:
-                parsed.append((path.name, read_definitions(path.read_bytes())))
+                definitions = read_definitions(path.read_bytes(), source=relative)
             except DmnError as error:
-                self.errors[path.name] = str(error)
+                self.errors[relative] = str(error)
+                continue
             except Exception as error:  # noqa: BLE001 - a broken model must not stop the run
-                self.errors[path.name] = f"{type(error).__name__}: {error}"
-        pool = [d for _, d in parsed]
+                self.errors[relative] = f"{type(error).__name__}: {error}"
+                continue
+            pool.append(definitions)
+            if path.parent == folder:
+                parsed.append((path.name, definitions))
         for name, definitions in parsed:
             # Each file is built on its own (the folder's other models only resolve its imports), so one
             # broken model fails only its own tests.

@@ -103,10 +103,13 @@ class ItemType(DmnType):
         self.is_function = False
         self.function_output: DmnType | None = None
         self._element: ItemType | None = None
+        self.alias = False  # a plain alias of a collection type (see TypeRegistry)
 
     def element(self) -> DmnType:
         if not self.is_collection:
             return self
+        if self.alias and self.base is not None:
+            return self.base.element()
         if self._element is None:
             single = ItemType(self.name)
             single.base, single.allowed, single.components = self.base, self.allowed, self.components
@@ -117,6 +120,8 @@ class ItemType(DmnType):
     def conforms(self, value: Any) -> bool:
         if value is None:
             return True
+        if self.alias and self.base is not None:
+            return self.base.conforms(value) and (self.constraint is None or _passes(self.constraint, value))
         if self.is_collection:
             if not isinstance(value, list):
                 return False
@@ -156,12 +161,20 @@ class TypeRegistry:
             self.items[item.name] = ItemType(item.name)
         for item in items:
             self._fill(self.items[item.name], item)
+        # A non-collection item whose base type is a collection is an alias of that collection type
+        # (``fooType`` → ``i.tStringList``); bases may be declared later, so settle this after filling.
+        changed = True
+        while changed:
+            changed = False
+            for target in self.items.values():
+                if not target.is_collection and target.base is not None and target.base.is_collection:
+                    target.is_collection = True
+                    target.alias = True
+                    changed = True
 
     def _fill(self, target: ItemType, item: ItemDefinition) -> None:
         target.is_collection = item.is_collection
         target.base = self.resolve(item.type_ref) if item.type_ref else None
-        if target.base is not None and not item.is_collection and target.base.is_collection:
-            target.is_collection = False  # a plain alias of a list type: conformance is the base's
         for component in item.components:
             sub = ItemType(f"{item.name}.{component.name}")
             self._fill(sub, component)

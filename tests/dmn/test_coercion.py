@@ -145,3 +145,13 @@ def test_allowed_values_apply_to_elements_type_constraint_to_the_collection() ->
     assert model.evaluate("g2").value is None
     assert model.evaluate("p1").value == ["x", "y"]
     assert model.evaluate("p2").value is None
+
+
+def test_an_alias_of_a_collection_type_is_a_collection_type() -> None:
+    types = """
+    <itemDefinition name="tAlias"><typeRef>tStrings</typeRef></itemDefinition>
+    <itemDefinition name="tStrings" isCollection="true"><typeRef>string</typeRef></itemDefinition>
+    """
+    model = load(definitions(types + _decision("a", "tAlias", '"foo"') + _decision("b", "tAlias", "1")))
+    assert model.evaluate("a").value == ["foo"]
+    assert model.evaluate("b").value is None

@@ -96,3 +96,54 @@ def test_a_broken_model_fails_only_its_own_tests(tmp_path: Path) -> None:
     assert outcomes["good-test-01.xml"].passed
     assert not outcomes["bad-test-01.xml"].passed
     assert "invalid FEEL" in outcomes["bad-test-01.xml"].message
+
+
+def test_imports_resolve_by_location_in_subfolders_and_qualified_service_parameters(tmp_path: Path) -> None:
+    # given: TCK 0086-imports style, two imported files share one namespace; locationURI picks the right one
+    ns = "https://www.omg.org/spec/DMN/20230324/MODEL/"
+    folder = tmp_path / "0086-imports"
+    for sub, greeting in (("01", "hello"), ("02", "wrong")):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "import1.dmn").write_text(
+            f'<definitions xmlns="{ns}" name="lib" namespace="urn:imports">'
+            '<itemDefinition name="tStrings" isCollection="true"><typeRef>string</typeRef></itemDefinition>'
+            f'<decision id="_greeting" name="greeting"><literalExpression><text>"{greeting}"</text></literalExpression></decision>'
+            '<decision id="_echo" name="echo"><informationRequirement><requiredDecision href="#_greeting"/></informationRequirement>'
+            '<literalExpression><text>greeting + "!"</text></literalExpression></decision>'
+            "</definitions>"
+        )
+    (folder / "main.dmn").write_text(
+        f'<definitions xmlns="{ns}" name="main" namespace="urn:main">'
+        f'<import name="i" namespace="urn:imports" locationURI="01/import1.dmn" importType="{ns}"/>'
+        '<itemDefinition name="fooType"><typeRef>i.tStrings</typeRef></itemDefinition>'
+        '<decision id="d1" name="d1"><informationRequirement><requiredDecision href="urn:imports#_greeting"/></informationRequirement>'
+        "<literalExpression><text>i.greeting</text></literalExpression></decision>"
+        '<decisionService id="ds" name="ds"><outputDecision href="urn:imports#_echo"/>'
+        '<inputDecision href="urn:imports#_greeting"/></decisionService>'
+        '<decision id="d2" name="d2"><knowledgeRequirement><requiredKnowledge href="#ds"/></knowledgeRequirement>'
+        '<literalExpression><text>ds(i.greeting: "bye")</text></literalExpression></decision>'
+        '<decision id="d3" name="d3"><variable name="d3" typeRef="fooType"/><literalExpression><text>"x"</text></literalExpression></decision>'
+        "</definitions>"
+    )
+    tests = "".join(
+        f'<testCase id="{name}"><resultNode name="{name}"><expected>{value}</expected></resultNode></testCase>'
+        for name, value in (
+            ("d1", '<value xsi:type="xsd:string">hello</value>'),
+            ("d2", '<value xsi:type="xsd:string">bye!</value>'),
+            ("d3", '<list><item><value xsi:type="xsd:string">x</value></item></list>'),
+        )
+    )
+    (folder / "main-test-01.xml").write_text(
+        '<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><modelName>main.dmn</modelName>'
+        + tests
+        + "</testCases>"
+    )
+    # when
+    summary = run([str(tmp_path)])
+    # then
+    assert [(o.case_id, o.passed, o.message) for o in summary.outcomes] == [
+        ("d1", True, ""),
+        ("d2", True, ""),
+        ("d3", True, ""),
+    ]
