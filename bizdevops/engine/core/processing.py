@@ -110,7 +110,8 @@ class Processing:
                 self._activate(step[1], step[2], step[3], step[4], step[5])
             elif op == _COMPLETE:
                 ei = elements.get(step[1])
-                if ei is not None and ei.state == ACTIVATED:
+                # a container that got a new token since the step was queued is not done after all
+                if ei is not None and ei.state == ACTIVATED and not ei.active_children and not ei.active_flows:
                     self._complete(ei)
             elif op == _TERMINATE:
                 ei = elements.get(step[1])
