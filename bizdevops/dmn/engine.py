@@ -72,6 +72,9 @@ class DecisionResult:
     value: Any
     decisions: tuple[EvaluatedDecision, ...]
     warnings: tuple[str, ...]
+    # The warnings that are errors (a FEEL error, a UNIQUE table with several hits, a value that does not
+    # conform to its type): the spec makes them null, a process engine may rather raise an incident.
+    errors: tuple[str, ...] = ()
 
 
 _KINDS = {
@@ -623,7 +626,7 @@ class DecisionModel:
             by_namespace=_convert_namespaced(by_namespace),
         )
         value = session.decision_value(target)
-        return DecisionResult(value, tuple(audit), tuple(state.warnings))
+        return DecisionResult(value, tuple(audit), tuple(state.warnings), tuple(state.errors))
 
     def evaluate_service(
         self,
@@ -652,7 +655,7 @@ class DecisionModel:
                 value = None
             else:
                 value = coerced
-        return DecisionResult(value, tuple(audit), tuple(state.warnings))
+        return DecisionResult(value, tuple(audit), tuple(state.warnings), tuple(state.errors))
 
     def evaluate_bkm(self, bkm: str, arguments: Mapping[str, Any] | None = None) -> DecisionResult:
         """Invoke a business knowledge model with named arguments (missing parameters are null)."""
@@ -671,7 +674,7 @@ class DecisionModel:
         except FeelError as error:
             state.error(f"business knowledge model {found.name!r}: {error}")
             value = None
-        return DecisionResult(value, (), tuple(state.warnings))
+        return DecisionResult(value, (), tuple(state.warnings), tuple(state.errors))
 
 
 def _null(env: Env) -> Any:

@@ -39,6 +39,7 @@ def test_unique_with_two_matches_is_null_with_a_warning_as_the_spec_says() -> No
     # then
     assert result.value is None
     assert any("UNIQUE" in w and "1, 2" in w for w in result.warnings)
+    assert any("UNIQUE" in e for e in result.errors)  # an engine may raise an incident on errors
 
 
 def test_unique_without_match_is_null() -> None:
