@@ -111,7 +111,12 @@ class Processing:
             elif op == _COMPLETE:
                 ei = elements.get(step[1])
                 # a container that got a new token since the step was queued is not done after all
-                if ei is not None and ei.state == ACTIVATED and not ei.active_children and not ei.active_flows:
+                if (
+                    ei is not None
+                    and ei.state == ACTIVATED
+                    and not ei.active_children
+                    and not ei.active_flows
+                ):
                     self._complete(ei)
             elif op == _TERMINATE:
                 ei = elements.get(step[1])
@@ -644,10 +649,21 @@ class Processing:
     def throw(
         self, source: ElementInstance, kind: str, code: str, message: str, variables: dict[str, Any]
     ) -> bool:
-        """Propagate an error or escalation from `source` outwards; True if something caught it.
+        """Propagate an error or escalation from `source`; True if something caught it."""
+        found = self.find_catch(source, kind, code)
+        if found is None:
+            return False
+        self.apply_catch(found, kind, code, message, variables)
+        return True
 
-        Order as in Zeebe: the source's own boundary events (when a job threw), then for each enclosing
-        scope its event subprocesses, then its boundary events, up to the root; then the parent instance."""
+    def find_catch(self, source: ElementInstance, kind: str, code: str) -> tuple[str, Any, Any] | None:
+        """Who catches an error/escalation thrown at `source`, without acting on it:
+        ("boundary", activity instance, boundary event), ("eventSubprocess", scope instance, start event)
+        or ("parent", None, None) when the parent of a called instance catches it.
+
+        Order as in Zeebe: the source's own boundary events (when a job or a call activity threw), then for
+        each enclosing scope its event subprocesses, then its boundary events, up to the root; then the
+        parent instance. An exact code wins over a catch-all at the same level."""
         candidate: ElementInstance | None = source
         first = True
         while candidate is not None:
@@ -655,12 +671,17 @@ class Processing:
                 ElementType.END_EVENT,
                 ElementType.INTERMEDIATE_THROW_EVENT,
             ):
-                if not first:
-                    if self._catch_in_event_subprocess(candidate, kind, code, variables):
-                        return True
-                if candidate.element_type != ElementType.PROCESS:
-                    if self._catch_on_boundary(candidate, kind, code, variables):
-                        return True
+                if not first and candidate.state == ACTIVATED:
+                    start = self._event_subprocess_catch(candidate, kind, code)
+                    if start is not None and not (start.interrupting and candidate.interrupted):
+                        return "eventSubprocess", candidate, start
+                if candidate.element_type != ElementType.PROCESS and candidate.state in (
+                    ACTIVATING,
+                    ACTIVATED,
+                ):
+                    boundary = self._boundary_catch(candidate, kind, code)
+                    if boundary is not None and not (boundary.cancel_activity and candidate.interrupted_by):
+                        return "boundary", candidate, boundary
             first = False
             candidate = (
                 self.state.elements.get(candidate.flow_scope_key)
@@ -669,9 +690,27 @@ class Processing:
             )
         state = self.state
         if state.parent_instance_key is not None and self.engine.parent_can_catch(state, kind, code):
+            return "parent", None, None
+        return None
+
+    def apply_catch(
+        self, found: tuple[str, Any, Any], kind: str, code: str, message: str, variables: dict[str, Any]
+    ) -> None:
+        where, ei, catch = found
+        if where == "eventSubprocess":
+            self.start_event_subprocess(ei, catch, dict(variables))
+        elif where == "boundary":
+            if catch.cancel_activity:
+                self.close_subscriptions(ei)
+                ei.interrupted_by = {"boundary": catch.id, "variables": dict(variables)}
+                self.terminate(ei)
+            else:
+                self.activate_later(catch, ei.flow_scope_key, 0, dict(variables))
+        else:
+            state = self.state
             self.effects.commands.append(
                 ThrowInParent(
-                    parent_instance_key=state.parent_instance_key,
+                    parent_instance_key=state.parent_instance_key or 0,
                     parent_element_instance_key=state.parent_element_instance_key or 0,
                     kind=kind,
                     code=code,
@@ -679,81 +718,49 @@ class Processing:
                     variables=variables,
                 )
             )
-            return True
-        return False
 
-    def _matches(self, event_kind: str, code_of: Callable[[], str | None], kind: str, code: str) -> bool:
-        if event_kind != kind:
-            return False
-        expected = code_of()
-        return expected is None or expected == code
-
-    def catcher_in_scope(
-        self, element_id: str, element_type: str, kind: str, code: str
-    ) -> tuple[str, FlowNode] | None:
-        """Static lookup: ("boundary"|"eventSubprocess", catch element) of an element for an error/escalation."""
-        element = self.model if element_type == ElementType.PROCESS else self.elements[element_id]
-        subs = element.event_subprocesses if isinstance(element, SubProcess | ProcessModel) else ()
-        if element_type in (ElementType.PROCESS, ElementType.SUB_PROCESS, ElementType.EVENT_SUB_PROCESS):
-            for sub_id in subs:
-                sub = self.elements[sub_id]
-                assert isinstance(sub, SubProcess)
-                for child_id in sub.children:
-                    start = self.elements[child_id]
-                    if isinstance(start, StartEvent) and self._event_matches(start, kind, code):
-                        return "eventSubprocess", start
-        return None
-
-    def _event_matches(self, event: StartEvent | BoundaryEvent, kind: str, code: str) -> bool:
+    @staticmethod
+    def _code_of(event: StartEvent | BoundaryEvent, kind: str) -> str | None:
         definition = event.event
-        if kind == EventKind.ERROR:
-            return definition.kind == EventKind.ERROR and definition.error_code in (None, code)
-        return definition.kind == EventKind.ESCALATION and definition.escalation_code in (None, code)
+        return definition.error_code if kind == EventKind.ERROR else definition.escalation_code
 
-    def _catch_in_event_subprocess(
-        self, scope: ElementInstance, kind: str, code: str, variables: dict[str, Any]
-    ) -> bool:
-        found = self.catcher_in_scope(scope.element_id, scope.element_type, kind, code)
-        if found is None or scope.state != ACTIVATED:
-            return False
-        start = found[1]
-        assert isinstance(start, StartEvent)
-        if start.interrupting and scope.interrupted:
-            return False
-        self.start_event_subprocess(scope, start, dict(variables))
-        return True
+    def _best(self, events: list[Any], kind: str, code: str) -> Any:
+        """The catch event for `code` among candidates: an exact code first, else a catch-all."""
+        catch_all = None
+        for event in events:
+            if event.event.kind != kind:
+                continue
+            expected = self._code_of(event, kind)
+            if expected == code:
+                return event
+            if expected is None and catch_all is None:
+                catch_all = event
+        return catch_all
 
-    def _catch_on_boundary(
-        self, ei: ElementInstance, kind: str, code: str, variables: dict[str, Any]
-    ) -> bool:
+    def _event_subprocess_catch(self, scope: ElementInstance, kind: str, code: str) -> StartEvent | None:
+        if scope.element_type == ElementType.PROCESS:
+            subs: tuple[str, ...] = self.model.event_subprocesses
+        elif scope.element_type in (ElementType.SUB_PROCESS, ElementType.EVENT_SUB_PROCESS):
+            element = self.elements[scope.element_id]
+            subs = element.event_subprocesses if isinstance(element, SubProcess) else ()
+        else:
+            return None
+        starts: list[FlowNode] = []
+        for sub_id in subs:
+            sub = self.elements[sub_id]
+            assert isinstance(sub, SubProcess)
+            starts.extend(self.elements[c] for c in sub.children if isinstance(self.elements[c], StartEvent))
+        found: StartEvent | None = self._best(starts, kind, code)
+        return found
+
+    def _boundary_catch(self, ei: ElementInstance, kind: str, code: str) -> BoundaryEvent | None:
         element = self.elements[ei.element_id]
         if element.loop is not None and ei.element_type != ElementType.MULTI_INSTANCE_BODY:
-            return False  # boundary events belong to the multi-instance body (the next candidate)
-        # the most specific catch wins: an exact code before a catch-all
-        best: BoundaryEvent | None = None
-        for boundary_id in element.boundary_events:
-            boundary = self.elements[boundary_id]
-            assert isinstance(boundary, BoundaryEvent)
-            if self._event_matches(boundary, kind, code):
-                definition = boundary.event
-                exact = (
-                    definition.error_code if kind == EventKind.ERROR else definition.escalation_code
-                ) is not None
-                if best is None or exact:
-                    best = boundary
-                    if exact:
-                        break
-        if best is None or ei.state not in (ACTIVATING, ACTIVATED):
-            return False
-        if best.cancel_activity:
-            if ei.interrupted_by is not None:
-                return False
-            self.close_subscriptions(ei)
-            ei.interrupted_by = {"boundary": best.id, "variables": dict(variables)}
-            self.terminate(ei)
-        else:
-            self.activate_later(best, ei.flow_scope_key, 0, dict(variables))  # type: ignore[arg-type]
-        return True
+            return None  # boundary events belong to the multi-instance body (the next candidate)
+        found: BoundaryEvent | None = self._best(
+            [self.elements[b] for b in element.boundary_events], kind, code
+        )
+        return found
 
 
 def _resolved(incident: IncidentRecord, now: int) -> IncidentRecord:

@@ -66,6 +66,7 @@ def test_error_end_event_in_a_subprocess_is_caught_by_a_catch_all_boundary(harne
             *lifecycle("sub_start"),
             taken("sub_f1"),
             ("fail", "ELEMENT_ACTIVATING"),
+            ("fail", "ELEMENT_ACTIVATED"),
             ("sub", "ELEMENT_TERMINATING"),
             ("fail", "ELEMENT_TERMINATING"),
             ("fail", "ELEMENT_TERMINATED"),

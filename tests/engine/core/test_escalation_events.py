@@ -36,6 +36,7 @@ def test_interrupting_escalation_boundary_terminates_the_subprocess(harness: Eng
             *lifecycle("i_sub", end="activated"),
             *lifecycle("i_sub_start"),
             ("i_esc_end", "ELEMENT_ACTIVATING"),
+            ("i_esc_end", "ELEMENT_ACTIVATED"),
             ("i_sub", "ELEMENT_TERMINATING"),
             ("i_esc_end", "ELEMENT_TERMINATING"),
             ("i_esc_end", "ELEMENT_TERMINATED"),

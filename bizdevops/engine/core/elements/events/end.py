@@ -10,7 +10,7 @@ from bizdevops.engine.core.behaviors.variables import apply_outputs, context
 from bizdevops.engine.core.commands import BroadcastSignal
 from bizdevops.engine.core.elements.base import ElementProcessor
 from bizdevops.engine.core.expressions import ExpressionError, evaluate_string
-from bizdevops.engine.core.lifecycle import ACTIVATING
+from bizdevops.engine.core.lifecycle import ACTIVATED, COMPLETING
 from bizdevops.engine.core.model.elements import Event, EventKind
 from bizdevops.engine.core.records import ErrorType
 from bizdevops.engine.core.state import ElementInstance
@@ -33,9 +33,14 @@ def broadcast_signal(ctx: Processing, element: Event, ei: ElementInstance) -> No
 
 
 def throw_escalation(ctx: Processing, element: Event, ei: ElementInstance) -> None:
+    """As Zeebe: the thrower is ACTIVATED, the escalation is thrown; the thrower completes unless an
+    interrupting catch terminated it. An escalation nobody catches is not an error."""
+    ctx.activated(ei)
     code = element.event.escalation_code or ""
     variables = dict(ctx.state.variables.get(ei.key, {}))
     ctx.throw(ei, EventKind.ESCALATION, code, "", variables)
+    if ei.state == ACTIVATED:
+        ctx.complete_later(ei)
 
 
 class EndEventProcessor(ElementProcessor):
@@ -47,24 +52,31 @@ class EndEventProcessor(ElementProcessor):
             apply_inputs(ctx, element, ei)
         if kind == EventKind.ERROR:
             code = element.event.error_code or ""
-            variables = dict(ctx.state.variables.get(ei.key, {}))
-            if not ctx.throw(ei, EventKind.ERROR, code, "", variables):
+            found = ctx.find_catch(ei, EventKind.ERROR, code)
+            if found is None:
                 raise IncidentRaised(
                     ErrorType.UNHANDLED_ERROR_EVENT,
                     f"Expected to throw an error event with the code '{code}', but it was not caught.",
                 )
-            return  # the catch terminates this end event together with its scope
+            # as Zeebe: ACTIVATED, then the catch terminates this end event together with its scope
+            ctx.activated(ei)
+            ctx.apply_catch(found, EventKind.ERROR, code, "", dict(ctx.state.variables.get(ei.key, {})))
+            return
         if kind == EventKind.MESSAGE and element.task_definition is not None:
             create_job(ctx, element, ei)
             ctx.activated(ei)
             return
+        if kind == EventKind.ESCALATION:
+            throw_escalation(ctx, element, ei)
+            return
         if kind == EventKind.SIGNAL:
             broadcast_signal(ctx, element, ei)
-        elif kind == EventKind.ESCALATION:
-            throw_escalation(ctx, element, ei)
-            if ei.state != ACTIVATING:
-                return  # an interrupting catch terminated this end event
         ctx.activated(ei)
+        if kind == EventKind.TERMINATE:
+            # as Zeebe: completed at once, then every other token of the flow scope is terminated
+            ctx.transition(ei, COMPLETING)
+            self.complete(ctx, element, ei)
+            return
         ctx.complete_later(ei)
 
     def complete(self, ctx: Processing, element: Event, ei: ElementInstance) -> None:  # type: ignore[override]

@@ -9,7 +9,6 @@ from bizdevops.engine.core.behaviors.jobs import cancel_job, create_job
 from bizdevops.engine.core.behaviors.variables import apply_inputs, apply_outputs
 from bizdevops.engine.core.elements.base import ElementProcessor
 from bizdevops.engine.core.elements.events.end import broadcast_signal, throw_escalation
-from bizdevops.engine.core.lifecycle import ACTIVATING
 from bizdevops.engine.core.model.elements import Event, EventKind
 from bizdevops.engine.core.state import ElementInstance
 
@@ -26,12 +25,11 @@ class IntermediateThrowEventProcessor(ElementProcessor):
             create_job(ctx, element, ei)
             ctx.activated(ei)
             return
+        if kind == EventKind.ESCALATION:
+            throw_escalation(ctx, element, ei)
+            return
         if kind == EventKind.SIGNAL:
             broadcast_signal(ctx, element, ei)
-        elif kind == EventKind.ESCALATION:
-            throw_escalation(ctx, element, ei)
-            if ei.state != ACTIVATING:
-                return
         ctx.activated(ei)
         ctx.complete_later(ei)
 
