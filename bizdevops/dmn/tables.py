@@ -230,9 +230,15 @@ class CompiledTable:
         policy = self.hit_policy
         state = env.state
         if not hits:
-            # Every hit policy, aggregations included: no match gives the default outputs, else null
-            # (DMN 1.5 8.2.11; the reference engines agree; Camunda 7 would give an empty list).
-            return self._default(env)
+            # No match: the default outputs if any; else COLLECT gives an empty list and C# zero (they
+            # aggregate nothing), every other policy null. This is what the reference engine (Drools) does.
+            if any(d is not None for d in self.defaults):
+                return self._default(env)
+            if policy == "COLLECT" and self.aggregation is None:
+                return []
+            if policy == "COLLECT" and self.aggregation == "COUNT":
+                return Decimal(0)
+            return None
         if policy == "UNIQUE":
             if len(hits) > 1:
                 # DMN: more than one match in a UNIQUE table is an error; the result is null.

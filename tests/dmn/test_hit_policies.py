@@ -104,12 +104,13 @@ def test_collect_aggregations(aggregation: str, x: int, expected: Decimal) -> No
     assert model.evaluate("D", {"x": x}).value == expected
 
 
-def test_collect_count_counts_every_match_and_no_match_is_null() -> None:
+def test_collect_count_counts_every_match_and_no_match_aggregates_nothing() -> None:
     rules = [(["&gt; 10"], ["5"]), (["&gt; 5"], ["5"])]
     assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 20}).value == Decimal(2)
     assert load(table("COLLECT", rules, aggregation="SUM")).evaluate("D", {"x": 1}).value is None
-    assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 1}).value is None
-    assert load(table("COLLECT", rules)).evaluate("D", {"x": 1}).value is None
+    assert load(table("COLLECT", rules, aggregation="COUNT")).evaluate("D", {"x": 1}).value == Decimal(0)
+    assert load(table("COLLECT", rules)).evaluate("D", {"x": 1}).value == []
+    assert load(table("RULE ORDER", rules)).evaluate("D", {"x": 1}).value is None
 
 
 def test_multiple_outputs_give_a_context_and_default_outputs_apply_when_nothing_matches() -> None:
