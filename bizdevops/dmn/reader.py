@@ -296,8 +296,6 @@ class _Reader:
             raise DmnError(f"{self.where}: the decision table has no output (line {el.sourceline})")
         if len(outputs) > 1 and any(not o.name for o in outputs):
             raise DmnError(f"{self.where}: a decision table with several outputs must name each output")
-        if aggregation and len(outputs) > 1:
-            raise DmnError(f"{self.where}: aggregation {aggregation} needs a single output column")
         rules = []
         for index, rule in enumerate(self.children(el, "rule"), start=1):
             entries = [self.text_of(e) or "" for e in self.children(rule, "inputEntry")]

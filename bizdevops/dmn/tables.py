@@ -264,6 +264,10 @@ class CompiledTable:
         values = [self._value(h.outputs) for h in hits]
         if policy == "RULE ORDER" or self.aggregation is None:
             return values
+        if not self.single:
+            # DMN: aggregation is undefined over compound outputs; the table is invalid, its result null.
+            state.error(f"{self.where}: aggregation {self.aggregation} needs a single output column")
+            return None
         return self._aggregate(values, env)
 
     def _aggregate(self, values: list[Any], env: Env) -> Any:

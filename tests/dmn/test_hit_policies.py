@@ -156,3 +156,10 @@ def test_input_outside_its_input_values_makes_the_result_null() -> None:
 def test_input_entries_can_use_the_question_mark_and_camunda_cell_input() -> None:
     model = load(table("COLLECT", [(["? &gt; 3"], ['"q"']), (["cellInput &lt; 10"], ['"c"'])]))
     assert model.evaluate("D", {"x": 5}).value == ["q", "c"]
+
+
+def test_aggregation_over_several_outputs_is_null_with_an_error() -> None:
+    model = load(table("COLLECT", [(["-"], ["1", "2"])], outputs=["a", "b"], aggregation="SUM"))
+    result = model.evaluate("D", {"x": 1})
+    assert result.value is None
+    assert any("single output" in e for e in result.errors)
