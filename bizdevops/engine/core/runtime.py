@@ -645,12 +645,15 @@ class Engine:
             for job in jobs:
                 locked = replace(job, state=JobState.ACTIVATED, worker=worker, deadline=now + timeout_ms)
                 updated.append(locked)
-                if job.process_instance_key not in states:
-                    states[job.process_instance_key] = self.store.load_instance(
-                        job.process_instance_key, for_update=False
-                    )
-                state = states[job.process_instance_key]
-                variables = state.visible_variables(job.element_instance_key) if state is not None else {}
+                variables: dict[str, Any] = {}
+                if fetch_variables is None or fetch_variables:  # an empty list asks for no variables
+                    if job.process_instance_key not in states:
+                        states[job.process_instance_key] = self.store.load_instance(
+                            job.process_instance_key, for_update=False
+                        )
+                    state = states[job.process_instance_key]
+                    if state is not None:
+                        variables = state.visible_variables(job.element_instance_key)
                 if fetch_variables is not None:
                     variables = {name: variables[name] for name in fetch_variables if name in variables}
                 result.append(
