@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
 
 from modeler import selectors
 from modeler.models import Comment, FileVersion, Folder, ModelFile, Project
@@ -24,22 +25,22 @@ class Denied(Exception):
 
 def _check(user: AbstractBaseUser, project: Project, codename: str) -> None:
     if not user.is_authenticated:
-        raise Denied(401, "Log in first.")
+        raise Denied(401, _("Log in first."))
     if not selectors.has_project_perm(user=user, project=project, codename="view_project_files"):
-        raise Denied(404, "Not found.")
+        raise Denied(404, _("Not found."))
     if not selectors.has_project_perm(user=user, project=project, codename=codename):
         messages = {
-            "edit_project": "You may read this project but not change it.",
-            "comment_project": "You may read this project but not comment on it.",
-            "manage_project": "Only the project's owners may do this.",
+            "edit_project": _("You may read this project but not change it."),
+            "comment_project": _("You may read this project but not comment on it."),
+            "manage_project": _("Only the project's owners may do this."),
         }
-        raise Denied(403, messages.get(codename, "Not allowed."))
+        raise Denied(403, messages.get(codename, _("Not allowed.")))
 
 
 def project_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_files") -> Project:
     project = Project.objects.filter(pk=pk).first()
     if project is None:
-        raise Denied(404, "Not found.")
+        raise Denied(404, _("Not found."))
     _check(user, project, codename)
     return project
 
@@ -47,7 +48,7 @@ def project_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_f
 def file_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_files") -> ModelFile:
     model_file = ModelFile.objects.select_related("project", "folder").filter(pk=pk).first()
     if model_file is None:
-        raise Denied(404, f"No file with id {pk}.")
+        raise Denied(404, _("No file with id %(pk)s.") % {"pk": pk})
     _check(user, model_file.project, codename)
     return model_file
 
@@ -55,7 +56,7 @@ def file_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_file
 def folder_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_files") -> Folder:
     folder = Folder.objects.select_related("project").filter(pk=pk).first()
     if folder is None:
-        raise Denied(404, "Not found.")
+        raise Denied(404, _("Not found."))
     _check(user, folder.project, codename)
     return folder
 
@@ -66,7 +67,7 @@ def version_for(
     model_file = file_for(user, file_pk, codename)
     version = model_file.versions.filter(pk=pk).first()
     if version is None:
-        raise Denied(404, "No such version.")
+        raise Denied(404, _("No such version."))
     return version
 
 
@@ -74,5 +75,5 @@ def comment_for(user: AbstractBaseUser, file_pk: int, pk: int, codename: str = "
     model_file = file_for(user, file_pk, codename)
     comment = model_file.comments.filter(pk=pk).first()
     if comment is None:
-        raise Denied(404, "No such comment.")
+        raise Denied(404, _("No such comment."))
     return comment

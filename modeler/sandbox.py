@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from modeler.models import ModelFile
 
 MAX_STEPS = 500
@@ -61,7 +63,7 @@ def new_run(*, model_file: ModelFile, variables: dict[str, Any]) -> dict[str, An
 
 def add_step(run: dict[str, Any], step: list[Any]) -> dict[str, Any]:
     if len(run["steps"]) >= MAX_STEPS:
-        raise PlayProblem("This run is long enough; start a new one.")
+        raise PlayProblem(_("This run is long enough; start a new one."))
     return {**run, "steps": [*run["steps"], step]}
 
 
@@ -72,28 +74,31 @@ def _describe(record: Any, names: dict[str, str]) -> str | None:
     data = record.data or {}
     if record.value_type == "PROCESS_INSTANCE":
         if intent == "ELEMENT_ACTIVATED":
-            return f"▶ {kind} “{element}” started"
+            return _("▶ %(kind)s “%(element)s” started") % {"kind": kind, "element": element}
         if intent == "ELEMENT_COMPLETED":
-            return f"✓ {kind} “{element}” completed"
+            return _("✓ %(kind)s “%(element)s” completed") % {"kind": kind, "element": element}
         if intent == "ELEMENT_TERMINATED":
-            return f"✗ {kind} “{element}” terminated"
+            return _("✗ %(kind)s “%(element)s” terminated") % {"kind": kind, "element": element}
         if intent == "SEQUENCE_FLOW_TAKEN":
-            return f"→ flow “{element}” taken"
+            return _("→ flow “%(element)s” taken") % {"element": element}
         return None
     if record.value_type == "JOB":
         job_type = data.get("type") or ""
-        return f"⏸ job {intent.lower()} at “{element}”" + (f" (type {job_type})" if job_type else "")
+        return _("⏸ job %(what)s at “%(element)s”") % {"what": intent.lower(), "element": element} + (
+            f" ({job_type})" if job_type else ""
+        )
     if record.value_type == "USER_TASK":
-        return f"👤 user task “{element}” {intent.lower()}"
+        return _("👤 user task “%(element)s”: %(what)s") % {"element": element, "what": intent.lower()}
     if record.value_type == "VARIABLE":
         name = data.get("name")
         if name is None:
             return None
         return f"  {name} = {json.dumps(data.get('value'), ensure_ascii=False)[:200]}"
     if record.value_type == "INCIDENT":
-        return f"⚠ incident at “{element}”: {data.get('errorMessage') or data.get('message') or intent}"
+        reason = data.get("errorMessage") or data.get("message") or intent
+        return _("⚠ incident at “%(element)s”: %(reason)s") % {"element": element, "reason": reason}
     if record.value_type == "DECISION":
-        return f"⚖ decision evaluated at “{element}”"
+        return _("⚖ decision evaluated at “%(element)s”") % {"element": element}
     return f"{record.value_type.lower()} {intent.lower()} at “{element}”"
 
 
@@ -108,7 +113,7 @@ def replay(run: dict[str, Any]) -> PlayView:
     try:
         engine.deploy([(name, content.encode("utf-8")) for name, content in run["resources"]])
     except DeploymentRejected as exc:
-        raise PlayProblem("The diagram cannot run: " + "; ".join(str(p) for p in exc.problems)) from None
+        raise PlayProblem(_("The diagram cannot run: ") + "; ".join(str(p) for p in exc.problems)) from None
     except EngineError as exc:
         raise PlayProblem(str(exc)) from None
     names = _element_names(run["resources"][-1][1])

@@ -32,7 +32,7 @@ def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except Denied as exc:
             if exc.status == 404:
                 raise Http404 from None
-            return HttpResponseForbidden(_(exc.message))
+            return HttpResponseForbidden(exc.message)
 
     return login_required(wrapper)
 
@@ -325,6 +325,18 @@ def _editor_messages() -> dict[str, str]:
         "changed": _("new version"),
         "unchanged": _("unchanged"),
         "restoreConfirm": _("Restore this version? The current content is kept as a version first."),
+        "template": _("Element template"),
+        "comments": _("comments"),
+        "property": _("Property"),
+        "old": _("Old"),
+        "new_value": _("New"),
+        "added": _("added"),
+        "removed": _("removed"),
+        "moved": _("moved"),
+        "noChanges": _("No differences."),
+        "table": _("Table"),
+        "literal": _("Literal expression"),
+        "complete": _("Complete"),
     }
 
 

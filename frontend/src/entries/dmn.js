@@ -33,7 +33,7 @@ function renderViews() {
     button.type = 'button';
     button.setAttribute('role', 'tab');
     button.setAttribute('aria-selected', String(active && view.id === active.id && view.type === active.type));
-    const kind = { drd: 'DRD', decisionTable: 'Table', literalExpression: 'Literal' }[view.type] || view.type;
+    const kind = { drd: 'DRD', decisionTable: data.messages.table, literalExpression: data.messages.literal }[view.type] || view.type;
     button.textContent = view.type === 'drd' ? kind : `${kind}: ${view.name || view.id}`;
     button.dataset.viewType = view.type;
     button.addEventListener('click', () => modeler.open(view));

@@ -57,6 +57,7 @@ function diffPage(data) {
   window.diffViewers = { left, right };
   
   async function run() {
+    const m = data.messages;
     const body = await api(data.diffUrl);
     await left.importXML(body.a.content);
     await right.importXML(body.b.content);
@@ -95,7 +96,8 @@ function diffPage(data) {
   
     const list = document.getElementById('diff-list');
     if (!rows.size) {
-      list.append(el('p', { className: 'muted' }, '='));
+      list.append(el('p', { className: 'muted' }, m.noChanges));
+    document.body.dataset.diffReady = 'true';
       return;
     }
     const nameOf = (id) => {
@@ -105,9 +107,9 @@ function diffPage(data) {
     for (const r of rows.values()) {
       const kinds = [...r.kinds];
       list.append(el('div', { className: 'diff-row', dataset: { elementId: r.id, kinds: kinds.join(' ') } },
-        el('div', {}, ...kinds.map((k) => el('span', { className: `legend ${k}` }, k)), ' ', el('strong', {}, nameOf(r.id))),
+        el('div', {}, ...kinds.map((k) => el('span', { className: `legend ${k}` }, m[k] || k)), ' ', el('strong', {}, nameOf(r.id))),
         r.props.length ? el('table', { className: 'table diff-props' },
-          el('thead', {}, el('tr', {}, el('th', {}, 'property'), el('th', {}, 'old'), el('th', {}, 'new'))),
+          el('thead', {}, el('tr', {}, el('th', {}, m.property), el('th', {}, m.old), el('th', {}, m.new_value))),
           el('tbody', {}, ...r.props.map((p) => el('tr', {}, el('td', {}, p.property), el('td', { className: 'old' }, p.old ?? '—'), el('td', { className: 'new' }, p.new ?? '—'))))) : null));
     }
     document.body.dataset.diffReady = 'true';

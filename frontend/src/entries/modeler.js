@@ -51,7 +51,6 @@ const modeler = new BpmnModeler({
     TemplatePickerModule,
   ],
   moddleExtensions: { zeebe: zeebeModdle },
-  keyboard: { bindTo: document },
   // Templates are data fetched after the editor is up, so they never delay opening a diagram.
   elementTemplates: (done) => {
     api(`${data.apiBase}/element-templates`).then((templates) => done(null, templates), (err) => done(err));
@@ -68,6 +67,7 @@ const modeler = new BpmnModeler({
     loadItems: async () => (await api(`${data.apiBase}/projects/${data.projectId}/linkable`)).items,
   },
   templatePicker: { container: '#link-picker', messages: data.messages },
+  commentBadges: { label: data.messages.comments },
 });
 window.bpmnModeler = modeler; // for browser tests and debugging
 

@@ -36,7 +36,7 @@ export function setupPlay({ data, modeler, saver }) {
         } catch (err) {
           error.textContent = err.message;
         }
-      } }, `✓ ${item.label}`);
+      } }, `✓ ${data.messages.complete}: ${item.label}`);
       openEl.append(el('div', { className: 'play-item' }, el('strong', {}, item.label), textarea, button, error));
     }
   }

@@ -1,7 +1,8 @@
 // Badges on elements that have open comment threads; clicking one opens the comments tab for that element.
 const TYPE = 'comment-badge';
 
-export default function CommentBadges(eventBus, overlays, elementRegistry, selection) {
+export default function CommentBadges(eventBus, overlays, elementRegistry, selection, config) {
+  this._label = (config && config.label) || 'comments';
   this._overlays = overlays;
   this._elementRegistry = elementRegistry;
   this._threads = [];
@@ -11,7 +12,7 @@ export default function CommentBadges(eventBus, overlays, elementRegistry, selec
   eventBus.on(['import.done', 'commandStack.changed'], () => this._render());
 }
 
-CommentBadges.$inject = ['eventBus', 'overlays', 'elementRegistry', 'selection'];
+CommentBadges.$inject = ['eventBus', 'overlays', 'elementRegistry', 'selection', 'config.commentBadges'];
 
 CommentBadges.prototype.setThreads = function(threads) {
   this._threads = threads;
@@ -31,7 +32,7 @@ CommentBadges.prototype._render = function() {
     const badge = document.createElement('button');
     badge.type = 'button';
     badge.className = 'comment-badge';
-    badge.title = `${count} comment(s)`;
+    badge.title = `${count} ${this._label}`;
     badge.textContent = `💬 ${count}`;
     badge.dataset.elementId = id;
     badge.addEventListener('click', (event) => {
