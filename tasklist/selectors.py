@@ -504,3 +504,48 @@ def get_startable_process(user: AbstractBaseUser, bpmn_process_id: str) -> Start
         ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id).order_by("-version").first()
     )
     return _startable(definition) if definition is not None else None
+
+
+# --- documents uploaded through forms -----------------------------------------------------------------------
+
+
+def _document_refs(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        if value.get("camunda.document.type") == "camunda" and isinstance(value.get("documentId"), str):
+            return [value]
+        return [ref for item in value.values() for ref in _document_refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _document_refs(item)]
+    return []
+
+
+def task_documents(task: UserTask) -> list[dict[str, Any]]:
+    """Files uploaded in this process instance's forms (document references in its variables)."""
+    documents: list[dict[str, Any]] = []
+    for name, value in Variable.objects.filter(process_instance_key=task.process_instance_key).values_list(
+        "name", "value"
+    ):
+        for ref in _document_refs(value):
+            metadata = ref.get("metadata") or {}
+            documents.append(
+                {
+                    "variable": name,
+                    "documentId": ref["documentId"],
+                    "fileName": str(metadata.get("fileName") or ref["documentId"]),
+                    "contentType": str(metadata.get("contentType") or ""),
+                    "size": metadata.get("size"),
+                }
+            )
+    return documents
+
+
+def may_read_document(user: AbstractBaseUser, document_id: str, owner_id: int) -> bool:
+    """The uploader may; so may anyone who can see a task of a process instance that references it."""
+    if owner_id == user.pk or is_admin(user):
+        return True
+    instances = (
+        Variable.objects.annotate(text=Cast("value", TextField()))
+        .filter(text__contains=document_id)
+        .values("process_instance_key")
+    )
+    return visible_tasks(user, state="ALL").filter(process_instance_key__in=instances).exists()

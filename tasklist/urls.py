@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/tasks/<int:key>/draft", views.draft, name="draft"),
     path("api/tasks/<int:key>/comments", views.comments, name="comments"),
     path("api/uploads", views.upload, name="upload"),
+    path("api/documents/<uuid:document_id>", views.document, name="document"),
     path("api/start/<str:process_id>", views.api_start, name="api-start"),
 ]

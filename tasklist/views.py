@@ -296,6 +296,7 @@ def task_page(request: HttpRequest, key: int) -> HttpResponse:
             "task": task,
             "detail": detail,
             "history": selectors.task_history(task),
+            "documents": selectors.task_documents(task),
             "comments": selectors.task_comments(task),
             "assignable_users": list(users[:500]),
         },
@@ -454,6 +455,28 @@ def upload(request: HttpRequest) -> HttpResponse:
         },
         status=201,
     )
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, document_id: str) -> HttpResponse:
+    """Download a file uploaded through a form, if the user may see a task of its process."""
+    from django.http import FileResponse
+
+    from forms.selectors import get_stored_file
+
+    stored = get_stored_file(document_id=document_id)
+    if stored is None or not selectors.may_read_document(request.user, str(stored.pk), stored.owner_id):
+        return problem(404, _("Document not found."), instance=request.path)
+    response = FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.file_name,
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- starting processes ------------------------------------------------------------------------------------
