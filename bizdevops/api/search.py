@@ -284,3 +284,33 @@ def search(queryset: QuerySet[Any], spec: SearchSpec, body: Any) -> Page:
     queryset = apply_filter(queryset, spec, body.get("filter"))
     queryset = queryset.order_by(*order_by(spec, body.get("sort")))
     return paginate(queryset, body.get("page"))
+
+
+def paginate_list(items: list[dict[str, Any]], page: Any) -> dict[str, Any]:
+    """The same paging over an already filtered and sorted list (for resources folded in Python)."""
+    page = page or {}
+    if not isinstance(page, dict):
+        raise ApiProblem(400, "page: expected an object")
+    limit = page.get("limit", DEFAULT_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LIMIT:
+        raise ApiProblem(400, f"page.limit: expected an integer from 0 to {MAX_LIMIT}")
+    start = 0
+    if page.get("from") is not None:
+        start = page["from"]
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise ApiProblem(400, "page.from: expected a non-negative integer")
+    elif page.get("after") is not None:
+        start = _offset(page["after"], "after") + 1
+    elif page.get("before") is not None:
+        end = _offset(page["before"], "before")
+        start, limit = max(0, end - limit), min(limit, end)
+    chosen = items[start : start + limit]
+    return {
+        "items": chosen,
+        "page": {
+            "totalItems": len(items),
+            "hasMoreTotalItems": False,
+            "startCursor": _cursor(start) if chosen else None,
+            "endCursor": _cursor(start + len(chosen) - 1) if chosen else None,
+        },
+    }

@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
-from bizdevops.api.views import camunda7, cluster, commands, read
+from bizdevops.api.views import camunda7, cluster, commands, elements, read
 from bizdevops.identity.views import TokenView
 
 
@@ -55,6 +55,8 @@ api = [
         commands.ProcessInstanceMigrateView,
         "process-instance-migrate",
     ),
+    v2("element-instances/search", elements.ElementInstanceSearchView, "element-instance-search"),
+    v2("element-instances/<str:key>", elements.ElementInstanceGetView, "element-instance"),
     v2("element-instances/<str:key>/variables", commands.ElementInstanceVariablesView, "element-variables"),
     v2("incidents/<str:key>/resolution", commands.IncidentResolveView, "incident-resolve"),
     v2("jobs/activation", commands.JobActivationView, "job-activation"),

@@ -293,3 +293,31 @@ def test_deploy_needs_the_deploy_capability(api, role, allowed) -> None:  # type
     response = api(role).post("/v2/deployments", {"resources": files}, format="multipart")
     assert response.status_code == (200 if allowed else 403)
     assert m.ProcessDefinition.objects.count() == (1 if allowed else 0)
+
+
+def test_element_instances_of_an_instance(dev) -> None:  # type: ignore[no-untyped-def]
+    key = start(dev, "api_service")
+    body = {"filter": {"processInstanceKey": key}, "sort": [{"field": "startDate"}]}
+    items = dev.post("/v2/element-instances/search", body, format="json").json()["items"]
+    by_id = {i["elementId"]: i for i in items}
+    assert by_id["Start"]["state"] == "COMPLETED"
+    assert by_id["Task_Work"]["state"] == "ACTIVE"
+    assert by_id["Task_Work"]["type"] == "SERVICE_TASK"
+    active = dev.post(
+        "/v2/element-instances/search",
+        {"filter": {"processInstanceKey": key, "state": "ACTIVE", "type": {"$neq": "PROCESS"}}},
+        format="json",
+    ).json()["items"]
+    assert [i["elementId"] for i in active] == ["Task_Work"]
+    one = dev.get(f"/v2/element-instances/{by_id['Task_Work']['elementInstanceKey']}")
+    assert one.status_code == 200
+    assert one.json()["elementId"] == "Task_Work"
+    assert dev.post("/v2/element-instances/search", {}, format="json").status_code == 400
+
+
+def test_set_variables_on_an_instance(dev) -> None:  # type: ignore[no-untyped-def]
+    key = start(dev, "api_service", a=1)
+    response = dev.put(f"/v2/element-instances/{key}/variables", {"variables": {"b": 2}}, format="json")
+    assert response.status_code == 204
+    job = activate(dev, "api-work")[0]
+    assert job["variables"] == {"a": 1, "b": 2}
