@@ -66,3 +66,21 @@ def test_join_with_a_single_branch_fires_at_once(harness: EngineHarness) -> None
             ("inclusive_gateway", "ELEMENT_COMPLETED"),
         ],
     )
+
+
+def test_join_does_not_wait_for_a_branch_that_cannot_reach_it(harness: EngineHarness) -> None:
+    # given: a and b taken, c not; b ends elsewhere
+    deploy(harness, "inclusive_gateway.bpmn")
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="inclusive_partial_join"
+    ).process_instance_key
+    # when a arrives at the join while b still works
+    [job_a] = harness.engine.activate_jobs("pa", "w", 1000, 1)
+    harness.engine.complete_job(job_a.job_key)
+    # then the join fires: b's token cannot reach it
+    assert ("p_join", "ELEMENT_COMPLETED") in trail(harness, key)
+    assert instance(harness, key).status == "ACTIVE"
+    [job_b] = harness.engine.activate_jobs("pb", "w", 1000, 1)
+    harness.engine.complete_job(job_b.job_key)
+    assert instance(harness, key).status == "COMPLETED"
+    assert harness.engine.activate_jobs("pc", "w", 1000, 1) == []
