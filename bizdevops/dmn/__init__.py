@@ -65,7 +65,11 @@ def _is_dmn_import(import_type: str | None) -> bool:
 
 
 def link(
-    parsed: list[Definitions], errors: list[str] | None = None, only: list[Definitions] | None = None
+    parsed: list[Definitions],
+    errors: list[str] | None = None,
+    only: list[Definitions] | None = None,
+    *,
+    strict: bool = True,
 ) -> list[DecisionModel]:
     """Build models from parsed definitions, imported models first (imports resolve by namespace).
 
@@ -112,7 +116,7 @@ def link(
                         f"Model {definitions.name!r} imports {item.namespace!r}, which was not given."
                     )
                 imported[item.name] = build(target)
-            model = DecisionModel(definitions, imported)
+            model = DecisionModel(definitions, imported, strict=strict)
         finally:
             visiting.discard(key)
         built[key] = model

@@ -140,7 +140,16 @@ def _component_names(items: Iterable[ItemDefinition], out: set[str]) -> None:
 class DecisionModel:
     """A loaded DMN model: evaluate decisions by id or name, or decision services."""
 
-    def __init__(self, definitions: Definitions, imported: Mapping[str, DecisionModel] | None = None) -> None:
+    def __init__(
+        self,
+        definitions: Definitions,
+        imported: Mapping[str, DecisionModel] | None = None,
+        *,
+        strict: bool = True,
+    ) -> None:
+        # strict: invalid FEEL anywhere refuses the model (DmnError at load). Not strict (the TCK runner):
+        # only the expressions concerned evaluate to null with the same message as an error.
+        self.strict = strict
         self.definitions = definitions
         self.name = definitions.name
         self.namespace = definitions.namespace
@@ -307,7 +316,15 @@ class DecisionModel:
             try:
                 return compile_expression(text, names)
             except FeelSyntaxError as error:
-                raise DmnError(f"{where}: invalid FEEL {text!r}: {error}") from None
+                message = f"{where}: invalid FEEL {text!r}: {error}"
+                if self.strict:
+                    raise DmnError(message) from None
+
+                def invalid(env: Env) -> Any:
+                    env.state.error(message)
+                    return None
+
+                return invalid
         if isinstance(expr, DecisionTableExpr):
             return self._compile_table(expr, names, where)
         if isinstance(expr, ContextExpr):
@@ -340,7 +357,7 @@ class DecisionModel:
         return unsupported
 
     def _compile_table(self, expr: DecisionTableExpr, names: frozenset[str], where: str) -> Evaluator:
-        table = CompiledTable(expr, names, where, self._type)
+        table = CompiledTable(expr, names, where, self._type, self.strict)
 
         def run(env: Env) -> Any:
             value, trace = table.evaluate(env)

@@ -73,6 +73,22 @@ def _priorities(text: str | None, names: Iterable[str], where: str) -> list[Any]
     return value if isinstance(value, list) else None
 
 
+def _failing_expression(message: str) -> ExprFn:
+    def fail(env: Env) -> Any:
+        env.state.error(message)
+        return None
+
+    return fail
+
+
+def _failing_tests(message: str) -> TestFn:
+    def fail(env: Env, value: Any) -> bool | None:
+        env.state.error(message)
+        return None
+
+    return fail
+
+
 class CompiledTable:
     """A decision table ready to run: ``evaluate(env)`` returns (value, trace)."""
 
@@ -82,6 +98,7 @@ class CompiledTable:
         names: frozenset[str],
         where: str,
         resolve: Callable[[str | None], DmnType],
+        strict: bool = True,
     ) -> None:
         self.where = where
         self.hit_policy = table.hit_policy
@@ -99,13 +116,19 @@ class CompiledTable:
             try:
                 return compile_expression(text, cell_names)
             except FeelSyntaxError as error:
-                raise DmnError(f"{where}: {cell}: invalid FEEL {text!r}: {error}") from None
+                message = f"{where}: {cell}: invalid FEEL {text!r}: {error}"
+                if strict:
+                    raise DmnError(message) from None
+                return _failing_expression(message)
 
         def tests(text: str, cell: str) -> TestFn:
             try:
                 return compile_tests(text, cell_names)
             except FeelSyntaxError as error:
-                raise DmnError(f"{where}: {cell}: invalid unary tests {text!r}: {error}") from None
+                message = f"{where}: {cell}: invalid unary tests {text!r}: {error}"
+                if strict:
+                    raise DmnError(message) from None
+                return _failing_tests(message)
 
         self.inputs = tuple(expr(i.text, f"input {n}") for n, i in enumerate(table.inputs, 1))
         self.input_values = tuple(

@@ -201,7 +201,8 @@ class FolderModels:
             # Each file is built on its own (the folder's other models only resolve its imports), so one
             # broken model fails only its own tests.
             try:
-                self.by_file[name] = link(pool, only=[definitions])[0]
+                # Not strict: a cell with invalid FEEL fails its own decision (null), not the whole model.
+                self.by_file[name] = link(pool, only=[definitions], strict=False)[0]
             except DmnError as error:
                 self.errors[name] = str(error)
             except Exception as error:  # noqa: BLE001
@@ -218,24 +219,28 @@ def _evaluate(
     node: etree._Element,
     inputs: dict[str, Any],
     namespaced: dict[str, dict[str, Any]],
-) -> Any:
+) -> tuple[Any, tuple[str, ...]]:
+    """The actual value for a result node, and the errors met on the way (for the failure message)."""
     case_type = case.get("type") or "decision"
     name = node.get("name") or ""
     if case_type == "decisionService":
         service = case.get("invocableName") or name
         result = model.evaluate_service(service, inputs, by_namespace=namespaced)
         if name == service:
-            return result.value
+            return result.value, result.errors
         # A result node naming an output (or encapsulated) decision of the service.
         for decision in reversed(result.decisions):
             if decision.name == name:
-                return decision.value
-        return result.value.get(name) if isinstance(result.value, dict) else None
+                return decision.value, result.errors
+        value = result.value.get(name) if isinstance(result.value, dict) else None
+        return value, result.errors
     if case_type == "bkm":
-        return model.evaluate_bkm(case.get("invocableName") or name, inputs).value
-    if node.get("type") == "decisionService":
-        return model.evaluate_service(name, inputs, by_namespace=namespaced).value
-    return model.evaluate(name, inputs, by_namespace=namespaced).value
+        result = model.evaluate_bkm(case.get("invocableName") or name, inputs)
+    elif node.get("type") == "decisionService":
+        result = model.evaluate_service(name, inputs, by_namespace=namespaced)
+    else:
+        result = model.evaluate(name, inputs, by_namespace=namespaced)
+    return result.value, result.errors
 
 
 _TEMPORAL_PARSERS = {
@@ -303,7 +308,7 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
         for expected, node in expectations:
             error_result = node.get("errorResult") == "true"
             try:
-                actual = _evaluate(model, case, node, inputs, dict(namespaced))
+                actual, errors = _evaluate(model, case, node, inputs, dict(namespaced))
             except _Timeout:
                 failures.append(f"{node.get('name')}: timed out")
                 continue
@@ -315,7 +320,10 @@ def run_file(path: Path, folders: dict[Path, FolderModels]) -> Iterator[Outcome]
             if error_result and actual is None:
                 continue
             if not matches(expected, actual):
-                failures.append(f"{node.get('name')}: expected {_show(expected)} but got {_show(actual)}")
+                reason = f" [{errors[0]}]" if errors else ""
+                failures.append(
+                    f"{node.get('name')}: expected {_show(expected)} but got {_show(actual)}{reason}"
+                )
         yield Outcome(folder_name, file_name, case_id, not failures, expects_null, "; ".join(failures))
 
 

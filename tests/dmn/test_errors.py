@@ -93,3 +93,18 @@ def test_runtime_feel_errors_are_null_with_warnings_not_exceptions() -> None:
     result = load(xml).evaluate("Div")
     assert result.value is None
     assert result.warnings
+
+
+def test_lenient_loading_turns_invalid_feel_into_a_null_decision_with_the_same_message() -> None:
+    from bizdevops.dmn import link
+    from bizdevops.dmn.reader import read_definitions
+
+    xml = definitions(
+        '<decision id="x" name="Broken"><literalExpression><text>1 +* 2</text></literalExpression></decision>'
+        '<decision id="y" name="Fine"><literalExpression><text>1 + 2</text></literalExpression></decision>'
+    )
+    model = link([read_definitions(xml)], strict=False)[0]
+    broken = model.evaluate("Broken")
+    assert broken.value is None
+    assert any("decision 'Broken'" in e and "invalid FEEL" in e for e in broken.errors)
+    assert model.evaluate("Fine").value == 3
