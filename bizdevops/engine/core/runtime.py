@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -34,7 +35,7 @@ from bizdevops.engine.core.commands import (
     TriggerEvent,
     TriggerTimer,
 )
-from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
+from bizdevops.engine.core.errors import Conflict, EngineError, InvalidArgument, NotFound
 from bizdevops.engine.core.events import Effects
 from bizdevops.engine.core.keys import KeyGenerator
 from bizdevops.engine.core.lifecycle import ACTIVATED
@@ -73,6 +74,7 @@ from bizdevops.engine.core.state import ElementInstance, InstanceState, Instance
 from bizdevops.engine.core.store import Store
 
 R = TypeVar("R")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,8 +479,12 @@ class Engine:
                     count += 1
                     try:
                         self.execute(command)
-                    except (NotFound, Conflict):
+                    except EngineError:
                         pass  # the target moved on meanwhile (e.g. canceled): the follow-up is moot
+                    except Exception:
+                        # one broken follow-up must not fail the command that queued it (already
+                        # committed) nor block the others
+                        _log.exception("follow-up command %s failed", type(command).__name__)
         finally:
             self._draining = False
         return count
