@@ -125,3 +125,23 @@ def test_a_start_event_that_cannot_be_scheduled_is_refused(harness: EngineHarnes
 def test_version_tag_is_kept_on_the_definition(harness: EngineHarness) -> None:
     deployment = deploy(harness, "loop.bpmn")
     assert deployment.processes[0].version_tag == "v1.2"
+
+
+def test_dmn_and_form_resources_deploy_with_versions_and_bad_ones_are_refused(harness: EngineHarness) -> None:
+    # given
+    form = b'{"id": "review-form", "type": "default", "components": []}'
+    dmn = (HERE / "approval.dmn").read_bytes()
+    # when
+    deployment = harness.engine.deploy([("approval.dmn", dmn), ("review.form", form)])
+    changed = harness.engine.deploy(
+        [("review.form", form.replace(b"[]", b'[{"type": "text", "text": "hi"}]'))]
+    )
+    # then
+    assert [(d.decision_id, d.version) for d in deployment.decisions] == [("approval", 1)]
+    assert [(f.form_id, f.version) for f in deployment.forms] == [("review-form", 1)]
+    assert [(f.form_id, f.version) for f in changed.forms] == [("review-form", 2)]
+    with pytest.raises(DeploymentRejected) as caught:
+        harness.engine.deploy([("broken.dmn", b"<definitions/>"), ("broken.form", b"not json")])
+    messages = [p.message for p in caught.value.problems]
+    assert any(m.startswith("broken.dmn: The DMN resource is invalid") for m in messages)
+    assert any(m.startswith("broken.form: The form has no 'id'") for m in messages)
