@@ -136,16 +136,20 @@ def visible_tasks(user: AbstractBaseUser, *, state: str = "CREATED") -> QuerySet
         return tasks
     username = user.get_username()
     # Candidate rows exist only while a task is open; finished tasks stay visible to who worked on them.
-    by_candidate = UserTaskCandidate.objects.filter(
-        Q(kind=UserTaskCandidate.KIND_USER, name=username)
-        | Q(kind=UserTaskCandidate.KIND_GROUP, name__in=group_names(user))
-    ).values("user_task_id")
-    mine = UserTask.objects.filter(assignee=username)
+    by_candidate = (
+        UserTaskCandidate.objects.filter(
+            Q(kind=UserTaskCandidate.KIND_USER, name=username)
+            | Q(kind=UserTaskCandidate.KIND_GROUP, name__in=group_names(user))
+        )
+        .values("user_task_id")
+        .order_by()
+    )
+    mine = UserTask.objects.filter(assignee=username).order_by()
     if state != "ALL":
         mine = mine.filter(state=state)
     keys = by_candidate.union(mine.values("key"))
     if state in ("COMPLETED", "ALL"):
-        keys = keys.union(UserTask.objects.filter(completed_by=username).values("key"))
+        keys = keys.union(UserTask.objects.filter(completed_by=username).order_by().values("key"))
     return tasks.filter(key__in=keys)
 
 
@@ -192,7 +196,7 @@ def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[Us
         if task_filter.search_variables:
             # Matches the JSON text of the chosen variables of the task's process instance.
             text |= Exists(
-                Variable.objects.annotate(text=Cast("value", TextField())).filter(
+                Variable.objects.annotate(text=_json_text("value")).filter(
                     process_instance_key=OuterRef("process_instance_key"),
                     name__in=task_filter.search_variables,
                     text__icontains=task_filter.search,
@@ -200,6 +204,16 @@ def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[Us
             )
         tasks = tasks.filter(text)
     return tasks.order_by(*_ordering(task_filter.sort))
+
+
+def _json_text(column: str) -> Any:
+    """A JSON column as searchable text. PostgreSQL prints jsonb with its characters as they are; SQLite stores
+    Django's JSON with \\u escapes, and json_extract(..., '$') gives the text back unescaped."""
+    if _is_postgres():
+        return Cast(column, TextField())
+    from django.db.models import Func, Value
+
+    return Func(F(column), Value("$"), function="json_extract", output_field=TextField())
 
 
 def _ordering(sort: str) -> list[Any]:
