@@ -151,13 +151,25 @@ def replay(run: dict[str, Any]) -> PlayView:
             waiting.append(
                 {"kind": "task", "key": str(task.key), "elementId": task.element_id, "label": label}
             )
+    for timer in engine.store.timers.values():
+        if timer.process_instance_key is None:
+            continue
+        minutes = max(0, round((timer.due - engine.clock.now_ms()) / 60_000))
+        label = _("%(element)s · timer due in %(minutes)s min") % {
+            "element": names.get(timer.element_id) or timer.element_id,
+            "minutes": minutes,
+        }
+        waiting.append(
+            {"kind": "timer", "key": str(timer.key), "elementId": timer.element_id, "label": label}
+        )
     variables: dict[str, Any] = {}
     finished = True
     if instance_key is not None:
         state = engine.get_process_instance(instance_key)
-        finished = state is None or bool(getattr(state, "completed", False)) or not waiting
+        # Timers and messages also keep an instance waiting: only its status says it ended.
+        finished = state is None or state.status != "ACTIVE"
         variables = _instance_variables(state)
-    return PlayView(log=log, waiting=waiting, finished=finished and not waiting, variables=variables)
+    return PlayView(log=log, waiting=waiting, finished=finished, variables=variables)
 
 
 def _instance_variables(state: Any) -> dict[str, Any]:

@@ -320,7 +320,7 @@ def play(request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
                 raise _BadBody("Start a run first.")
             waiting = {w["key"]: w for w in sandbox.replay(run).waiting}
             item = waiting.get(str(payload.get("key")))
-            if item is None:
+            if item is None or item["kind"] == "timer":
                 raise _BadBody("Nothing with that key is waiting.")
             run = sandbox.add_step(run, [item["kind"], item["key"], variables])
         elif action == "advance":

@@ -137,6 +137,7 @@ READS = {
     "comments": lambda ws: f"/modeler/api/files/{ws.bpmn.pk}/comments",
     "linkable": lambda ws: f"/modeler/api/projects/{ws.project.pk}/linkable",
     "deploy plan": lambda ws: f"/modeler/api/projects/{ws.project.pk}/deploy",
+    "play state": lambda ws: f"/modeler/api/files/{ws.bpmn.pk}/play",
 }
 
 
@@ -177,3 +178,20 @@ def test_group_share_grants_the_role(client: Client, workspace: Workspace) -> No
 def test_anonymous_gets_401_from_the_api(client: Client, workspace: Workspace) -> None:
     assert client.get(f"/modeler/api/files/{workspace.bpmn.pk}/comments").status_code == 401
     assert client.get(f"/modeler/files/{workspace.bpmn.pk}/").status_code == 302
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_read_only_posts_need_at_least_viewer(client: Client, workspace: Workspace, role: str) -> None:
+    # validating editor content and playing in the sandbox change nothing stored, so viewers may use them
+    client.force_login(workspace.users[role])
+    before = snapshot(workspace)
+    validate = _json(
+        client,
+        "post",
+        f"/modeler/api/files/{workspace.bpmn.pk}/validate",
+        {"content": workspace.bpmn.content},
+    )
+    play = _json(client, "post", f"/modeler/api/files/{workspace.bpmn.pk}/play/start", {"variables": {}})
+    expected = 404 if role == "stranger" else 200
+    assert (validate.status_code, play.status_code) == (expected, expected)
+    assert snapshot(workspace) == before

@@ -327,3 +327,33 @@ def test_play_runs_in_the_session_sandbox_only(client: Client, workspace: Worksp
     # and a replay of the stored run gives the same state (deterministic)
     run = client.session[f"modeler.play.{workspace.bpmn.pk}"]
     assert sandbox.replay(run).as_json() == done
+
+
+def test_play_advances_the_sandbox_clock_to_fire_timers(client: Client, workspace: Workspace) -> None:
+    # given start → one-hour timer → end
+    flows = (
+        '<bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:intermediateCatchEvent id="Wait" name="Wait an hour"><bpmn:incoming>f1</bpmn:incoming>'
+        "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        '<bpmn:endEvent id="End"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="StartEvent_1" targetRef="Wait" />'
+        '<bpmn:sequenceFlow id="f2" sourceRef="Wait" targetRef="End" />'
+    )
+    content = workspace.bpmn.content.replace('<bpmn:startEvent id="StartEvent_1" />', flows)
+    services.save_file_content(model_file=workspace.bpmn, content=content, user=workspace.users["owner"])
+    client.force_login(workspace.users["editor"])
+    base = f"/modeler/api/files/{workspace.bpmn.pk}/play"
+    started = client.post(f"{base}/start", data="{}", content_type="application/json").json()
+    assert not started["finished"]
+    assert [w["kind"] for w in started["waiting"]] == ["timer"]
+    # when 30 minutes pass nothing happens; after 60 more the timer fires and the run ends
+    half = client.post(
+        f"{base}/advance", data=json.dumps({"minutes": 30}), content_type="application/json"
+    ).json()
+    assert not half["finished"]
+    done = client.post(
+        f"{base}/advance", data=json.dumps({"minutes": 60}), content_type="application/json"
+    ).json()
+    assert any("Wait an hour" in line and "✓" in line for line in done["log"])
+    assert done["finished"]

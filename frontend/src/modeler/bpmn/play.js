@@ -27,6 +27,10 @@ export function setupPlay({ data, modeler, saver }) {
         canvas.addMarker(item.elementId, 'play-active');
         marked.push(item.elementId);
       }
+      if (item.kind === 'timer') {
+        openEl.append(el('div', { className: 'play-item' }, '⏱ ', item.label));
+        continue;
+      }
       const textarea = el('textarea', { rows: 2, 'aria-label': `${item.elementId} variables` }, '{}');
       const error = el('p', { className: 'error' });
       const button = el('button', { type: 'button', dataset: { testid: 'play-complete' }, onClick: async () => {
@@ -40,6 +44,16 @@ export function setupPlay({ data, modeler, saver }) {
       openEl.append(el('div', { className: 'play-item' }, el('strong', {}, item.label), textarea, button, error));
     }
   }
+
+  document.getElementById('play-advance').addEventListener('click', async () => {
+    // Fires the timers that are due after moving the sandbox clock forward.
+    try {
+      const minutes = Number(document.getElementById('play-minutes').value);
+      render(await api(`${base}/advance`, { method: 'POST', body: { minutes } }));
+    } catch (err) {
+      log.append(el('li', { className: 'error' }, err.message));
+    }
+  });
 
   startButton.addEventListener('click', async () => {
     log.replaceChildren();
