@@ -25,6 +25,7 @@ from decimal import (
 from typing import Any
 
 from bizdevops.feel import parser as feel_parser
+from bizdevops.feel.clock import current_time
 from bizdevops.feel.interpreter import MAX_LIST, Builtin, Env, invoke, range_contains
 from bizdevops.feel.values import (
     DECIMAL_CONTEXT,
@@ -938,12 +939,12 @@ def _last_day_of_month(date: Any) -> Any:
 
 @builtin("now", ())
 def _now() -> Any:
-    return dt.datetime.now(dt.UTC)
+    return current_time()
 
 
 @builtin("today", ())
 def _today() -> Any:
-    return dt.datetime.now(dt.UTC).date()
+    return current_time().date()
 
 
 # -- ranges ------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ its own unit (inline by default; set `run_follow_ups=False` to let a worker drai
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import logging
@@ -72,6 +73,7 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.registry import PROCESSORS, ElementProcessor
 from bizdevops.engine.core.state import ElementInstance, InstanceState, InstanceStatus
 from bizdevops.engine.core.store import Store
+from bizdevops.feel.clock import using_clock
 
 R = TypeVar("R")
 _log = logging.getLogger(__name__)
@@ -494,7 +496,12 @@ class Engine:
         handler = _HANDLERS.get(type(command))
         if handler is None:
             raise InvalidArgument(f"Unknown command {type(command).__name__}.")
-        return handler(self, command)
+        # FEEL's now()/today() read the engine's clock, so they agree with timers (and pinned test clocks).
+        with using_clock(self._feel_now):
+            return handler(self, command)
+
+    def _feel_now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.clock.now_ms() / 1000, tz=datetime.UTC)
 
     # -- process instances -------------------------------------------------------------------------------
 
