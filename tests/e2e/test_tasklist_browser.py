@@ -65,6 +65,10 @@ def test_demo_path_start_review_approve_done(browser, live_site, e2e_user, demo_
     pick(page, "상품", "고급형")
     page.get_by_label("보장 금액 (원)").fill("100000000")
     page.get_by_label("흡연자입니다").check()
+    page.set_input_files(
+        ".fjs-form-field-filepicker input[type=file]",
+        files=[{"name": "신분증.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%demo\n"}],
+    )
     page.get_by_label("개인정보 수집·이용에 동의합니다").check()
     page.click('[data-testid="start"]')
     page.wait_for_url("**/tasks/?started=*")
@@ -73,6 +77,9 @@ def test_demo_path_start_review_approve_done(browser, live_site, e2e_user, demo_
     assert page.locator("#diagram .tl-current").count() == 1 or page.wait_for_selector(
         "body[data-diagram-ready=true]"
     )
+    assert (
+        page.locator('[data-testid="documents"] a', has_text="신분증.pdf").count() == 1
+    )  # uploaded at start
     page.click('[data-testid="claim"]')
     page.wait_for_selector("body[data-form-ready=true]")
     assert "high" in page.text_content('[data-testid="form"]')  # smoker aged 52: rule 1 of the table
