@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, Group, User
@@ -155,7 +156,7 @@ def _prefixed(tag: str) -> str:
     return prefix + local
 
 
-def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> None:
+def _flatten(el: etree._Element, prefix: str, out: dict[str, str], ns: str = BPMN_NS) -> None:
     """Properties of an element as flat 'path' → value pairs: attributes, text, nested extension elements."""
     for name, value in el.attrib.items():
         if prefix == "" and name == "id":
@@ -170,40 +171,77 @@ def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> None:
             continue
         local = _local(child.tag)
         # Child flow elements are elements of their own; incoming/outgoing follow from the flows.
-        if (child.tag.startswith(f"{{{BPMN_NS}}}") and child.get("id") and local != "extensionElements") or (
+        if (child.tag.startswith(f"{{{ns}}}") and child.get("id") and local != "extensionElements") or (
             local in _SKIP_CHILDREN
         ):
             continue
         name = _prefixed(child.tag)
         if local == "extensionElements":
-            _flatten(child, prefix, out)
+            _flatten(child, prefix, out, ns)
             continue
         index = counts.get(name, 0)
         counts[name] = index + 1
-        _flatten(child, f"{prefix}{name}[{index}].", out)
+        _flatten(child, f"{prefix}{name}[{index}].", out, ns)
 
 
-def _semantic_properties(content: str) -> dict[str, tuple[str, dict[str, str]]]:
-    """Element id → (type, flat properties) for every semantic BPMN element of a diagram."""
+Properties = dict[str, tuple[str, dict[str, str]]]
+
+
+def _semantic_properties(content: str) -> Properties:
+    """Element id → (type, flat properties) for every semantic BPMN (or DMN) element of a file."""
     try:
         root = parse_xml(content)
     except XmlProblem:
         return {}
-    result: dict[str, tuple[str, dict[str, str]]] = {}
-    for el in root.iter(f"{{{BPMN_NS}}}*"):
+    # The model namespace is the root's (BPMN, or DMN of any version); DI elements live in another one.
+    ns = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else BPMN_NS
+    result: Properties = {}
+    for el in root.iter(f"{{{ns}}}*"):
         element_id = el.get("id")
         if not element_id or _local(el.tag) in {"definitions"}:
             continue
         props: dict[str, str] = {}
-        _flatten(el, "", props)
+        _flatten(el, "", props, ns)
         result[element_id] = (_local(el.tag), props)
     return result
 
 
-def property_changes(*, old: str, new: str) -> dict[str, Any]:
-    """Changed properties per element between two BPMN contents, zeebe extension elements included."""
-    before = _semantic_properties(old)
-    after = _semantic_properties(new)
+def _form_properties(content: str) -> Properties:
+    """Component id → (type, flat properties) of a form-js schema; the form itself is the element 'form'."""
+    try:
+        schema = json.loads(content)
+    except ValueError:
+        return {}
+    if not isinstance(schema, dict):
+        return {}
+    result: Properties = {}
+
+    def flat(value: dict[str, Any]) -> dict[str, str]:
+        return {
+            key: item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, sort_keys=True)
+            for key, item in value.items()
+            if key not in ("id", "components")
+        }
+
+    def walk(components: Any) -> None:
+        for component in components if isinstance(components, list) else []:
+            if isinstance(component, dict):
+                result[str(component.get("id") or component.get("key"))] = (
+                    str(component.get("type", "")),
+                    flat(component),
+                )
+                walk(component.get("components"))
+
+    result["form"] = ("form", flat(schema))
+    walk(schema.get("components"))
+    return result
+
+
+def property_changes(*, old: str, new: str, kind: str = "bpmn") -> dict[str, Any]:
+    """Changed properties per element between two contents, zeebe extension elements included."""
+    read = _form_properties if kind == ModelFile.Kind.FORM else _semantic_properties
+    before = read(old)
+    after = read(new)
     changed: dict[str, Any] = {}
     for element_id in sorted(before.keys() & after.keys()):
         (old_type, old_props), (new_type, new_props) = before[element_id], after[element_id]

@@ -156,9 +156,8 @@ def diff(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "a": {"label": old_label, "content": old},
             "b": {"label": new_label, "content": new},
-            "properties": selectors.property_changes(old=old, new=new)
-            if model_file.kind == ModelFile.Kind.BPMN
-            else None,
+            "kind": model_file.kind,
+            "properties": selectors.property_changes(old=old, new=new, kind=model_file.kind),
         }
     )
 

@@ -73,4 +73,30 @@ def test_form_editor_live_preview(page, e2e_user) -> None:  # type: ignore[no-un
     page.reload()
     page.wait_for_selector("body[data-editor-ready=true]")
     page.locator('[data-testid="form-preview"] label', has_text="Employee name").wait_for()
+    # a milestone of the form opens read-only, and the diff with the template lists the label change
+    page.click('[data-testid="tab-versions"]')
+    page.fill("#version-name", "Named field")
+    page.click('[data-testid="save-version"]')
+    page.click('[data-testid="version-list"] a:has-text("Named field")')
+    page.wait_for_selector("body[data-editor-ready=true]")
+    page.locator(".fjs-container label", has_text="Employee name").wait_for()
+    page.go_back()
+    page.wait_for_selector("body[data-editor-ready=true]")
+    page.evaluate(
+        """() => {
+          const editor = window.formEditor;
+          const field = editor.get('formFieldRegistry').getAll().find((f) => f.type === 'textfield');
+          editor.get('modeling').editFormField(field, 'label', 'Staff name');
+        }"""
+    )
+    _save(page)
+    page.click('[data-testid="tab-versions"]')
+    page.click('[data-testid="compare-link"]')
+    page.select_option("#a", label="Named field")
+    page.select_option("#b", label="Current")
+    page.click("button:has-text('Compare')")
+    page.wait_for_selector("body[data-diff-ready=true]")
+    row = page.locator(".diff-row", has_text="label")
+    assert "Employee name" in row.text_content()
+    assert "Staff name" in row.text_content()
     assert errors == []

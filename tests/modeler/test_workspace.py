@@ -357,3 +357,25 @@ def test_play_advances_the_sandbox_clock_to_fire_timers(client: Client, workspac
     ).json()
     assert any("Wait an hour" in line and "✓" in line for line in done["log"])
     assert done["finished"]
+
+
+def test_diff_of_forms_lists_changed_fields(workspace: Workspace) -> None:
+    old = workspace.form.content
+    schema = json.loads(old)
+    schema["components"][0]["label"] = "Full name"
+    schema["components"].append({"id": "Field_2", "type": "number", "key": "age", "label": "Age"})
+    changes = selectors.property_changes(old=old, new=json.dumps(schema), kind="form")
+    assert changes["added"] == ["Field_2"]
+    assert changes["changed"]["Field_1"]["changes"] == [
+        {"property": "label", "old": "Name", "new": "Full name"}
+    ]
+
+
+def test_diff_of_decisions_lists_changed_cells(workspace: Workspace) -> None:
+    old = workspace.dmn.content
+    new = old.replace("<text>category</text>", "<text>customer.category</text>")
+    changes = selectors.property_changes(old=old, new=new, kind="dmn")
+    assert changes["changed"]["InputExpression_1"]["changes"] == [
+        {"property": "text[0].#text", "old": "category", "new": "customer.category"}
+    ]
+    assert changes["added"] == []

@@ -25,9 +25,21 @@ function versionPage(data) {
       await viewer.importXML(version.content);
       viewer.get('canvas').zoom('fit-viewport');
       window.bpmnViewer = viewer;
+    } else if (version.kind === 'dmn') {
+      // Loaded on demand: most versions opened here are diagrams.
+      const [{ default: DmnViewer }, css] = await Promise.all([
+        import('dmn-js/lib/NavigatedViewer'), import('../modeler/viewer/dmn-styles.js'),
+      ]);
+      css.inject();
+      const viewer = new DmnViewer({ container });
+      await viewer.importXML(version.content);
+      window.dmnViewer = viewer;
     } else {
-      // DMN and forms: the stored source, read-only.
-      container.append(el('pre', { className: 'source-view' }, version.content));
+      const [{ Form }, css] = await Promise.all([import('@bpmn-io/form-js-viewer'), import('../modeler/viewer/form-styles.js')]);
+      css.inject();
+      const form = new Form({ container });
+      await form.importSchema(JSON.parse(version.content), {});
+      form.setProperty('readOnly', true);
     }
     document.body.dataset.editorReady = 'true';
   }
@@ -48,6 +60,27 @@ function versionPage(data) {
   
 }
 
+/** DMN and forms: no canvas markers, the changes listed per element (decision, rule, field...). */
+function listOnly(body, m) {
+  document.querySelector('.diff-layout').hidden = true;
+  const list = document.getElementById('diff-list');
+  const props = body.properties;
+  const rows = [
+    ...props.added.map((id) => ({ id, kinds: ['added'], props: [] })),
+    ...props.removed.map((id) => ({ id, kinds: ['removed'], props: [] })),
+    ...Object.entries(props.changed).map(([id, c]) => ({ id, kinds: ['changed'], props: c.changes, name: c.name })),
+  ];
+  if (!rows.length) list.append(el('p', { className: 'muted' }, m.noChanges));
+  for (const r of rows) {
+    list.append(el('div', { className: 'diff-row', dataset: { elementId: r.id, kinds: r.kinds.join(' ') } },
+      el('div', {}, ...r.kinds.map((k) => el('span', { className: `legend ${k}` }, m[k] || k)), ' ', el('strong', {}, r.name ? `${r.name} (${r.id})` : r.id)),
+      r.props.length ? el('table', { className: 'table diff-props' },
+        el('thead', {}, el('tr', {}, el('th', {}, m.property), el('th', {}, m.old), el('th', {}, m.new_value))),
+        el('tbody', {}, ...r.props.map((p) => el('tr', {}, el('td', {}, p.property), el('td', { className: 'old' }, p.old ?? '—'), el('td', { className: 'new' }, p.new ?? '—'))))) : null));
+  }
+  document.body.dataset.diffReady = 'true';
+}
+
 function diffPage(data) {
   const viewer = (container) => new NavigatedViewer({
     container, additionalModules: [DiffMarkersModule], moddleExtensions: { zeebe: zeebeModdle },
@@ -59,6 +92,7 @@ function diffPage(data) {
   async function run() {
     const m = data.messages;
     const body = await api(data.diffUrl);
+    if (body.kind !== 'bpmn') return listOnly(body, m);
     await left.importXML(body.a.content);
     await right.importXML(body.b.content);
     left.get('canvas').zoom('fit-viewport');
