@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from types import ModuleType
 from typing import Any
 
@@ -191,7 +192,7 @@ def modify_instance(
         terminate_element_instance_keys=[
             int(str(i.get("elementInstanceKey")))
             for i in terminate
-            if str(i.get("elementInstanceKey", "")).isdigit()
+            if re.fullmatch(r"[0-9]{1,19}", str(i.get("elementInstanceKey", "")))
         ],
         terminate_element_ids=[str(i.get("elementId")) for i in terminate if i.get("elementId")],
         move=[(str(i.get("sourceElementId")), str(i.get("targetElementId"))) for i in move],

@@ -24,3 +24,19 @@ class BearerAuthScheme(OpenApiAuthenticationExtension):
             "type": "oauth2",
             "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
         }
+
+
+KEY_PATTERN = "^[0-9]{1,19}$"
+
+
+def key_patterns(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOK: path keys are int64 digits, as in Camunda's spec (except Camunda 7's process
+    definition key, which is a BPMN id, and tenant ids)."""
+    for path, operations in result.get("paths", {}).items():
+        if path.startswith("/engine-rest/process-definition/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("name") == "key":
+                    parameter.setdefault("schema", {"type": "string"})["pattern"] = KEY_PATTERN
+    return result

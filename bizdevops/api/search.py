@@ -49,9 +49,9 @@ def _convert(kind: str, value: Any) -> Any:
     if kind == KEY:
         if isinstance(value, bool):
             raise ValueError("expected a key")
-        if isinstance(value, int):
+        if isinstance(value, int) and 0 <= value < 2**63:
             return value
-        if isinstance(value, str) and value.isdigit() and len(value) <= 19:
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,19}", value) and int(value) < 2**63:
             return int(value)
         raise ValueError("expected a key (digits)")
     if kind == INT:

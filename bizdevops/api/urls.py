@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
 from bizdevops.api.views import camunda7, cluster, commands, elements, read
@@ -98,8 +98,16 @@ urlpatterns = [
     *engine_rest,
     path(
         "v2/api-docs/openapi.json",
-        SpectacularAPIView.as_view(
-            urlconf="bizdevops.api.urls", authentication_classes=[], permission_classes=[]
+        SpectacularJSONAPIView.as_view(
+            custom_settings={
+                "POSTPROCESSING_HOOKS": [
+                    "drf_spectacular.hooks.postprocess_schema_enums",
+                    "bizdevops.api.schema.key_patterns",
+                ]
+            },
+            urlconf="bizdevops.api.urls",
+            authentication_classes=[],
+            permission_classes=[],
         ),
         name="api-schema",
     ),

@@ -70,6 +70,8 @@ class TokenView(APIView):
     )
     def post(self, request: Request) -> Any:
         data = request.data
+        if not hasattr(data, "get"):
+            return _oauth_error(400, "invalid_request", "Send a form-encoded (or JSON object) token request.")
         grant = data.get("grant_type")
         if grant != "client_credentials":
             return _oauth_error(

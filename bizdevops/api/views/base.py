@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework.authentication import SessionAuthentication
@@ -13,6 +14,8 @@ from rest_framework.views import APIView
 
 from bizdevops.api.errors import ApiProblem, exception_handler
 from bizdevops.identity.authentication import BearerTokenAuthentication, CachedBasicAuthentication
+
+KEY_PATTERN = re.compile(r"[0-9]{1,19}")
 
 AUTHENTICATION = [CachedBasicAuthentication, BearerTokenAuthentication, SessionAuthentication]
 
@@ -42,9 +45,20 @@ def parse_key(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise ApiProblem(400, f"{name}: expected a key")
     text = str(value)
-    if not text.isdigit() or len(text) > 19 or int(text) >= 2**63:
+    # ASCII digits only: str.isdigit() also accepts superscripts and other scripts' digits
+    if not KEY_PATTERN.fullmatch(text) or int(text) >= 2**63:
         raise ApiProblem(400, f"{name}: expected a key (a string of digits), got {value!r}")
     return int(text)
+
+
+def max_wait_ms() -> int:
+    """The longest a long poll or awaitCompletion may hold a request (BIZDEVOPS_API_MAX_WAIT_MS, default 60 s)."""
+    import os
+
+    try:
+        return max(0, int(os.environ.get("BIZDEVOPS_API_MAX_WAIT_MS", "60000")))
+    except ValueError:
+        return 60_000
 
 
 def key_str(value: int | None) -> str | None:

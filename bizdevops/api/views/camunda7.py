@@ -10,6 +10,7 @@ Errors are problem+json with Camunda 7's `message` field added, which its client
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -23,10 +24,9 @@ from bizdevops.api import engine_gateway as gateway
 from bizdevops.api import jobwake
 from bizdevops.api.errors import ApiProblem, exception_handler
 from bizdevops.api.permissions import Can, require
-from bizdevops.api.views.base import ApiView, body, parse_key
+from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.engine.state import models as m
 
-MAX_ASYNC_RESPONSE_MS = 60_000
 INT32 = 2**31
 
 
@@ -70,7 +70,7 @@ def typed_to_plain(variables: Any, what: str = "variables") -> dict[str, Any]:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, str))
-                or not str(value).lstrip("-").isdigit()
+                or not re.fullmatch(r"-?[0-9]{1,19}", str(value))
             ):
                 raise ApiProblem(400, f"{what}.{name}: not an integer")
             value = int(value)
@@ -175,7 +175,7 @@ class FetchAndLockView(C7View):
         data = FetchAndLockRequest(data=body(request))
         data.is_valid(raise_exception=True)
         spec = data.validated_data
-        wait_ms = min(spec.get("asyncResponseTimeout") or 0, MAX_ASYNC_RESPONSE_MS)
+        wait_ms = min(spec.get("asyncResponseTimeout") or 0, max_wait_ms())
         deadline = time.monotonic() + wait_ms / 1000
         topics = spec["topics"]
         while True:

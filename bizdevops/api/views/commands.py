@@ -17,11 +17,10 @@ from bizdevops.api import engine_gateway as gateway
 from bizdevops.api import jobwake
 from bizdevops.api.errors import ApiProblem
 from bizdevops.api.permissions import Can, has, require
-from bizdevops.api.views.base import ApiView, body, parse_key
+from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.api.views.read import UserTaskGet
 
 DEFAULT_TENANT = "<default>"
-MAX_REQUEST_TIMEOUT_MS = 60_000
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000  # Camunda's default long-polling time
 
 
@@ -131,9 +130,7 @@ class ProcessInstanceCreateView(ApiView):
         variables: dict[str, Any] = {}
         if data["awaitCompletion"]:
             timeout_ms = data["requestTimeout"] or DEFAULT_REQUEST_TIMEOUT_MS
-            variables = _await_completion(
-                started["processInstanceKey"], min(timeout_ms, MAX_REQUEST_TIMEOUT_MS)
-            )
+            variables = _await_completion(started["processInstanceKey"], min(timeout_ms, max_wait_ms()))
             if data["fetchVariables"]:
                 variables = {k: v for k, v in variables.items() if k in set(data["fetchVariables"])}
         return Response(
@@ -268,7 +265,7 @@ class JobActivationView(ApiView):
         wait_ms = data["requestTimeout"]
         if wait_ms == 0:
             wait_ms = DEFAULT_REQUEST_TIMEOUT_MS
-        deadline = time.monotonic() + max(0, min(wait_ms, MAX_REQUEST_TIMEOUT_MS)) / 1000
+        deadline = time.monotonic() + max(0, min(wait_ms, max_wait_ms())) / 1000
         while True:
             jobs = gateway.activate_jobs(
                 job_type=data["type"],

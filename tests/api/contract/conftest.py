@@ -37,6 +37,8 @@ def api_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: igno
         ALLOWED_HOSTS="127.0.0.1,localhost",
         BIZDEVOPS_CLOCK_API="1",
         BIZDEVOPS_E2E_SERVER="1",
+        # long polls end within 3 s here, so fuzzed requestTimeouts cannot stall the suite
+        BIZDEVOPS_API_MAX_WAIT_MS="3000",
     )
     (REPO / "data").mkdir(exist_ok=True)
     log = open(REPO / "data" / "api-contract-daphne.log", "wb")  # noqa: SIM115
