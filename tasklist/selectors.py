@@ -431,7 +431,30 @@ def open_states() -> tuple[str, ...]:
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
-_START_FORMS: dict[int, tuple[str, str] | None] = {}
+STARTER_GROUPS = "candidateStarterGroups"
+STARTER_USERS = "candidateStarterUsers"
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """What the BPMN says about starting a process by hand: its none start event, the linked form, and who
+    may start it (zeebe:properties `candidateStarterGroups` / `candidateStarterUsers`, comma-separated, as
+    Camunda 7's attributes of the same names; no property means every signed-in user)."""
+
+    start_event_id: str
+    form_id: str
+    starter_groups: tuple[str, ...] = ()
+    starter_users: tuple[str, ...] = ()
+
+    def allows(self, user: AbstractBaseUser) -> bool:
+        if not self.starter_groups and not self.starter_users:
+            return True
+        if is_admin(user) or user.get_username() in self.starter_users:
+            return True
+        return bool(set(self.starter_groups) & set(group_names(user)))
+
+
+_START_INFO: dict[int, StartInfo | None] = {}
 
 
 @dataclass(frozen=True)
@@ -446,32 +469,43 @@ class Startable:
     form_schema: dict[str, Any] | None
 
 
-def _start_form(definition: ProcessDefinition) -> tuple[str, str] | None:
-    """(start event id, linked form id or "") of the process's none start event; None if it has none.
-    Definitions are immutable, so the answer is cached by key."""
-    if definition.key in _START_FORMS:
-        return _START_FORMS[definition.key]
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def _start_info(definition: ProcessDefinition) -> StartInfo | None:
+    """The process's StartInfo, None if it has no none start event. Definitions are immutable: cached by key."""
+    if definition.key in _START_INFO:
+        return _START_INFO[definition.key]
     from bizdevops.xmlsafe import XmlProblem, parse_xml
 
-    found: tuple[str, str] | None = None
+    found: StartInfo | None = None
     try:
         root = parse_xml(bytes(definition.resource))
     except XmlProblem:
         root = None
-    if root is not None:
-        for process in root.iter(f"{{{BPMN_NS}}}process"):
-            if process.get("id") != definition.bpmn_process_id:
+    for process in root.iter(f"{{{BPMN_NS}}}process") if root is not None else ():
+        if process.get("id") != definition.bpmn_process_id:
+            continue
+        properties = {
+            prop.get("name", ""): prop.get("value", "")
+            for prop in process.findall(
+                f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}properties/{{{ZEEBE_NS}}}property"
+            )
+        }
+        for start in process.findall(f"{{{BPMN_NS}}}startEvent"):
+            if any(child.tag.endswith("EventDefinition") for child in start if isinstance(child.tag, str)):
                 continue
-            for start in process.findall(f"{{{BPMN_NS}}}startEvent"):
-                if any(
-                    child.tag.endswith("EventDefinition") for child in start if isinstance(child.tag, str)
-                ):
-                    continue
-                link = start.find(f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}formDefinition")
-                found = (start.get("id", ""), link.get("formId", "") if link is not None else "")
-                break
-    if len(_START_FORMS) < 10_000:
-        _START_FORMS[definition.key] = found
+            link = start.find(f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}formDefinition")
+            found = StartInfo(
+                start_event_id=start.get("id", ""),
+                form_id=link.get("formId", "") if link is not None else "",
+                starter_groups=_names(properties.get(STARTER_GROUPS)),
+                starter_users=_names(properties.get(STARTER_USERS)),
+            )
+            break
+    if len(_START_INFO) < 10_000:
+        _START_INFO[definition.key] = found
     return found
 
 
@@ -484,15 +518,14 @@ def _latest_definitions() -> list[ProcessDefinition]:
     return list(latest.values())
 
 
-def _startable(definition: ProcessDefinition) -> Startable | None:
-    start = _start_form(definition)
-    if start is None:
+def _startable(user: AbstractBaseUser, definition: ProcessDefinition) -> Startable | None:
+    info = _start_info(definition)
+    if info is None or not info.allows(user):
         return None
-    form_id = start[1]
     schema = None
-    if form_id:
+    if info.form_id:
         form = (
-            FormDefinition.objects.filter(form_id=form_id, tenant_id=definition.tenant_id)
+            FormDefinition.objects.filter(form_id=info.form_id, tenant_id=definition.tenant_id)
             .order_by("-version")
             .first()
         )
@@ -502,22 +535,23 @@ def _startable(definition: ProcessDefinition) -> Startable | None:
         bpmn_process_id=definition.bpmn_process_id,
         name=definition.name or definition.bpmn_process_id,
         version=definition.version,
-        form_id=form_id,
+        form_id=info.form_id,
         form_schema=schema,
     )
 
 
 def list_startable_processes(user: AbstractBaseUser) -> list[Startable]:
-    """Latest versions of processes with a none start event; those with a start form first."""
-    result = [s for s in (_startable(d) for d in _latest_definitions()) if s is not None]
+    """Latest versions of the processes `user` may start by hand; those with a start form first."""
+    result = [s for s in (_startable(user, d) for d in _latest_definitions()) if s is not None]
     return sorted(result, key=lambda s: (s.form_schema is None, s.name.lower()))
 
 
 def get_startable_process(user: AbstractBaseUser, bpmn_process_id: str) -> Startable | None:
+    """The latest version of the process if `user` may start it by hand, else None."""
     definition = (
         ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id).order_by("-version").first()
     )
-    return _startable(definition) if definition is not None else None
+    return _startable(user, definition) if definition is not None else None
 
 
 # --- documents uploaded through forms -----------------------------------------------------------------------

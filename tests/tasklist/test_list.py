@@ -179,3 +179,18 @@ def test_engine_changes_reach_the_socket_after_commit(make_user) -> None:  # typ
     assert message["type"] == "task.changed"
     assert message["intent"] == "CREATED"
     assert employee.groups.filter(name="Employee").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_websocket_refuses_anonymous() -> None:
+    async def scenario() -> tuple[bool, int | None]:
+        communicator = WebsocketCommunicator(
+            application, "/ws/tasks/", headers=[(b"origin", b"http://127.0.0.1")]
+        )
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    connected, code = async_to_sync(scenario)()
+    assert connected is False
+    assert code == 4401

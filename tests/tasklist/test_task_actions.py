@@ -247,3 +247,17 @@ def test_task_page_shows_history_diagram_and_form(start_application, underwriter
         "complete": True,
         "followUp": True,
     }
+
+
+def test_only_candidate_starters_may_start_the_process(demo_process, outsider) -> None:  # type: ignore[no-untyped-def]
+    # given the demo process, startable by Employee and Manager (zeebe:properties candidateStarterGroups)
+    from tests.tasklist.conftest import APPLICATION
+
+    client = as_user(outsider)
+    # then an analyst neither sees it in the list nor can start it
+    assert 'data-start="simple_insurance_enrolment"' not in client.get("/tasks/").content.decode()
+    assert client.get("/tasks/start/simple_insurance_enrolment/").status_code == 404
+    assert (
+        post(client, "/tasks/api/start/simple_insurance_enrolment", {"data": APPLICATION}).status_code == 404
+    )
+    assert not ProcessInstance.objects.exists()
