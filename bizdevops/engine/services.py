@@ -101,7 +101,7 @@ class DurableEngine(Engine):
             except (NotFound, Conflict):
                 pass  # the target moved on meanwhile (e.g. canceled): the follow-up is moot
             except Exception as exc:
-                logger.exception("outbox command %s failed", type(command).__name__)
+                logger.exception("follow-up command %s failed (it stays queued)", type(command).__name__)
                 store.mark_outbox_failure(row_id, str(exc))
                 return True
             store.delete_outbox_row(row_id)

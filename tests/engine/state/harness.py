@@ -97,8 +97,33 @@ class PostgresHarness:
         return self.clock.now_ms()
 
 
+def _ensure_test_database(request: pytest.FixtureRequest) -> None:
+    """pytest-django creates the test database only for aliases that marked tests ask for, and the core
+    scenarios carry no django_db mark: when only they run, create it here (once per session) so the
+    harness never touches the real database."""
+    from django.db import connection
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+    from django.test.utils import setup_databases, teardown_databases
+
+    if (
+        str(connection.settings_dict["NAME"]).startswith(TEST_DATABASE_PREFIX)
+        or connection.vendor == "sqlite"
+    ):
+        return
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+
+    def teardown() -> None:
+        with blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+    request.config.add_cleanup(teardown)
+
+
 def _postgres(request: pytest.FixtureRequest) -> Any:
     # Runs on the configured database: PostgreSQL with DATABASE_URL, else the quickstart's SQLite.
+    _ensure_test_database(request)
     request.getfixturevalue("db")
     return PostgresHarness()
 
