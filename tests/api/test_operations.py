@@ -162,9 +162,6 @@ def test_failure_with_back_off_hides_the_job_until_due(dev) -> None:  # type: ig
     assert searched[0]["errorMessage"] == "later"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine bug reported in .helpers/engine-notes.md (KeyError on boundary)"
-)
 def test_job_error_is_caught_by_the_boundary_event(dev) -> None:  # type: ignore[no-untyped-def]
     key = start(dev, "api_flow", orderId="o-1")
     job = activate(dev, "api-prepare")[0]
