@@ -510,12 +510,13 @@ def _start_info(definition: ProcessDefinition) -> StartInfo | None:
 
 
 def _latest_definitions() -> list[ProcessDefinition]:
-    latest: dict[tuple[str, str], ProcessDefinition] = {}
-    for definition in ProcessDefinition.objects.order_by("bpmn_process_id", "-version").only(
-        "key", "bpmn_process_id", "name", "version", "resource", "tenant_id"
-    ):
-        latest.setdefault((definition.tenant_id, definition.bpmn_process_id), definition)
-    return list(latest.values())
+    # Versions pile up; only the newest of each process is read with its XML (and parsed once, cached).
+    latest: dict[tuple[str, str], int] = {}
+    for key, tenant_id, process_id in ProcessDefinition.objects.order_by(
+        "bpmn_process_id", "-version"
+    ).values_list("key", "tenant_id", "bpmn_process_id"):
+        latest.setdefault((tenant_id, process_id), key)
+    return list(ProcessDefinition.objects.filter(key__in=latest.values()).order_by("bpmn_process_id"))
 
 
 def _startable(user: AbstractBaseUser, definition: ProcessDefinition) -> Startable | None:
