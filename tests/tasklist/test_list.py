@@ -194,3 +194,13 @@ def test_websocket_refuses_anonymous() -> None:
     connected, code = async_to_sync(scenario)()
     assert connected is False
     assert code == 4401
+
+
+def test_list_speaks_korean(start_application, underwriter) -> None:  # type: ignore[no-untyped-def]
+    start_application()
+    client = as_user(underwriter)
+    client.post("/i18n/setlang/", {"language": "ko", "next": "/tasks/"})
+    html = client.get("/tasks/?view=all").content.decode()
+    assert "내 작업" in html
+    assert "열린 작업 전체" in html
+    assert "미지정" in html
