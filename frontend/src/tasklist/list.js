@@ -104,6 +104,11 @@ export function mountList() {
       document.body.dataset.liveSeen = '1';
     },
   });
+  // A safety net for changes no socket announced (e.g. a worker process on an in-memory channel layer):
+  // re-read the visible list once a minute.
+  setInterval(() => {
+    if (document.visibilityState === 'visible') scheduled();
+  }, 60000);
   // Keyboard: "/" focuses the search field, as in many list UIs.
   document.addEventListener('keydown', (event) => {
     if (event.key === '/' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement?.tagName)) {
