@@ -34,8 +34,18 @@ def test_editor_tools_links_and_problems(page, e2e_user) -> None:  # type: ignor
     assert page.locator(".bio-properties-panel").count() == 1
     assert page.locator(".djs-minimap").count() == 1
     page.click("#search-button")
-    assert page.locator(".djs-search-container").count() == 1
+    page.locator(".djs-search-container.open").wait_for()
     page.keyboard.press("Escape")
+    # keyboard shortcuts work on the canvas: Ctrl+F searches, and the shortcuts are listed in a dialog
+    page.click("#canvas", position={"x": 400, "y": 300})
+    page.keyboard.press("Control+f")
+    page.locator(".djs-search-container.open").wait_for()
+    page.keyboard.type("StartEvent")
+    page.locator(".djs-search-container .djs-search-result").first.wait_for()
+    page.keyboard.press("Escape")
+    page.click("#shortcuts-button")
+    assert page.locator("#shortcuts-dialog[open]", has_text="Ctrl+Z").count() == 1
+    page.click("#shortcuts-dialog button")
     # when the user appends a user task and a service task
     page.evaluate(
         """() => {

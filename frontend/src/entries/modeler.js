@@ -101,7 +101,18 @@ setupPlay({ data, modeler, saver });
 
 modeler.on('commandStack.changed', () => saver.changed());
 
-document.getElementById('search-button').addEventListener('click', () => modeler.get('editorActions').trigger('find'));
+// Shortcuts listen on the focused canvas (diagram-js 15); a press anywhere on the empty canvas focuses it too.
+document.getElementById('canvas').addEventListener('click', (event) => {
+  // Not when the click went to an input inside the canvas (search pad, label editing).
+  if (event.target.closest('input, textarea, [contenteditable]')) return;
+  setTimeout(() => modeler.get('canvas').restoreFocus(), 0); // only if nothing else took focus
+});
+
+document.getElementById('search-button').addEventListener('click', () => {
+  // The search pad belongs to the focused canvas: focus it first, then open the pad once focus settled.
+  modeler.get('canvas').focus();
+  setTimeout(() => modeler.get('editorActions').trigger('find'), 0);
+});
 document.getElementById('shortcuts-button').addEventListener('click', () => document.getElementById('shortcuts-dialog').showModal());
 
 async function open() {
@@ -114,6 +125,7 @@ async function open() {
   try {
     const { warnings } = await modeler.importXML(content);
     modeler.get('canvas').zoom('fit-viewport', 'auto');
+    modeler.get('canvas').focus();
     if (!data.canEdit) modeler.get('minimap').open();
     comments.renderTarget();
     document.body.dataset.editorReady = 'true';
