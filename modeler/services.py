@@ -438,16 +438,33 @@ def move_file(*, model_file: ModelFile, folder: Folder | None, user: AbstractBas
     return model_file
 
 
+def _with_new_id(model_file: ModelFile) -> tuple[str, str]:
+    """The content of a copy with a fresh process or form id, so both can be deployed side by side.
+    DMN copies keep their decision ids: BPMN files call decisions by id, and a renamed one would break them."""
+    old_id = model_file.element_id
+    if not old_id or model_file.kind == ModelFile.Kind.DMN:
+        return model_file.content, old_id
+    new_id = _slug_id(f"{old_id.rsplit('_', 1)[0]}_copy", "Copy")
+    if model_file.kind == ModelFile.Kind.FORM:
+        schema = json.loads(model_file.content)
+        schema["id"] = new_id
+        return json.dumps(schema, indent=2, ensure_ascii=False), new_id
+    # Ids are XML names (no quotes inside), so the quoted id is only ever the id or a reference to it.
+    return model_file.content.replace(f'"{old_id}"', f'"{new_id}"'), new_id
+
+
 @transaction.atomic
 def duplicate_file(*, model_file: ModelFile, user: AbstractBaseUser) -> ModelFile:
-    """A copy next to the original. The process/decision/form id stays: it is the copy's to change."""
+    """A copy next to the original, with its own process or form id."""
+    content, element_id = _with_new_id(model_file)
+    check_content(kind=model_file.kind, content=content)
     return ModelFile.objects.create(
         project=model_file.project,
         folder=model_file.folder,
         name=f"{model_file.name} (copy)"[:200],
         kind=model_file.kind,
-        content=model_file.content,
-        element_id=model_file.element_id,
+        content=content,
+        element_id=element_id,
         created_by=user,
         updated_by=user,
     )

@@ -379,3 +379,12 @@ def test_diff_of_decisions_lists_changed_cells(workspace: Workspace) -> None:
         {"property": "text[0].#text", "old": "category", "new": "customer.category"}
     ]
     assert changes["added"] == []
+
+
+@pytest.mark.parametrize("kind", ["bpmn", "form"])
+def test_a_duplicate_gets_its_own_id(workspace: Workspace, kind: str) -> None:
+    original = workspace.bpmn if kind == "bpmn" else workspace.form
+    copy = services.duplicate_file(model_file=original, user=workspace.users["editor"])
+    assert copy.element_id != original.element_id
+    assert copy.element_id == services.check_content(kind=kind, content=copy.content)
+    assert f'"{original.element_id}"' not in copy.content
