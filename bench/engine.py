@@ -359,6 +359,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="instances per memory run (persisted: n/5)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pgbench-seconds", type=int, default=5)
+    parser.add_argument("--processes", default="p1,p2,p3", help="subset to run, e.g. p1,p3")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
 
@@ -390,7 +391,8 @@ def main() -> None:
     print(
         f"{'process':<16}{'ours mem':>12}{'spiff mem':>12}{'ratio':>8}{'ours db':>12}{'spiff db':>12}{'ratio':>8}"
     )
-    for pid in PIDS:
+    selected = [p for p in PIDS if SHORT[p] in args.processes.split(",")]
+    for pid in selected:
         sizes: list[int] = []
         medians = measure(
             {
@@ -421,7 +423,7 @@ def main() -> None:
 
     total = ProcessInstance.objects.count()
     print("state bytes per instance (JSON document; p2 at its wait state, p1/p3 at the end):")
-    for pid in PIDS:
+    for pid in selected:
         print(
             f"  {pid:<16} ours {ours_memory.state_bytes(pid):>6}   spiff (largest save) {spiff_sizes[pid]:>6}"
         )
@@ -436,8 +438,8 @@ def main() -> None:
             f"pgbench single client (simple-update, {args.pgbench_seconds}s): {tps:.0f} commits/s (ceiling)"
         )
     spiff_conn.close()
-    memory = " ".join(f"{SHORT[p]}={results[(p, 'ours_mem')] / results[(p, 'spiff_mem')]:.1f}" for p in PIDS)
-    persisted = " ".join(f"{SHORT[p]}={results[(p, 'ours_db')] / results[(p, 'spiff_db')]:.1f}" for p in PIDS)
+    memory = " ".join(f"{SHORT[p]}={results[(p, 'ours_mem')] / results[(p, 'spiff_mem')]:.1f}" for p in selected)
+    persisted = " ".join(f"{SHORT[p]}={results[(p, 'ours_db')] / results[(p, 'spiff_db')]:.1f}" for p in selected)
     print(f"ratios vs SpiffWorkflow: memory {memory}; persisted {persisted}")
 
 

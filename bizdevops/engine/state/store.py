@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, JSONField, Q
+from psycopg.rows import dict_row
 
 from bizdevops.engine import hooks
 from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
@@ -44,7 +45,7 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import models as m
-from bizdevops.engine.state.writer import PendingWrites
+from bizdevops.engine.state.writer import PendingWrites, prepared_cursor
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -150,6 +151,7 @@ class DjangoStore:
         self._local.pending = [PendingWrites()]
         self._local.loaded = {}
         self._local.tasks = {}
+        self._local.locked = {}
         # Inside a caller's transaction (a service adding a field, a test case) the unit is a savepoint, so
         # a refused command never poisons the caller's transaction. Outside one, BEGIN is sent lazily by
         # the first read or eager write (`_begin`): a unit that only writes — starting an instance that
@@ -160,7 +162,9 @@ class DjangoStore:
             self._local.atomic.__enter__()
         try:
             yield
-            self._local.pending[-1].flush()
+            # Our own outermost transaction on PostgreSQL: the last write and COMMIT share a round trip.
+            owned = self._local.atomic is not None and not eager and len(connection.atomic_blocks) == 1
+            self._local.pending[-1].flush(commit=owned)
         except BaseException as exc:
             atomic, self._local.atomic = self._local.atomic, None
             if atomic is not None:
@@ -174,7 +178,9 @@ class DjangoStore:
             self._local.pending = None
             self._local.loaded = None
             self._local.tasks = None
+            self._local.locked = None
             self._local.atomic = None
+            self._local.recent = {}
 
     def _begin(self) -> None:
         """Open the unit's transaction now (before a read or an eager write that must be part of it)."""
@@ -374,10 +380,13 @@ class DjangoStore:
     # -- instances -----------------------------------------------------------------------------------
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
         self._begin()
-        rows = m.ProcessInstance.objects.filter(key=key)
-        if for_update:
-            rows = rows.select_for_update()
-        found = rows.values_list("state", flat=True).first()
+        if connection.vendor == "postgresql":
+            found = self._load_instance_row(key, for_update)
+        else:
+            rows = m.ProcessInstance.objects.filter(key=key)
+            if for_update:
+                rows = rows.select_for_update()
+            found = rows.values_list("state", flat=True).first()
         if found is None:
             return None
         data = found if isinstance(found, dict) else json.loads(found)
@@ -385,6 +394,31 @@ class DjangoStore:
         # What the variables were, to write only what a command changed to the search table.
         self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
         return state
+
+    def _load_instance_row(self, key: int, for_update: bool) -> Any:
+        """The instance document, and under lock the job/user-task rows this thread read just before the
+        unit (the command's own job or task, which the core re-reads under lock next): one pipelined round
+        trip for BEGIN, the instance lock and those row locks, in the instance-first lock order."""
+        lock = " FOR UPDATE" if for_update else ""
+        recent: dict[tuple[str, int], int] = getattr(self._local, "recent", None) or {}
+        prefetch = [(kind, k) for (kind, k), owner in recent.items() if owner == key] if for_update else []
+        conn = connection
+        cursors = []
+        with prepared_cursor(conn) as cursor, conn.connection.pipeline():
+            cursor.execute(f"SELECT state FROM engine_processinstance WHERE key = %s{lock}", [key])
+            for kind, k in prefetch:
+                model = m.UserTask if kind == "task" else m.Job
+                extra = conn.connection.cursor(row_factory=dict_row)
+                extra.execute(f"SELECT * FROM {model._meta.db_table} WHERE key = %s FOR UPDATE", [k])
+                cursors.append((kind, k, extra))
+            row = cursor.fetchone()
+        locked = getattr(self._local, "locked", None)
+        for kind, k, extra in cursors:
+            values = extra.fetchone()
+            extra.close()
+            if locked is not None and values is not None:
+                locked[(kind, k)] = _raw_record(kind, values)
+        return row[0] if row else None
 
     def save_instances(self, states: Sequence[InstanceState]) -> None:
         if not states:
@@ -438,11 +472,27 @@ class DjangoStore:
 
     def get_job(self, key: int, *, for_update: bool = False) -> JobRecord | None:
         self._begin()
+        if for_update:
+            cached = (getattr(self._local, "locked", None) or {}).pop(("job", key), None)
+            if cached is not None:
+                return cached  # type: ignore[no-any-return]
         rows = m.Job.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
         row = rows.first()
-        return _job_record(row) if row else None
+        if row is None:
+            return None
+        self._remember("job", key, row.process_instance_key)
+        return _job_record(row)
+
+    def _remember(self, kind: str, key: int, instance_key: int) -> None:
+        """Outside a unit, note a job/task read: the next unit will likely lock it with its instance."""
+        if getattr(self._local, "pending", None):
+            return
+        recent = getattr(self._local, "recent", None)
+        if recent is None or len(recent) > 8:
+            recent = self._local.recent = {}
+        recent[(kind, key)] = instance_key
 
     def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
         self._begin()
@@ -511,13 +561,18 @@ class DjangoStore:
 
     def get_user_task(self, key: int, *, for_update: bool = False) -> UserTaskRecord | None:
         self._begin()
-        rows = m.UserTask.objects.filter(key=key)
+        record = None
         if for_update:
-            rows = rows.select_for_update()
-        row = rows.first()
-        if row is None:
-            return None
-        record = _user_task_record(row)
+            record = (getattr(self._local, "locked", None) or {}).pop(("task", key), None)
+        if record is None:
+            rows = m.UserTask.objects.filter(key=key)
+            if for_update:
+                rows = rows.select_for_update()
+            row = rows.first()
+            if row is None:
+                return None
+            record = _user_task_record(row)
+            self._remember("task", key, row.process_instance_key)
         tasks = getattr(self._local, "tasks", None)
         if tasks is not None:
             tasks[key] = record
@@ -894,6 +949,18 @@ def history_records(row: m.History) -> list[HistoryRecord]:
         )
         for element_id, element_type, key, intent, timestamp, flow_scope_key, value_type, data in row.records
     ]
+
+
+def _raw_record(kind: str, values: dict[str, Any]) -> Any:
+    """A job or user task record from a raw psycopg row (jsonb arrives as text: Django loads it so)."""
+    model = m.UserTask if kind == "task" else m.Job
+    row = model()
+    for f in model._meta.concrete_fields:
+        value = values[f.column]
+        if isinstance(f, JSONField) and isinstance(value, str):
+            value = json.loads(value)
+        setattr(row, f.attname, value)
+    return _user_task_record(row) if kind == "task" else _job_record(row)
 
 
 def _pk(obj: Any) -> Any:

@@ -12,7 +12,8 @@ statements run one after another."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,7 +109,9 @@ class PendingWrites:
             or any(self.deletes.values())
         )
 
-    def flush(self) -> None:
+    def flush(self, *, commit: bool = False) -> None:
+        """Write everything; with `commit` (PostgreSQL, the caller owns the outermost transaction) send
+        COMMIT in the same round trip (pipeline), leaving Django's own commit a no-op on an idle session."""
         conn = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` costs a context-local lookup per use
         quote = conn.ops.quote_name
         statements: list[tuple[str, list[Any]]] = []
@@ -132,17 +135,38 @@ class PendingWrites:
         self.deletes.clear()
         self.extra.clear()
         if statements:
-            with conn.cursor() as cursor:
-                if conn.vendor == "postgresql" and len(statements) > 1:
+            if conn.vendor == "postgresql":
+                if len(statements) > 1:
                     parts = [f"w{i} AS ({sql})" for i, (sql, _) in enumerate(statements)]
                     params = [p for _, ps in statements for p in ps]
-                    cursor.execute("WITH " + ",\n".join(parts) + "\nSELECT 1", params)
-                else:
+                    statements = [("WITH " + ",\n".join(parts) + "\nSELECT 1", params)]
+                with prepared_cursor(conn) as cursor:
+                    if commit:
+                        with conn.connection.pipeline():
+                            cursor.execute(statements[0][0], statements[0][1])
+                            conn.connection.commit()
+                    else:
+                        cursor.execute(statements[0][0], statements[0][1])
+            else:
+                with conn.cursor() as cursor:
                     for sql, params in statements:
                         cursor.execute(sql, params)
         callbacks, self.after_flush = self.after_flush, []
         for callback in callbacks:
             callback()
+
+
+@contextmanager
+def prepared_cursor(conn: Any) -> Iterator[Any]:
+    """A psycopg cursor with server-side binding on Django's connection (same session, same transaction).
+    Django's own cursors bind client-side, so PostgreSQL parses and plans every statement anew; the engine
+    repeats a few statement shapes endlessly, and psycopg prepares a shape after a few executions, which
+    takes planning off the hot path."""
+    import psycopg
+
+    conn.ensure_connection()
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
+        yield cursor
 
 
 def _insert_sql(
