@@ -239,3 +239,31 @@ def test_field_errors_draft_and_phone_keyboard(browser, live_site, e2e_user, dem
     page.click('[data-testid="complete"]')
     page.wait_for_url("**/tasks/?completed=*")
     context.close()
+
+
+def test_manager_assigns_sets_follow_up_and_unassigns(page, e2e_user, demo_deployed) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.engine.state.models import UserTask, Variable
+
+    boss, password = e2e_user("boss", "Manager", "Employee")
+    worker, _ = e2e_user("kim", "Employee")
+    applicant = f"assign-{uuid.uuid4().hex[:6]}"
+    key = start_enrolment(applicant)
+    login(page, boss.username, password)
+    open_task_of(page, applicant)
+    # when the manager assigns the task to a colleague
+    page.fill("#assignee-input", worker.username)
+    page.click('[data-testid="assign"]')
+    assert worker.username in page.text_content('[data-testid="task-assignee"]')
+    # and sets a follow-up date
+    page.fill("#follow-up-input", "2031-03-15")
+    page.click('[data-testid="set-follow-up"]')
+    assert page.text_content('[data-testid="task-follow-up"]').startswith("2031-03-15")
+    history = page.text_content('[data-testid="history"]')
+    assert f"assigned · {worker.username}" in history
+    # then gives it back to the group
+    page.click('[data-testid="unclaim"]')
+    assert "Unassigned" in page.text_content('[data-testid="task-assignee"]')
+    task = UserTask.objects.get(process_instance_key=key)
+    assert task.assignee == ""
+    assert task.follow_up_date is not None
+    assert Variable.objects.filter(process_instance_key=key, name="applicantName").exists()
