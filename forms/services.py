@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -112,3 +113,27 @@ def store_upload(*, user: AbstractBaseUser, upload: UploadedFile, accept: str = 
     stored.file.save(stored.pk.hex, upload, save=False)
     stored.save()
     return stored
+
+
+def delete_unreferenced_uploads(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete uploads no process variable refers to once they are older than `older_than` (a form that was
+    never submitted leaves its files behind). Returns how many were deleted."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from bizdevops.engine.state.models import Variable
+
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for stored in StoredFile.objects.filter(created_at__lt=cutoff).iterator():
+        referenced = (
+            Variable.objects.annotate(text=Cast("value", TextField()))
+            .filter(text__contains=str(stored.pk))
+            .exists()
+        )
+        if referenced:
+            continue
+        stored.file.delete(save=False)
+        stored.delete()
+        deleted += 1
+    return deleted

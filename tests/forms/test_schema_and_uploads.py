@@ -84,3 +84,26 @@ def test_oversized_upload_is_refused(employee, settings, tmp_path) -> None:  # t
     with pytest.raises(services.UploadRejected, match="larger than 1 MB"):
         services.store_upload(user=employee, upload=upload)
     assert StoredFile.objects.count() == 0
+
+
+def test_unreferenced_old_uploads_are_deleted(employee, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bizdevops.engine.state.models import Variable
+
+    settings.MEDIA_ROOT = tmp_path
+    kept = services.store_upload(user=employee, upload=SimpleUploadedFile("a.pdf", PDF))
+    orphan = services.store_upload(user=employee, upload=SimpleUploadedFile("b.pdf", PDF))
+    fresh = services.store_upload(user=employee, upload=SimpleUploadedFile("c.pdf", PDF))
+    StoredFile.objects.filter(pk__in=[kept.pk, orphan.pk]).update(
+        created_at=timezone.now() - dt.timedelta(days=2)
+    )
+    Variable.objects.create(
+        key=1, scope_key=9, name="doc", value=[{"documentId": str(kept.pk)}], process_instance_key=9
+    )
+    assert services.delete_unreferenced_uploads(older_than=dt.timedelta(days=1)) == 1
+    assert set(StoredFile.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}
+    assert not (tmp_path / orphan.file.name).exists()
+    assert (tmp_path / kept.file.name).exists()
