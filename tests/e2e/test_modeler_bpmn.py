@@ -18,6 +18,11 @@ def _new_project_with_form(page) -> None:  # type: ignore[no-untyped-def]
     page.click('[data-testid="create-file"]')
     page.wait_for_selector("body[data-editor-ready=true]")
     page.go_back()
+    page.fill("#file-name", "Leave days")
+    page.select_option("#file-kind", "dmn")
+    page.click('[data-testid="create-file"]')
+    page.wait_for_selector("body[data-editor-ready=true]")
+    page.go_back()
     page.fill("#file-name", "Leave request")
     page.select_option("#file-kind", "bpmn")
     page.click('[data-testid="create-file"]')
@@ -38,6 +43,7 @@ def test_editor_tools_links_and_problems(page, e2e_user) -> None:  # type: ignor
     page.keyboard.press("Escape")
     # keyboard shortcuts work on the canvas: Ctrl+F searches, and the shortcuts are listed in a dialog
     page.click("#canvas", position={"x": 400, "y": 300})
+    page.wait_for_function("() => window.bpmnModeler.get('canvas').isFocused()")
     page.keyboard.press("Control+f")
     page.locator(".djs-search-container.open").wait_for()
     page.keyboard.type("StartEvent")
@@ -53,7 +59,9 @@ def test_editor_tools_links_and_problems(page, e2e_user) -> None:  # type: ignor
           const start = m.get('elementRegistry').get('StartEvent_1');
           const user = modeling.appendShape(start, { type: 'bpmn:UserTask' });
           modeling.updateProperties(user, { id: 'Review', name: 'Review request' });
-          const service = modeling.appendShape(user, { type: 'bpmn:ServiceTask' });
+          const rule = modeling.appendShape(user, { type: 'bpmn:BusinessRuleTask' });
+          modeling.updateProperties(rule, { id: 'Days', name: 'Days left' });
+          const service = modeling.appendShape(rule, { type: 'bpmn:ServiceTask' });
           modeling.updateProperties(service, { id: 'Notify', name: 'Notify' });
           m.get('selection').select(service);
         }"""
@@ -69,7 +77,7 @@ def test_editor_tools_links_and_problems(page, e2e_user) -> None:  # type: ignor
     page.wait_for_selector('[data-testid="deploy-problem-list"]')
     assert "Notify" in page.text_content('[data-testid="deploy-problem-list"]')
     assert page.locator('[data-testid="deploy-confirm"]').is_disabled()
-    assert page.locator('#deploy-plan tr[data-status="new"]').count() == 2
+    assert page.locator('#deploy-plan tr[data-status="new"]').count() == 3
     page.click("#deploy-cancel")
     # when the REST connector template is applied to the service task, the job-type problem goes away
     page.select_option('[data-testid="template-picker"]', label="REST Connector")
@@ -83,9 +91,17 @@ def test_editor_tools_links_and_problems(page, e2e_user) -> None:  # type: ignor
         "() => window.bpmnModeler.get('selection').select(window.bpmnModeler.get('elementRegistry').get('Review'))"
     )
     page.select_option('[data-testid="link-picker"]', index=1)
+    # and the business rule task's called decision too
+    page.evaluate(
+        "() => window.bpmnModeler.get('selection').select(window.bpmnModeler.get('elementRegistry').get('Days'))"
+    )
+    page.locator('[data-testid="link-picker"] option', has_text="Leave days").wait_for(state="attached")
+    page.select_option('[data-testid="link-picker"]', index=1)
     page.click('[data-testid="save"]')
     page.wait_for_function("document.getElementById('save-status').textContent === 'Saved'")
     xml = page.evaluate("async () => (await window.bpmnModeler.saveXML()).xml")
     assert 'zeebe:formDefinition formId="Leave_form_' in xml
     assert 'zeebe:taskDefinition type="io.camunda:http-json:1"' in xml
+    assert '<zeebe:calledDecision decisionId="Leave_days_' in xml
+    assert 'resultVariable="decisionResult"' in xml
     assert errors == []
