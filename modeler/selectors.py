@@ -307,6 +307,8 @@ def list_notifications(*, user: AbstractBaseUser) -> QuerySet[Notification]:
 
 def deployment_problems(*, model_file: ModelFile) -> list[dict[str, str]]:
     """The engine's deploy validation of a file: problems with element id, message and severity."""
+    if model_file.kind == ModelFile.Kind.DMN:
+        return _dmn_problems(model_file)
     if model_file.kind != ModelFile.Kind.BPMN:
         return []
     try:
@@ -322,6 +324,19 @@ def deployment_problems(*, model_file: ModelFile) -> list[dict[str, str]]:
         {"elementId": p.element_id, "message": p.message, "severity": "error", "file": model_file.name}
         for p in validate(parsed.processes, parsed.problems)
     ]
+
+
+def _dmn_problems(model_file: ModelFile) -> list[dict[str, str]]:
+    """The DMN engine's reading of a decision model: what it refuses (FEEL syntax, references...)."""
+    try:
+        from bizdevops.dmn import DmnError, load
+    except ImportError:
+        return []
+    try:
+        load(model_file.content)
+    except DmnError as exc:
+        return [{"elementId": "", "message": str(exc), "severity": "error", "file": model_file.name}]
+    return []
 
 
 def deployment_plan(*, files: list[ModelFile]) -> list[dict[str, Any]]:

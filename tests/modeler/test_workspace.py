@@ -388,3 +388,11 @@ def test_a_duplicate_gets_its_own_id(workspace: Workspace, kind: str) -> None:
     assert copy.element_id != original.element_id
     assert copy.element_id == services.check_content(kind=kind, content=copy.content)
     assert f'"{original.element_id}"' not in copy.content
+
+
+def test_a_broken_decision_is_listed_before_deploying(client: Client, workspace: Workspace) -> None:
+    broken = workspace.dmn.content.replace("<text>category</text>", "<text>category ==== (</text>")
+    services.save_file_content(model_file=workspace.dmn, content=broken, user=workspace.users["owner"])
+    client.force_login(workspace.users["viewer"])
+    plan = client.get(f"/modeler/api/projects/{workspace.project.pk}/deploy").json()
+    assert [p["file"] for p in plan["problems"]] == ["Risk"]
