@@ -105,11 +105,9 @@ def _ensure_test_database(request: pytest.FixtureRequest) -> None:
     from django.db.backends.base.creation import TEST_DATABASE_PREFIX
     from django.test.utils import setup_databases, teardown_databases
 
-    if (
-        str(connection.settings_dict["NAME"]).startswith(TEST_DATABASE_PREFIX)
-        or connection.vendor == "sqlite"
-    ):
-        return
+    name = str(connection.settings_dict["NAME"])
+    if name.startswith(TEST_DATABASE_PREFIX) or "memorydb" in name or name == ":memory:":
+        return  # pytest-django (or an earlier call) set it up
     blocker = request.getfixturevalue("django_db_blocker")
     with blocker.unblock():
         config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
