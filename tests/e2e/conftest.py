@@ -78,7 +78,11 @@ def live_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ign
             time.sleep(0.2)
     yield base
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
     log.close()
 
 

@@ -32,7 +32,7 @@ def test_wrong_password_shows_message(client: Client, analyst) -> None:  # type:
     assert b"didn&#x27;t match" in response.content or b"didn't match" in response.content
 
 
-@pytest.mark.parametrize("path", ["/operate/", "/optimize/", "/manage/", "/tasks/"])
+@pytest.mark.parametrize("path", ["/operate/", "/optimize/", "/manage/"])
 def test_unbuilt_sections_say_so(client: Client, analyst, path: str) -> None:  # type: ignore[no-untyped-def]
     client.force_login(analyst)
     response = client.get(path)
