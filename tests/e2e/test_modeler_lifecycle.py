@@ -161,6 +161,7 @@ def test_simulate_play_deploy_and_start(page, e2e_user) -> None:  # type: ignore
     page.fill("#play-variables", '{"amount": 10}')
     page.click('[data-testid="play-start"]')
     page.locator('[data-testid="play-complete"]').wait_for()
+    assert page.locator('.djs-element.play-active[data-element-id="Score"]').count() == 1
     page.fill(".play-item textarea", '{"paid": true}')
     page.click('[data-testid="play-complete"]')
     page.locator('[data-testid="play-log"] li', has_text="process “Payout” completed").wait_for()

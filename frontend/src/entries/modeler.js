@@ -29,6 +29,7 @@ import CommentBadgesModule from '../modeler/bpmn/comment-badges/index.js';
 import LinkPickerModule from '../modeler/bpmn/link-picker/index.js';
 import ProblemsModule from '../modeler/bpmn/problems/index.js';
 import TemplatePickerModule from '../modeler/bpmn/template-picker/index.js';
+import PlayHighlightsModule from '../modeler/bpmn/play-highlights/index.js';
 import { setupPlay } from '../modeler/bpmn/play.js';
 
 const data = readEditorData();
@@ -49,6 +50,7 @@ const modeler = new BpmnModeler({
     CommentBadgesModule,
     LinkPickerModule,
     TemplatePickerModule,
+    PlayHighlightsModule,
   ],
   moddleExtensions: { zeebe: zeebeModdle },
   // Templates are data fetched after the editor is up, so they never delay opening a diagram.

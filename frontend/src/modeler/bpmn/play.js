@@ -8,8 +8,7 @@ export function setupPlay({ data, modeler, saver }) {
   const log = document.getElementById('play-log');
   const openEl = document.getElementById('play-open');
   const base = `${data.apiBase}/files/${data.fileId}/play`;
-  const canvas = modeler.get('canvas');
-  let marked = [];
+  const highlights = modeler.get('playHighlights');
 
   function parseVars(text) {
     const value = JSON.parse(text || '{}');
@@ -18,15 +17,10 @@ export function setupPlay({ data, modeler, saver }) {
   }
 
   function render(state) {
-    for (const id of marked) canvas.removeMarker(id, 'play-active');
-    marked = [];
+    highlights.show(state.waiting.map((item) => item.elementId));
     log.replaceChildren(...state.log.map((line) => el('li', {}, line)));
     openEl.replaceChildren();
     for (const item of state.waiting) {
-      if (modeler.get('elementRegistry').get(item.elementId)) {
-        canvas.addMarker(item.elementId, 'play-active');
-        marked.push(item.elementId);
-      }
       if (item.kind === 'timer') {
         openEl.append(el('div', { className: 'play-item' }, '⏱ ', item.label));
         continue;

@@ -1,0 +1,5 @@
+import PlayHighlights from './PlayHighlights.js';
+
+export default {
+  playHighlights: ['type', PlayHighlights],
+};
