@@ -25,7 +25,7 @@ from bizdevops.engine.core.records import Deployment
 from bizdevops.engine.core.runtime import ActivatedJob, CreatedInstance, DecisionEvaluation, Engine
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.keys import default_keys
-from bizdevops.engine.state.store import DjangoStore
+from bizdevops.engine.state.store import DjangoStore, StaleDefinition
 
 logger = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -123,19 +123,19 @@ def get_engine() -> DurableEngine:
 
 
 def _retrying(call: Callable[[], R]) -> R:
-    """Run one command, again if PostgreSQL chose it as a deadlock victim (nothing of it was committed)."""
+    """Run one command; again if it was rolled back for a reason that a second try resolves."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             return call()
         except DatabaseError as exc:
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
-            if (
-                sqlstate not in _RETRY_SQLSTATES
-                or attempt == _ATTEMPTS
-                or transaction.get_connection().in_atomic_block
-            ):
+            # A deadlock victim, or a start on a cached "latest version" that turned out stale: nothing
+            # of the command was committed, so running it again is safe.
+            retryable = sqlstate in _RETRY_SQLSTATES or isinstance(exc, StaleDefinition)
+            if not retryable or attempt == _ATTEMPTS or transaction.get_connection().in_atomic_block:
                 raise
-            time.sleep(0.01 * attempt)
+            if sqlstate in _RETRY_SQLSTATES:
+                time.sleep(0.01 * attempt)
     raise AssertionError("unreachable")
 
 

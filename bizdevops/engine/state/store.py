@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, JSONField, Q
 from psycopg.rows import dict_row
 
@@ -92,6 +92,19 @@ def _cached(kind: str, key: int, load: Callable[[], Any]) -> Any:
     return found
 
 
+# bpmn process id -> key of its latest version, as last seen by this process (guarded, see above).
+_latest_cache: dict[str, int] = {}
+
+
+class StaleDefinition(DatabaseError):
+    """The cached latest version was outdated when the command wrote; nothing was written. Retry."""
+
+
+def _is_stale_guard(exc: BaseException) -> bool:
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    return getattr(cause, "sqlstate", None) == "22012"  # division_by_zero: the guard's signal
+
+
 # Hooks run after commit for new work: set by bizdevops.engine.tasks (the engine state must not import
 # Celery-side modules at import time, and tests may swap them).
 WakeHook = Callable[[str, Sequence[Any]], None]
@@ -149,6 +162,8 @@ class DjangoStore:
                 stack.pop()
             return
         self._local.pending = [PendingWrites()]
+        guard = self._local.pending[0].guard = getattr(self._local, "guard", None)
+        self._local.guard = None
         self._local.loaded = {}
         self._local.tasks = {}
         self._local.locked = {}
@@ -166,9 +181,14 @@ class DjangoStore:
             owned = self._local.atomic is not None and not eager and len(connection.atomic_blocks) == 1
             self._local.pending[-1].flush(commit=owned)
         except BaseException as exc:
+            if guard is not None and _is_stale_guard(exc):
+                _latest_cache.pop(guard[0], None)
+                exc = StaleDefinition(f"A newer version of '{guard[0]}' was deployed meanwhile.")
             atomic, self._local.atomic = self._local.atomic, None
             if atomic is not None:
                 atomic.__exit__(type(exc), exc, exc.__traceback__)
+            if isinstance(exc, StaleDefinition):
+                raise exc from None
             raise
         else:
             atomic, self._local.atomic = self._local.atomic, None
@@ -209,6 +229,11 @@ class DjangoStore:
     # -- definitions ---------------------------------------------------------------------------------
     def save_deployment(self, deployment: Deployment) -> None:
         self._begin()
+        # Forget cached "latest versions" of these processes now and again once the deployment commits.
+        ids = [p.bpmn_process_id for p in deployment.processes]
+        for ident in ids:
+            _latest_cache.pop(ident, None)
+        transaction.on_commit(lambda: [_latest_cache.pop(ident, None) for ident in ids])
         created = to_datetime(deployment.created_at)
         resources: list[dict[str, Any]] = []
         row = m.Deployment(
@@ -311,13 +336,30 @@ class DjangoStore:
     def latest_process_definition(
         self, bpmn_process_id: str, version: int | None = None
     ) -> ProcessDefinition | None:
+        in_unit = bool(getattr(self._local, "pending", None))
+        # Starting "the latest version" of a process outside a unit: a per-process cache saves the round
+        # trip, and the unit that follows carries a guard in its write statement that fails if a newer
+        # version exists (deployed by another process meanwhile); the service then retries with a fresh
+        # lookup. Inside a unit (deploy numbering versions) the database is always asked.
+        cacheable = version is None and not in_unit and connection.vendor == "postgresql"
+        if cacheable:
+            cached = _latest_cache.get(bpmn_process_id)
+            if cached is not None:
+                definition = self.get_process_definition(cached)
+                if definition is not None:
+                    self._local.guard = (bpmn_process_id, definition.version)
+                    return definition
         self._begin()
         rows = m.ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id)
         if version is not None:
             rows = rows.filter(version=version)
         # Only the key travels; the (large) resource comes from the per-process cache of immutable versions.
         key = rows.order_by("-version").values_list("key", flat=True).first()
-        return self.get_process_definition(key) if key is not None else None
+        if key is None:
+            return None
+        if cacheable:
+            _latest_cache[bpmn_process_id] = key
+        return self.get_process_definition(key)
 
     def latest_decision_definition(self, decision_id: str) -> DecisionDefinition | None:
         self._begin()

@@ -69,6 +69,9 @@ class PendingWrites:
     deletes: dict[tuple[type[models.Model], str], set[Any]] = field(default_factory=dict)
     after_flush: list[Callable[[], None]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # writers' own per-unit bookkeeping
+    # (bpmn process id, version): the write fails (division by zero, SQLSTATE 22012) if a newer version
+    # of that process exists — the check that makes a cached "latest version" safe.
+    guard: tuple[str, int] | None = None
 
     def upsert(
         self,
@@ -134,12 +137,20 @@ class PendingWrites:
         self.inserts.clear()
         self.deletes.clear()
         self.extra.clear()
+        guard, self.guard = self.guard, None
         if statements:
             if conn.vendor == "postgresql":
-                if len(statements) > 1:
+                final, final_params = "SELECT 1", []
+                if guard is not None:
+                    final = (
+                        "SELECT 1 / (CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
+                        "bpmn_process_id = %s AND version > %s) THEN 0 ELSE 1 END)"
+                    )
+                    final_params = list(guard)
+                if len(statements) > 1 or guard is not None:
                     parts = [f"w{i} AS ({sql})" for i, (sql, _) in enumerate(statements)]
-                    params = [p for _, ps in statements for p in ps]
-                    statements = [("WITH " + ",\n".join(parts) + "\nSELECT 1", params)]
+                    params = [p for _, ps in statements for p in ps] + final_params
+                    statements = [("WITH " + ",\n".join(parts) + "\n" + final, params)]
                 with prepared_cursor(conn) as cursor:
                     if commit:
                         with conn.connection.pipeline():

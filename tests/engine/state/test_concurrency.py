@@ -214,3 +214,22 @@ def test_commands_on_different_instances_run_in_parallel(deployed: None) -> None
     finally:
         release.set()
         holder.join(10)
+
+
+def test_a_start_on_a_stale_cached_latest_version_is_retried_on_the_new_version(deployed: None) -> None:
+    from bizdevops.engine.state import store as store_module
+
+    # given this process has cached version 1 of "work" as the latest
+    first = services.create_process_instance(bpmn_process_id="work")
+    assert store_module._latest_cache["work"] == first.process_definition_key
+    # when another process deploys version 2 (so this process's cache is not told) and we start "work"
+    changed = (HERE / "processes.bpmn").read_text().replace('name="Work"', 'name="Work v2"')
+    deployment = services.deploy_resources(resources=[("processes.bpmn", changed.encode())])
+    newest = next(p for p in deployment.processes if p.bpmn_process_id == "work")
+    store_module._latest_cache["work"] = first.process_definition_key  # what the other process left us
+    second = services.create_process_instance(bpmn_process_id="work")
+    # then the guarded write refused the stale version and the retry started the new one
+    assert newest.version == 2
+    assert second.process_definition_key == newest.key
+    assert second.version == 2
+    assert m.ProcessInstance.objects.filter(bpmn_process_id="work", version=1).count() == 1
