@@ -100,10 +100,13 @@ def find_grantee(*, kind: str, name: str) -> User | Group | None:
 
 
 def list_linkable(*, project: Project) -> list[dict[str, Any]]:
-    """Forms and decisions of the project, for a user task's linked form or a rule task's decision."""
+    """Forms, decisions and processes of the project: what user, business rule and call activity tasks link to."""
     items: list[dict[str, Any]] = []
-    for f in project.files.exclude(kind=ModelFile.Kind.BPMN).order_by("kind", "name"):
-        if f.kind == ModelFile.Kind.FORM:
+    for f in project.files.order_by("kind", "name"):
+        if f.kind == ModelFile.Kind.BPMN:
+            if f.element_id:
+                items.append({"kind": "process", "id": f.element_id, "name": f.name, "file": f.pk})
+        elif f.kind == ModelFile.Kind.FORM:
             items.append({"kind": "form", "id": f.element_id, "name": f.name, "file": f.pk})
         else:
             for decision_id, name in _dmn_decisions(f.content):

@@ -316,6 +316,7 @@ def _editor_messages() -> dict[str, str]:
         "diagram": _("Whole diagram"),
         "linkForm": _("Linked form"),
         "linkDecision": _("Called decision"),
+        "linkProcess": _("Called process"),
         "choose": _("Choose from this project…"),
         "deployRefused": _("Deployment refused: fix these problems first."),
         "deployed": _("Deployed."),

@@ -396,3 +396,12 @@ def test_a_broken_decision_is_listed_before_deploying(client: Client, workspace:
     client.force_login(workspace.users["viewer"])
     plan = client.get(f"/modeler/api/projects/{workspace.project.pk}/deploy").json()
     assert [p["file"] for p in plan["problems"]] == ["Risk"]
+
+
+def test_linkable_lists_forms_decisions_and_processes(workspace: Workspace) -> None:
+    items = {(i["kind"], i["id"]) for i in selectors.list_linkable(project=workspace.project)}
+    assert items == {
+        ("process", workspace.bpmn.element_id),
+        ("decision", workspace.dmn.element_id),
+        ("form", workspace.form.element_id),
+    }

@@ -1,5 +1,6 @@
-// Pick a user task's linked form (zeebe:FormDefinition formId) or a business rule task's called decision
-// (zeebe:CalledDecision decisionId) from the project's files. Writes go through modeling, so undo works.
+// Pick a user task's linked form (zeebe:FormDefinition formId), a business rule task's called decision
+// (zeebe:CalledDecision decisionId) or a call activity's process (zeebe:CalledElement processId) from the
+// project's files. Writes go through modeling, so undo works.
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 
 export default function LinkPicker(eventBus, modeling, bpmnFactory, config) {
@@ -60,6 +61,8 @@ LinkPicker.prototype.link = function(element, item) {
       this._modeling.updateModdleProperties(element, ext, { values: ext.get('values').filter((v) => !embedded.includes(v)) });
     }
     this._setExtension(element, 'zeebe:FormDefinition', { formId: item.id, formKey: undefined, externalReference: undefined });
+  } else if (is(element, 'bpmn:CallActivity')) {
+    this._setExtension(element, 'zeebe:CalledElement', { processId: item.id, propagateAllChildVariables: false });
   } else if (is(element, 'bpmn:BusinessRuleTask')) {
     const current = extensionValue(getBusinessObject(element), 'zeebe:CalledDecision');
     this._setExtension(element, 'zeebe:CalledDecision', {
@@ -75,23 +78,26 @@ LinkPicker.prototype.render = async function() {
   const element = this._current;
   const isUserTask = element && is(element, 'bpmn:UserTask');
   const isRuleTask = element && is(element, 'bpmn:BusinessRuleTask');
+  const isCall = element && is(element, 'bpmn:CallActivity');
   const host = container.querySelector('.link-picker-links') || container.appendChild(Object.assign(document.createElement('div'), { className: 'link-picker-links' }));
-  if (!isUserTask && !isRuleTask) {
+  if (!isUserTask && !isRuleTask && !isCall) {
     host.replaceChildren();
     container.hidden = !container.querySelector('.template-picker:not(:empty)');
     return;
   }
   const messages = this._config.messages || {};
-  const kind = isUserTask ? 'form' : 'decision';
+  const kind = isUserTask ? 'form' : isCall ? 'process' : 'decision';
   const items = (await this.loadItems()).filter((i) => i.kind === kind);
   if (this._current !== element) return;
   const bo = getBusinessObject(element);
   const current = isUserTask
     ? (extensionValue(bo, 'zeebe:FormDefinition') || {}).formId
-    : (extensionValue(bo, 'zeebe:CalledDecision') || {}).decisionId;
+    : isCall
+      ? (extensionValue(bo, 'zeebe:CalledElement') || {}).processId
+      : (extensionValue(bo, 'zeebe:CalledDecision') || {}).decisionId;
   const label = document.createElement('label');
   label.htmlFor = 'link-picker-select';
-  label.textContent = isUserTask ? messages.linkForm : messages.linkDecision;
+  label.textContent = isUserTask ? messages.linkForm : isCall ? messages.linkProcess : messages.linkDecision;
   const select = document.createElement('select');
   select.id = 'link-picker-select';
   select.dataset.testid = 'link-picker';
