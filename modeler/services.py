@@ -17,6 +17,8 @@ from xml.sax.saxutils import quoteattr
 import nh3
 from django.contrib.auth.models import AbstractBaseUser, Group, User
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
 
 from bizdevops.xmlsafe import XmlProblem, parse_xml
@@ -71,10 +73,10 @@ class FileConflict(Exception):
     current_revision: int
 
     def __str__(self) -> str:
-        return (
-            f"The file was changed by someone else (now revision {self.current_revision}). "
+        return _(
+            "The file was changed by someone else (now revision %(revision)s). "
             "Reload to see their changes; your version is still in the editor."
-        )
+        ) % {"revision": self.current_revision}
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def check_bpmn(content: str) -> str:
     """Parse BPMN XML with the hardened parser; return the first process id or raise FileRejected."""
     root = _parse(content)
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise FileRejected("This is not a BPMN 2.0 file: the root element must be bpmn:definitions.")
+        raise FileRejected(_("This is not a BPMN 2.0 file: the root element must be bpmn:definitions."))
     process = root.find(f"{{{BPMN_NS}}}process")
     return process.get("id", "") if process is not None else ""
 
@@ -177,9 +179,9 @@ def check_bpmn(content: str) -> str:
 def check_dmn(content: str) -> str:
     """Parse DMN XML (1.1 to 1.5) with the hardened parser; return the first decision id."""
     root = _parse(content)
-    namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    namespace, _sep, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if local != "definitions" or "/spec/DMN/" not in namespace:
-        raise FileRejected("This is not a DMN file: the root element must be a DMN definitions element.")
+        raise FileRejected(_("This is not a DMN file: the root element must be a DMN definitions element."))
     decision = root.find(f"{{{namespace}}}decision")
     return decision.get("id", "") if decision is not None else ""
 
@@ -197,25 +199,27 @@ def _depth(value: Any, level: int = 0) -> int:
 def check_form(content: str) -> str:
     """Check a form-js schema for sanity (JSON object, id, components list); return the form id."""
     if len(content.encode("utf-8")) > MAX_FORM_BYTES:
-        raise FileRejected(f"The form is too large (the limit is {MAX_FORM_BYTES} bytes).")
+        raise FileRejected(
+            _("The form is too large (the limit is %(limit)s bytes).") % {"limit": MAX_FORM_BYTES}
+        )
     if not content.strip():
-        raise FileRejected("The file is empty.")
+        raise FileRejected(_("The file is empty."))
     try:
         schema = json.loads(content)
     except ValueError as exc:
-        raise FileRejected(f"The form is not valid JSON: {exc}") from None
+        raise FileRejected(_("The form is not valid JSON: %(error)s") % {"error": exc}) from None
     if not isinstance(schema, dict):
-        raise FileRejected("A form must be a JSON object.")
+        raise FileRejected(_("A form must be a JSON object."))
     if _depth(schema) > MAX_FORM_DEPTH:
-        raise FileRejected("The form is nested too deeply.")
+        raise FileRejected(_("The form is nested too deeply."))
     components = schema.get("components")
     if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
-        raise FileRejected("A form must have a 'components' list of objects.")
+        raise FileRejected(_("A form must have a 'components' list of objects."))
     form_id = schema.get("id")
     if not isinstance(form_id, str) or not form_id.strip():
-        raise FileRejected("A form must have a non-empty string 'id'.")
+        raise FileRejected(_("A form must have a non-empty string 'id'."))
     if schema.get("type", "default") != "default":
-        raise FileRejected("The form's 'type' must be 'default'.")
+        raise FileRejected(_("The form's 'type' must be 'default'."))
     return form_id
 
 
@@ -265,9 +269,9 @@ def delete_project(*, project: Project) -> None:
 def share_project(*, project: Project, grantee: User | Group, role: str) -> None:
     """Give a user or group exactly one role on the project (replacing what they had)."""
     if role not in ROLE_PERMISSIONS:
-        raise InvalidRequest(f"Unknown role {role!r}.")
+        raise InvalidRequest(_("Unknown role %(role)r.") % {"role": role})
     if isinstance(grantee, User) and grantee.pk == project.owner_id and role != "owner":
-        raise InvalidRequest("The project's owner keeps the owner role.")
+        raise InvalidRequest(_("The project's owner keeps the owner role."))
     for codename in OWNER_PERMISSIONS:
         remove_perm(f"modeler.{codename}", grantee, project)
     for codename in ROLE_PERMISSIONS[role]:
@@ -278,7 +282,7 @@ def share_project(*, project: Project, grantee: User | Group, role: str) -> None
 def unshare_project(*, project: Project, grantee: User | Group) -> None:
     """Take every permission on the project away from a user or group (never from the owner)."""
     if isinstance(grantee, User) and grantee.pk == project.owner_id:
-        raise InvalidRequest("The project's owner cannot be removed.")
+        raise InvalidRequest(_("The project's owner cannot be removed."))
     for codename in OWNER_PERMISSIONS:
         remove_perm(f"modeler.{codename}", grantee, project)
 
@@ -300,7 +304,7 @@ def direct_role(*, project: Project, grantee: User | Group) -> str:
 
 def _check_folder(project: Project, folder: Folder | None) -> None:
     if folder is not None and folder.project_id != project.pk:
-        raise InvalidRequest("That folder belongs to another project.")
+        raise InvalidRequest(_("That folder belongs to another project."))
 
 
 @transaction.atomic
@@ -324,7 +328,7 @@ def move_folder(*, folder: Folder, parent: Folder | None) -> Folder:
     ancestor = parent
     while ancestor is not None:
         if ancestor.pk == folder.pk:
-            raise InvalidRequest("A folder cannot be moved into itself.")
+            raise InvalidRequest(_("A folder cannot be moved into itself."))
         ancestor = ancestor.parent
     folder.parent = parent
     folder.save(update_fields=["parent"])
@@ -386,7 +390,7 @@ def kind_for_filename(filename: str) -> str:
     for extension, kind in EXTENSION_KINDS.items():
         if lowered.endswith(extension):
             return kind
-    raise FileRejected("Upload .bpmn, .dmn or .form files.")
+    raise FileRejected(_("Upload .bpmn, .dmn or .form files."))
 
 
 @transaction.atomic
@@ -397,11 +401,14 @@ def upload_file(
     _check_folder(project, folder)
     kind = kind_for_filename(filename)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise FileRejected(f"The file is too large ({len(data)} bytes; the limit is {MAX_UPLOAD_BYTES}).")
+        raise FileRejected(
+            _("The file is too large (%(size)s bytes; the limit is %(limit)s).")
+            % {"size": len(data), "limit": MAX_UPLOAD_BYTES}
+        )
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FileRejected("The file is not UTF-8 text.") from None
+        raise FileRejected(_("The file is not UTF-8 text.")) from None
     element_id = check_content(kind=kind, content=content)
     stem = filename.rsplit("/", 1)[-1]
     for extension in EXTENSION_KINDS:
@@ -564,10 +571,10 @@ def add_comment(
 ) -> Comment:
     """A new thread (on the diagram or an element) or a reply; @mentions notify the mentioned users."""
     if not text.strip():
-        raise InvalidRequest("A comment needs some text.")
+        raise InvalidRequest(_("A comment needs some text."))
     if parent is not None:
         if parent.file_id != model_file.pk:
-            raise InvalidRequest("That thread belongs to another file.")
+            raise InvalidRequest(_("That thread belongs to another file."))
         if parent.parent_id is not None:
             parent = parent.parent
         element_id = parent.element_id if parent else element_id
@@ -613,10 +620,10 @@ def content_hash(content: str) -> str:
 class EngineUnavailable(Exception):
     """The engine's Django services are not installed in this build."""
 
-    message: str = "The engine is not available yet: deployment is not possible."
+    message: str = gettext_noop("The engine is not available yet: deployment is not possible.")
 
     def __str__(self) -> str:
-        return self.message
+        return _(self.message)
 
 
 @dataclass(frozen=True)
@@ -626,7 +633,7 @@ class DeployRefused(Exception):
     problems: tuple[dict[str, str], ...]
 
     def __str__(self) -> str:
-        return "Deployment refused: fix the problems first."
+        return _("Deployment refused: fix the problems first.")
 
 
 def deploy_files(*, files: list[ModelFile], user: AbstractBaseUser) -> dict[str, Any]:
