@@ -518,14 +518,29 @@ class DjangoStore:
             cached = (getattr(self._local, "locked", None) or {}).pop(("job", key), None)
             if cached is not None:
                 return cached  # type: ignore[no-any-return]
-        rows = m.Job.objects.filter(key=key)
+        record = self._read_row("job", key, for_update)
+        if record is not None:
+            self._remember("job", key, record.process_instance_key)
+        return record  # type: ignore[no-any-return]
+
+    def _read_row(self, kind: str, key: int, for_update: bool) -> Any:
+        """One job or user task by key: a prepared raw query on PostgreSQL (these reads start most
+        commands), the ORM elsewhere."""
+        model = m.UserTask if kind == "task" else m.Job
+        if connection.vendor == "postgresql":
+            lock = " FOR UPDATE" if for_update else ""
+            with prepared_cursor(connection) as cursor:
+                cursor.row_factory = dict_row
+                cursor.execute(f"SELECT * FROM {model._meta.db_table} WHERE key = %s{lock}", [key])
+                values = cursor.fetchone()
+            return _raw_record(kind, values) if values is not None else None
+        rows = model.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
         row = rows.first()
         if row is None:
             return None
-        self._remember("job", key, row.process_instance_key)
-        return _job_record(row)
+        return _user_task_record(row) if kind == "task" else _job_record(row)
 
     def _remember(self, kind: str, key: int, instance_key: int) -> None:
         """Outside a unit, note a job/task read: the next unit will likely lock it with its instance."""
@@ -607,14 +622,10 @@ class DjangoStore:
         if for_update:
             record = (getattr(self._local, "locked", None) or {}).pop(("task", key), None)
         if record is None:
-            rows = m.UserTask.objects.filter(key=key)
-            if for_update:
-                rows = rows.select_for_update()
-            row = rows.first()
-            if row is None:
+            record = self._read_row("task", key, for_update)
+            if record is None:
                 return None
-            record = _user_task_record(row)
-            self._remember("task", key, row.process_instance_key)
+            self._remember("task", key, record.process_instance_key)
         tasks = getattr(self._local, "tasks", None)
         if tasks is not None:
             tasks[key] = record
