@@ -123,7 +123,8 @@ def test_lists_and_counts_do_not_leak_foreign_tasks_or_views(client: Client, rol
         assert str(target.task.key).encode() not in response.content
         assert b"Victim view" not in response.content
     listing = pages[0].json()
-    assert not listing.get("items") and not listing.get("tasks"), listing
+    assert not listing.get("items"), listing
+    assert not listing.get("tasks"), listing
 
 
 def test_live_updates_go_only_to_who_may_see_the_task(scene) -> None:  # type: ignore[no-untyped-def]
