@@ -40,8 +40,11 @@ def _run(fn: Any, variables: dict[str, Any], types: TypeCheckers | None = None) 
     except RecursionError:
         state.error("evaluation nested too deeply")
         value = None
-    except FeelError as error:  # defensive: operations should have caught their own errors
+    except FeelError as error:  # the step budget, or an operation that did not catch its own error
         state.error(str(error))
+        value = None
+    except (ArithmeticError, ValueError) as error:  # defensive: evaluation never raises
+        state.error(f"evaluation failed: {type(error).__name__}")
         value = None
     return EvaluationResult(value, tuple(state.warnings), tuple(state.errors))
 
@@ -99,6 +102,9 @@ class UnaryTests:
             result = self._fn(env, value)
         except RecursionError:
             state.error("evaluation nested too deeply")
+            result = None
+        except FeelError as error:  # the step budget
+            state.error(str(error))
             result = None
         return EvaluationResult(result, tuple(state.warnings), tuple(state.errors))
 
@@ -203,8 +209,14 @@ def _range_endpoint(text: str) -> Any:
     return value
 
 
+# Longest text range() reads: a range of two literals is short, and the pattern below backtracks.
+MAX_RANGE_TEXT = 1000
+
+
 def evaluate_range_literal(text: str) -> Range:
     """range("[1..10]"): a range from its FEEL text; endpoints are literals, an open end may be empty."""
+    if len(text) > MAX_RANGE_TEXT:
+        raise FeelError(f"range text longer than {MAX_RANGE_TEXT} characters")
     m = _RANGE_TEXT.match(text)
     if m:
         opening, low_text, high_text, closing = m.groups()

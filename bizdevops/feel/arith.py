@@ -9,6 +9,7 @@ from typing import Any
 
 from bizdevops.feel.values import (
     DECIMAL_CONTEXT,
+    MAX_STRING,
     DaysTimeDuration,
     FeelError,
     YearsMonthsDuration,
@@ -94,6 +95,8 @@ def add(a: Any, b: Any) -> Any:
         if ta is Decimal and tb is Decimal:
             return DECIMAL_CONTEXT.add(a, b)
         if ta is str and tb is str:
+            if len(a) + len(b) > MAX_STRING:
+                raise FeelError(f"string longer than {MAX_STRING} characters")
             return a + b
         if ta is YearsMonthsDuration and tb is YearsMonthsDuration:
             return YearsMonthsDuration(a.months + b.months)

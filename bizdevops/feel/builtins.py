@@ -24,9 +24,12 @@ from decimal import (
 )
 from typing import Any
 
+import regex
+
 from bizdevops.feel import parser as feel_parser
+from bizdevops.feel import xpath_regex
 from bizdevops.feel.clock import current_time
-from bizdevops.feel.interpreter import MAX_LIST, Builtin, Env, invoke, range_contains
+from bizdevops.feel.interpreter import MAX_LIST, MAX_STRING, Builtin, Env, invoke, range_contains
 from bizdevops.feel.values import (
     DECIMAL_CONTEXT,
     DaysTimeDuration,
@@ -220,7 +223,10 @@ def _number(text: Any, grouping: Any = None, decimal: Any = None) -> Any:
         s = s.replace(decimal, ".")
     if not _NUMBER_TEXT.fullmatch(s):
         raise FeelError(f"cannot convert {text!r} to a number")
-    return DECIMAL_CONTEXT.plus(Decimal(s))
+    try:
+        return DECIMAL_CONTEXT.plus(Decimal(s))
+    except DecimalException as error:
+        raise FeelError(f"cannot convert {text!r} to a number: out of range") from error
 
 
 @builtin("string", ("from",))
@@ -372,12 +378,13 @@ def _trim(string: Any) -> Any:
     return _str(string).strip()
 
 
-def _regex(pattern: Any, flags: Any) -> re.Pattern[str]:
+def _regex(pattern: Any, flags: Any) -> Any:
     """Compile an XPath regular expression with XPath flags (see ``xpath_regex``)."""
     return compile_xpath(_str(pattern, "pattern"), "" if flags is None else _str(flags, "flags"))
 
 
 def _replacement(text: str) -> str:
+    """An XPath replacement string (``$1``, ``\\$``, ``\\\\``) as a ``regex`` template (``\\g<1>``)."""
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -404,35 +411,43 @@ def _replacement(text: str) -> str:
 def _replace(input: Any, pattern: Any, replacement: Any, flags: Any = None) -> Any:
     s = _str(input, "input")
     rx = _regex(pattern, flags)
-    if rx.fullmatch("") is not None:
+    if xpath_regex.fullmatch(rx, "") is not None:
         raise FeelError("pattern matches the empty string")
-    repl = _replacement(_str(replacement, "replacement")) if flags is None or "q" not in flags else None
+    plain = _str(replacement, "replacement")
+    template = _replacement(plain) if flags is None or "q" not in flags else None
+    # Count the output as it is built: `$1$1$1...` on a long match would otherwise grow without bound.
+    produced = [len(s)]
+
+    def expand(m: Any) -> str:
+        text = plain if template is None else m.expand(template)
+        produced[0] += len(text)
+        if produced[0] > MAX_STRING:
+            raise FeelError(f"result longer than {MAX_STRING} characters")
+        return text
+
     try:
-        if repl is None:
-            plain = _str(replacement)
-            return rx.sub(lambda m: plain, s)
-        return rx.sub(repl, s)
-    except (re.error, IndexError) as error:
+        return xpath_regex.sub(rx, expand, s)
+    except (regex.error, re.error, IndexError) as error:
         raise FeelError(f"invalid replacement: {error}") from error
 
 
 @builtin("matches", ("input", "pattern", "flags?"))
 def _matches(input: Any, pattern: Any, flags: Any = None) -> Any:
-    return _regex(pattern, flags).search(_str(input, "input")) is not None
+    return xpath_regex.search(_regex(pattern, flags), _str(input, "input")) is not None
 
 
 @builtin("split", ("string", "delimiter"))
 def _split(string: Any, delimiter: Any) -> Any:
     s = _str(string, "string")
     rx = _regex(delimiter, None)
-    if rx.fullmatch("") is not None:
+    if xpath_regex.fullmatch(rx, "") is not None:
         raise FeelError("delimiter matches the empty string")
-    return rx.split(s)
+    return xpath_regex.split(rx, s)
 
 
 @builtin("extract", ("string", "pattern"))
 def _extract(string: Any, pattern: Any) -> Any:
-    return [m.group() for m in _regex(pattern, None).finditer(_str(string, "string"))]
+    return xpath_regex.find_all(_regex(pattern, None), _str(string, "string"))
 
 
 @builtin("string join", ("list", "delimiter?"))
@@ -440,10 +455,14 @@ def _string_join(values: Any, delimiter: Any = None) -> Any:
     items = _list(values)
     sep = "" if delimiter is None else _str(delimiter, "delimiter")
     parts = []
+    length = 0
     for item in items:
         if item is None:
             continue
         parts.append(_str(item, "list element"))
+        length += len(parts[-1]) + len(sep)
+        if length > MAX_STRING + len(sep):
+            raise FeelError(f"result longer than {MAX_STRING} characters")
     return sep.join(parts)
 
 
@@ -691,12 +710,51 @@ def _index_of(values: Any, match: Any) -> Any:
     return [Decimal(i + 1) for i, v in enumerate(_list(values)) if feel_equal(v, match) is True]
 
 
+# Pairwise feel_equal comparisons distinct values / duplicate values may make for values without a hash key.
+_MAX_COMPARISONS = 5_000_000
+
+
+def _hash_key(value: Any) -> Any:
+    """A key that is equal exactly when FEEL ``=`` is true, for the common scalar types; None otherwise."""
+    if value is None:
+        return ("null",)
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, Decimal):
+        return ("number", value)  # Decimal hashes 1 and 1.0 alike, as FEEL equality wants
+    if isinstance(value, str):
+        return ("string", value)
+    return None
+
+
+class _Seen:
+    """Values seen so far, found by hash when they have a key and by feel_equal otherwise."""
+
+    def __init__(self) -> None:
+        self.keys: set[Any] = set()
+        self.others: list[Any] = []
+        self.comparisons = 0
+
+    def add(self, value: Any) -> bool:
+        """Remember ``value``; False when an equal value was there already."""
+        key = _hash_key(value)
+        if key is not None:
+            if key in self.keys:
+                return False
+            self.keys.add(key)
+            return True
+        self.comparisons += len(self.others)
+        if self.comparisons > _MAX_COMPARISONS:
+            raise FeelError("list too long to compare its elements")
+        if any(feel_equal(value, o) is True for o in self.others):
+            return False
+        self.others.append(value)
+        return True
+
+
 def _distinct(values: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        if not any(feel_equal(v, o) is True for o in out):
-            out.append(v)
-    return out
+    seen = _Seen()
+    return [v for v in values if seen.add(v)]
 
 
 @builtin("union", ("...",))
@@ -715,23 +773,22 @@ def _distinct_values(values: Any) -> Any:
 
 @builtin("duplicate values", ("list",))
 def _duplicate_values(values: Any) -> Any:
-    items = _list(values)
-    out: list[Any] = []
-    for i, v in enumerate(items):
-        if any(feel_equal(v, o) is True for o in items[:i]) and not any(
-            feel_equal(v, o) is True for o in out
-        ):
-            out.append(v)
-    return out
+    seen, reported = _Seen(), _Seen()
+    return [v for v in _list(values) if not seen.add(v) and reported.add(v)]
 
 
 @builtin("flatten", ("list",))
 def _flatten(values: Any) -> Any:
     out: list[Any] = []
+    visited = [0]
 
     def walk(items: list[Any], depth: int) -> None:
         if depth > 100:
             raise FeelError("list nested too deeply")
+        # Shared sub-lists are walked once per occurrence: count every element, not only the leaves.
+        visited[0] += len(items)
+        if visited[0] > MAX_LIST:
+            raise FeelError("list too long")
         for item in items:
             if isinstance(item, list):
                 walk(item, depth + 1)

@@ -29,6 +29,14 @@ DECIMAL_CONTEXT = Context(
 )
 
 
+# Longest string an operation may build (concatenation, string join, replace, string()): beyond it the
+# result is null with an error, so a doubling recursion cannot allocate gigabytes.
+MAX_STRING = 1_000_000
+# Most nodes to_json converts: shared sub-lists (a list built from `partial`) would otherwise expand
+# exponentially; nodes past the budget become None, as nodes nested deeper than 100 levels do.
+MAX_JSON_NODES = 1_000_000
+
+
 class FeelError(Exception):
     """An evaluation error: the interpreter turns it into null plus a warning."""
 
@@ -134,7 +142,14 @@ def from_json(obj: Any) -> Any:
 
 
 def to_json(value: Any, _depth: int = 0) -> Any:
-    """FEEL value → JSON-compatible Python: integral numbers become int, others float, temporals ISO strings."""
+    """FEEL value → JSON-compatible Python: integral numbers become int, others float, temporals ISO strings.
+
+    Lists and contexts nested deeper than 100 levels, and nodes past ``MAX_JSON_NODES``, become None.
+    """
+    return _to_json(value, _depth, [MAX_JSON_NODES])
+
+
+def _to_json(value: Any, depth: int, budget: list[int]) -> Any:
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, Decimal):
@@ -143,12 +158,16 @@ def to_json(value: Any, _depth: int = 0) -> Any:
         return float(value)
     if isinstance(value, int | float):
         return value
-    if _depth > 100:
+    if depth > 100:
         return None
+    if isinstance(value, dict | list | tuple):
+        budget[0] -= len(value)
+        if budget[0] < 0:
+            return None
     if isinstance(value, dict):
-        return {k: to_json(v, _depth + 1) for k, v in value.items()}
+        return {k: _to_json(v, depth + 1, budget) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_json(v, _depth + 1) for v in value]
+        return [_to_json(v, depth + 1, budget) for v in value]
     if isinstance(value, dt.date | dt.time | YearsMonthsDuration | DaysTimeDuration | Range):
         return to_feel_string(value)
     return None
@@ -506,6 +525,10 @@ def time_offset(value: dt.time) -> dt.timedelta | None:
 
 def feel_equal(a: Any, b: Any) -> bool | None:
     """FEEL ``=``: True/False, or None when the values are not comparable (different types)."""
+    return _equal(a, b, None)
+
+
+def _equal(a: Any, b: Any, seen: set[tuple[int, int]] | None) -> bool | None:
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
@@ -545,23 +568,22 @@ def feel_equal(a: Any, b: Any) -> bool | None:
             # P0M = PT0S: both zero durations are equal; otherwise different kinds never are.
             return _duration_zero(a) and _duration_zero(b) or None
         return None
-    if isinstance(a, list):
-        if not isinstance(b, list):
+    if isinstance(a, list | dict):
+        if not isinstance(b, type(a)):
             return None
-        if len(a) != len(b):
+        if len(a) != len(b) or isinstance(a, dict) and isinstance(b, dict) and a.keys() != b.keys():
             return False
-        for x, y in zip(a, b, strict=True):
-            eq = feel_equal(x, y)
-            if eq is not True:
-                return eq
-        return True
-    if isinstance(a, dict):
-        if not isinstance(b, dict):
-            return None
-        if a.keys() != b.keys():
-            return False
-        for key, x in a.items():
-            eq = feel_equal(x, b[key])
+        # Lists built from `partial` or from one another share sub-lists (or hold themselves): compare each
+        # pair of containers once, so equality stays linear in the distinct nodes instead of exponential.
+        pair = (id(a), id(b))
+        if seen is None:
+            seen = set()
+        elif pair in seen:
+            return True  # compared already (a False would have ended the comparison) or being compared
+        seen.add(pair)
+        pairs = zip(a, b, strict=True) if isinstance(a, list) else ((x, b[k]) for k, x in a.items())
+        for x, y in pairs:
+            eq = _equal(x, y, seen)
             if eq is not True:
                 return eq
         return True
@@ -720,13 +742,52 @@ _PLAIN_NAME = re.compile(r"[A-Za-z_?][A-Za-z0-9_?]*")
 
 
 def to_feel_string(value: Any, _nested: bool = False) -> str:
-    """FEEL ``string(value)``: the textual form used by string() and for messages."""
+    """FEEL ``string(value)``: the textual form used by string() and for messages.
+
+    Raises FeelError when the text would be longer than ``MAX_STRING`` (a structure that shares sub-lists
+    can print exponentially long).
+    """
+    if isinstance(value, str) and not _nested:
+        return value
+    out: list[str] = []
+    _write(value, _nested, out, [MAX_STRING])
+    return "".join(out)
+
+
+def _emit(out: list[str], budget: list[int], text: str) -> None:
+    budget[0] -= len(text)
+    if budget[0] < 0:
+        raise FeelError(f"text longer than {MAX_STRING} characters")
+    out.append(text)
+
+
+def _write(value: Any, nested: bool, out: list[str], budget: list[int]) -> None:
+    if isinstance(value, list):
+        _emit(out, budget, "[")
+        for i, item in enumerate(value):
+            if i:
+                _emit(out, budget, ", ")
+            _write(item, True, out, budget)
+        _emit(out, budget, "]")
+        return
+    if isinstance(value, dict):
+        _emit(out, budget, "{")
+        for i, (key, item) in enumerate(value.items()):
+            name = key if _PLAIN_NAME.fullmatch(key) else '"' + key + '"'
+            _emit(out, budget, (", " if i else "") + name + ": ")
+            _write(item, True, out, budget)
+        _emit(out, budget, "}")
+        return
+    _emit(out, budget, _scalar_string(value, nested))
+
+
+def _scalar_string(value: Any, nested: bool) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        if _nested:
+        if nested:
             return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return value
     if isinstance(value, Decimal):
@@ -739,14 +800,6 @@ def to_feel_string(value: Any, _nested: bool = False) -> str:
         return time_to_string(value)
     if isinstance(value, YearsMonthsDuration | DaysTimeDuration):
         return duration_to_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(to_feel_string(v, True) for v in value) + "]"
-    if isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
-            name = key if _PLAIN_NAME.fullmatch(key) else '"' + key + '"'
-            parts.append(f"{name}: {to_feel_string(item, True)}")
-        return "{" + ", ".join(parts) + "}"
     if isinstance(value, Range):
         if value.operator:
             return f"{value.operator} {to_feel_string(value.end, True)}"

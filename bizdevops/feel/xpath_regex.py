@@ -1,19 +1,38 @@
-"""XPath (XML Schema) regular expressions, translated to Python's ``re``.
+"""XPath (XML Schema) regular expressions, translated to the ``regex`` module's syntax and run with a time limit.
 
 FEEL's ``matches``, ``replace`` and ``split`` use XPath regex syntax and flags (``s m i x q``). The two
 dialects mostly agree; this module rewrites the differences: ``.`` does not match CR/LF, ``$`` only matches
 at the very end outside multi-line mode, class subtraction ``[a-z-[aeiou]]``, ``\\p{IsBlock}`` and
 ``\\p{Category}`` escapes, back-references to groups that do not exist (they match the empty string), and
 Python-only syntax (``(?i)``, ``(?P<``, look-arounds) is rejected.
+
+Patterns come from users, so every match runs under a time limit (``regex`` checks it while backtracking;
+Python's ``re`` cannot be interrupted and a pattern such as ``(a|aa)+$`` would pin a worker for ever).
+``regex`` unrolls counted repeats when it compiles, so the translator also bounds the unrolled size of a
+pattern before compiling it: ``((a{1000}){1000}){1000}`` would otherwise allocate gigabytes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
+
+import regex
 
 from bizdevops.feel.values import FeelError
 
 MAX_PATTERN = 1000
+# Longest string a pattern runs on; longer input is refused rather than scanned.
+MAX_INPUT = 1_000_000
+# Seconds one regular-expression call may take. `regex` checks the clock while backtracking, so a
+# catastrophic pattern stops shortly after this (measured: 0.3-0.7 s on a loaded 2-core machine).
+TIMEOUT = 0.25
+# Upper bound on the size of a pattern once `regex` has unrolled its repeats (about 270 bytes to 2 KB each).
+MAX_EXPANSION = 10_000
+TOO_LONG = "regular expression took too long"
+
+_QUANTIFIER = re.compile(r"\{(\d+)(,(\d*))?\}")
 
 # Inner character-class forms (usable inside [...]) for the escapes Python lacks.
 _BLOCKS = {
@@ -43,27 +62,67 @@ _CATEGORIES = {
 }
 
 
-def compile_xpath(pattern: str, flags: str) -> re.Pattern[str]:
-    """Compile an XPath regex with XPath flags; FeelError when either is invalid."""
+def compile_xpath(pattern: str, flags: str) -> Any:
+    """Compile an XPath regex with XPath flags into a ``regex`` pattern; FeelError when either is invalid.
+
+    Run the result only through ``search``, ``fullmatch``, ``split``, ``sub`` and ``find_all`` below: they
+    apply the time limit and the input size limit.
+    """
     if len(pattern) > MAX_PATTERN:
-        raise FeelError("pattern too long")
+        raise FeelError(f"pattern longer than {MAX_PATTERN} characters")
     if any(c not in "smixq" for c in flags):
         raise FeelError(f"invalid regular expression flags {flags!r}")
-    py_flags = 0
+    rx_flags = regex.VERSION0
     if "i" in flags:
-        py_flags |= re.I
+        rx_flags |= regex.IGNORECASE
     if "m" in flags:
-        py_flags |= re.M
+        rx_flags |= regex.MULTILINE
     if "s" in flags:
-        py_flags |= re.S
+        rx_flags |= regex.DOTALL
     if "q" in flags:
-        source = re.escape(pattern)
+        source = regex.escape(pattern)
     else:
         source = _Translator(pattern, flags).translate()
     try:
-        return re.compile(source, py_flags)
-    except (re.error, OverflowError, RecursionError) as error:
+        return regex.compile(source, rx_flags)
+    except (regex.error, OverflowError, RecursionError, MemoryError) as error:
         raise FeelError(f"invalid regular expression: {error}") from error
+
+
+def _limited(call: Callable[..., Any], text: str, *args: Any) -> Any:
+    if len(text) > MAX_INPUT:
+        raise FeelError(f"input longer than {MAX_INPUT} characters for a regular expression")
+    try:
+        return call(*args, timeout=TIMEOUT)
+    except TimeoutError as error:
+        raise FeelError(TOO_LONG) from error
+
+
+def search(rx: Any, text: str) -> Any:
+    """The first match of ``rx`` in ``text`` or None; FeelError on a time-out or a too long input."""
+    return _limited(rx.search, text, text)
+
+
+def fullmatch(rx: Any, text: str) -> Any:
+    return _limited(rx.fullmatch, text, text)
+
+
+def split(rx: Any, text: str) -> list[str]:
+    return list(_limited(rx.split, text, text))
+
+
+def sub(rx: Any, replacement: Callable[[Any], str], text: str) -> str:
+    return str(_limited(rx.sub, text, replacement, text))
+
+
+def find_all(rx: Any, text: str) -> list[str]:
+    """Every non-overlapping match; the time limit covers the whole scan."""
+    matches = _limited(rx.finditer, text, text)
+    try:
+        # The iterator runs the matcher lazily, so a time-out surfaces here.
+        return [m.group() for m in matches]
+    except TimeoutError as error:
+        raise FeelError(TOO_LONG) from error
 
 
 class _Translator:
@@ -76,6 +135,25 @@ class _Translator:
         self.groups = 0
         self.closed_groups: set[int] = set()
         self.open_groups: list[int] = []
+        # Unrolled size per open group: [total so far, size of the last atom] (the last atom is what a
+        # following quantifier multiplies).
+        self.sizes: list[list[int]] = [[0, 0]]
+
+    def _atom(self, size: int = 1) -> None:
+        frame = self.sizes[-1]
+        frame[0] += size
+        frame[1] = size
+        self._check_size(frame[0])
+
+    def _repeat(self, factor: int) -> None:
+        frame = self.sizes[-1]
+        frame[0] += frame[1] * (max(factor, 1) - 1)
+        frame[1] *= max(factor, 1)
+        self._check_size(frame[0])
+
+    def _check_size(self, total: int) -> None:
+        if total > MAX_EXPANSION:
+            raise self.error("pattern too large once its repeats are unrolled")
 
     def error(self, message: str) -> FeelError:
         return FeelError(f"invalid regular expression: {message}")
@@ -115,15 +193,20 @@ class _Translator:
                 continue
             if ch == "\\":
                 out.append(self.escape(in_class=False))
+                self._atom()
             elif ch == "[":
                 out.append(self.char_class())
+                self._atom()
             elif ch == ".":
                 out.append("." if self.dot_all else "[^\\n\\r]")
+                self._atom()
                 self.i += 1
             elif ch == "$":
                 out.append("$" if self.multi_line else "(?!(?s:.))")
+                self._atom()
                 self.i += 1
             elif ch == "(":
+                self.sizes.append([0, 0])
                 if p.startswith("(?:", self.i):
                     out.append("(?:")
                     self.open_groups.append(0)
@@ -142,16 +225,26 @@ class _Translator:
                 if number:
                     self.closed_groups.add(number)
                 out.append(")")
+                self._atom(max(self.sizes.pop()[0], 1))
                 self.i += 1
             elif ch == "]":
                 raise self.error("unbalanced ]")
             elif ch == "{":
-                m = re.compile(r"\{(\d+)(,(\d*))?\}").match(p, self.i)
+                m = _QUANTIFIER.match(p, self.i)
                 if not m:
                     raise self.error("invalid quantifier")
+                low, comma, high = m.groups()
+                # `regex` unrolls {n,m} up to m copies and {n,} to n copies plus a loop.
+                self._repeat(max(int(low), int(high)) if high else int(low) + (1 if comma else 0))
                 out.append(m.group())
                 self.i = m.end()
             else:
+                if ch == "+":
+                    self._repeat(2)  # `regex` compiles x+ as x followed by x*
+                elif ch == "|":
+                    self.sizes[-1][1] = 0
+                elif ch not in "*?":
+                    self._atom()
                 out.append(ch)
                 self.i += 1
         if self.open_groups:
