@@ -47,6 +47,14 @@ class TokenView(APIView):
     def get_exception_handler(self) -> Any:
         return exception_handler
 
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        from bizdevops.api.views.base import release_connection
+
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            release_connection(request)
+
     @extend_schema(
         operation_id="issueToken",
         auth=[],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connection
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -28,6 +29,28 @@ class ApiView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            release_connection(request)
+
+
+def release_connection(request: Any) -> None:
+    """Close this thread's database connection after an ASGI request.
+
+    Under ASGI every request runs its sync code on a fresh thread, so a persistent connection
+    (CONN_MAX_AGE > 0) is never reused but stays open until the thread object is collected: under load that
+    exhausts PostgreSQL's max_connections ("too many clients"). Closing at the end of the request is what
+    Django recommends for ASGI (CONN_MAX_AGE=0); WSGI, the test client and the API's own thread pool
+    (bizdevops.api.pool, whose threads live on) keep their connection."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    from bizdevops.api.pool import in_pool_thread
+
+    if isinstance(request, ASGIRequest) and not in_pool_thread() and not connection.in_atomic_block:
+        connection.close()
 
 
 def body(request: Request) -> dict[str, Any]:

@@ -1,0 +1,299 @@
+"""REST throughput and job pick-up latency (issue #5, "Tests and numbers").
+
+Starts daphne on a scratch PostgreSQL database, deploys a one-service-task process (start → service task →
+end) and then, for --instances instances:
+  - --starters threads create instances over REST (`POST /v2/process-instances`, HTTP Basic),
+  - --workers job workers of the official `camunda-orchestration-sdk` (async client, long polling
+    `/v2/jobs/activation`) complete the jobs over REST.
+
+It prints instances/s (first start → last completion) and the pick-up latency of each job, from its
+creation (the engine's `created_at`) to its activation (the activation's `deadline` minus the lock
+timeout): both read from the server's clock, so no client clock skew enters. Goal (issue #5): ≥ 100
+instances/s with p99 pick-up < 100 ms on this 2-CPU machine.
+
+    .venv/bin/python bench/api.py --instances 2000 --workers 4 --starters 8            # max throughput
+    .venv/bin/python bench/api.py --instances 600 --workers 2 --starters 4 --rate 20   # latency below it
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bizdevops_api_bench; created and
+migrated), REDIS_URL (optional: only wakes long polls across processes; jobs are created in the web process
+here). The last line is the summary:
+    api: N instances in S s = X PI/s; pick-up p50 A ms, p99 B ms (workers W, starters T)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="D" targetNamespace="bench">
+  <bpmn:process id="bench_api" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Work" />
+    <bpmn:serviceTask id="Work">
+      <bpmn:extensionElements><zeebe:taskDefinition type="bench-api-work" /></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="Work" targetRef="End" />
+    <bpmn:endEvent id="End" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+JOB_TIMEOUT_MS = 60_000
+USER, PASSWORD = "bench-api", "bench-api-password-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prepare_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0]
+    subprocess.run(
+        ["psql", f"{admin}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["psql", f"{admin}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bizdevops.settings_test"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    script = (
+        "from django.contrib.auth.models import Group, User\n"
+        f"u = User.objects.create_user({USER!r}, password={PASSWORD!r})\n"
+        "u.groups.add(Group.objects.get_or_create(name='Developer')[0])\n"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _start_site(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "bizdevops.settings_test",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "BIZDEVOPS_API_THREADS": "96",  # every waiting long poll holds a pool thread
+    }
+    log = open(REPO / "data" / "bench-api-daphne.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),  # noqa: S603
+            "bizdevops.asgi:application",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/status", timeout=1)  # noqa: S310
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise SystemExit("daphne did not start; see data/bench-api-daphne.log") from None
+            time.sleep(0.2)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--instances", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=4, help="SDK job workers")
+    parser.add_argument("--starters", type=int, default=8, help="threads creating instances")
+    parser.add_argument("--concurrency", type=int, default=32, help="max concurrent jobs per worker")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="start at most this many instances/s in total (0 = as fast as possible); pick-up "
+        "latency is only meaningful below saturation, where jobs do not queue up",
+    )
+    args = parser.parse_args()
+
+    import httpx
+    from loguru import logger
+
+    logger.remove()  # the SDK logs every poll at DEBUG; the numbers are what this script prints
+    from camunda_orchestration_sdk import CamundaAsyncClient
+    from camunda_orchestration_sdk.runtime.job_worker import WorkerConfig
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bizdevops_api_bench")
+    (REPO / "data").mkdir(exist_ok=True)
+    _prepare_database(url)
+    port = _free_port()
+    site = _start_site(url, port)
+    base = f"http://127.0.0.1:{port}"
+    auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    try:
+        with httpx.Client(base_url=base, headers={"Authorization": auth}, timeout=60) as http:
+            response = http.post("/v2/deployments", files=[("resources", ("bench_api.bpmn", BPMN))])
+            response.raise_for_status()
+            # warm-up: the first requests pay for imports, caches and connections
+            for _ in range(20):
+                http.post(
+                    "/v2/process-instances", json={"processDefinitionId": "bench_api"}
+                ).raise_for_status()
+
+        pickups: list[float] = []
+        done = threading.Event()
+        started_at: list[float] = []
+        measured_from: list[float] = []  # wall clock: warm-up jobs before it are left out of the latencies
+
+        async def handle(job: Any) -> dict[str, Any]:
+            pickups.append(float(job.deadline))  # activation time = deadline - timeout (server clock)
+            return {}
+
+        def start_instances(count: int) -> None:
+            interval = args.starters / args.rate if args.rate else 0.0
+            with httpx.Client(base_url=base, headers={"Authorization": auth}, timeout=60) as http:
+                next_at = time.monotonic()
+                for _ in range(count):
+                    if interval:
+                        next_at += interval
+                        time.sleep(max(0.0, next_at - time.monotonic()))
+                    http.post(
+                        "/v2/process-instances", json={"processDefinitionId": "bench_api"}
+                    ).raise_for_status()
+
+        async def run() -> float:
+            config = {
+                "CAMUNDA_REST_ADDRESS": base,
+                "CAMUNDA_AUTH_STRATEGY": "BASIC",
+                "CAMUNDA_BASIC_AUTH_USERNAME": USER,
+                "CAMUNDA_BASIC_AUTH_PASSWORD": PASSWORD,
+                "CAMUNDA_SDK_LOG_LEVEL": "error",
+            }
+            async with CamundaAsyncClient(configuration=config) as client:
+                for n in range(args.workers):
+                    client.create_job_worker(
+                        config=WorkerConfig(
+                            job_type="bench-api-work",
+                            job_timeout_milliseconds=JOB_TIMEOUT_MS,
+                            request_timeout_milliseconds=10_000,
+                            max_concurrent_jobs=args.concurrency,
+                            worker_name=f"bench-{n}",
+                        ),
+                        callback=handle,
+                    )
+                runner = asyncio.create_task(client.run_workers())
+                await asyncio.sleep(1.0)  # workers are long-polling now; the warm-up jobs drain
+                total = args.instances + 20
+                started_at.append(time.monotonic())
+                measured_from.append(time.time())
+                share = [
+                    args.instances // args.starters + (1 if i < args.instances % args.starters else 0)
+                    for i in range(args.starters)
+                ]
+                threads = [threading.Thread(target=start_instances, args=(n,)) for n in share]
+                for thread in threads:
+                    thread.start()
+                while len(pickups) < total:
+                    await asyncio.sleep(0.01)
+                # the last completions: wait until every instance is COMPLETED in the database
+                finish = await asyncio.to_thread(_wait_completed, url, total)
+                for thread in threads:
+                    thread.join()
+                done.set()
+                runner.cancel()
+                try:
+                    await runner
+                except asyncio.CancelledError:
+                    pass
+                return finish
+
+        finish = asyncio.run(run())
+        elapsed = finish - started_at[0]
+        latencies = _pickup_latencies(url, measured_from[0])
+    finally:
+        site.terminate()
+        try:
+            site.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            site.kill()
+    rate = args.instances / elapsed
+    p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+    print(
+        f"pick-up latency over {len(latencies)} jobs: p50 {p50:.1f} ms, p90 {_percentile(latencies, 0.9):.1f} ms, "
+        f"p99 {p99:.1f} ms, max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms"
+    )
+    print(
+        f"api: {args.instances} instances in {elapsed:.2f} s = {rate:.0f} PI/s; pick-up p50 {p50:.0f} ms, "
+        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'})"
+    )
+
+
+def _connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def _wait_completed(url: str, total: int) -> float:
+    with _connect(url) as conn:
+        while True:
+            (count,) = conn.execute(
+                "SELECT count(*) FROM engine_processinstance WHERE bpmn_process_id = 'bench_api' "
+                "AND status = 'COMPLETED'"
+            ).fetchone()
+            if count >= total:
+                return time.monotonic()
+            time.sleep(0.005)
+
+
+def _pickup_latencies(url: str, since: float) -> list[float]:
+    """Per job created after `since`: activation (deadline - lock timeout) minus creation, in ms, both from
+    the server's records (the engine keeps the lock deadline on the completed job)."""
+    with _connect(url) as conn:
+        rows = conn.execute(
+            "SELECT created_at, deadline FROM engine_job WHERE type = 'bench-api-work' AND deadline IS NOT NULL "
+            "AND created_at >= to_timestamp(%s)",
+            (since,),
+        ).fetchall()
+    if not rows:
+        raise SystemExit("no job kept its lock deadline; cannot compute pick-up latency")
+    return [
+        (deadline.timestamp() - created.timestamp()) * 1000 - JOB_TIMEOUT_MS for created, deadline in rows
+    ]
+
+
+if __name__ == "__main__":
+    main()
