@@ -176,3 +176,17 @@ def test_openapi_document_is_served() -> None:
     response = APIClient().get("/v2/api-docs/openapi.json")
     assert response.status_code == 200
     assert "/v2/topology" in response.content.decode()
+
+
+def test_create_api_client_command_prints_the_secret_once(capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    from bizdevops.identity.models import ApiClient
+
+    call_command("create_api_client", "ci-worker", "--role", "Operator")
+    out = capsys.readouterr().out
+    client_id = out.split("CAMUNDA_CLIENT_ID=")[1].split()[0]
+    secret = out.split("CAMUNDA_CLIENT_SECRET=")[1].split()[0]
+    client = ApiClient.objects.get(client_id=client_id)
+    assert secret not in client.secret_hash
+    assert list(client.service_user.groups.values_list("name", flat=True)) == ["Operator"]
