@@ -318,3 +318,26 @@ def test_set_variables_on_an_instance(dev) -> None:  # type: ignore[no-untyped-d
     assert response.status_code == 204
     job = activate(dev, "api-work")[0]
     assert job["variables"] == {"a": 1, "b": 2}
+
+
+def test_await_completion_returns_only_fetched_variables(dev) -> None:  # type: ignore[no-untyped-def]
+    # given a process that runs straight through
+    bpmn = SimpleUploadedFile(
+        "straight.bpmn",
+        b'<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        b'id="D" targetNamespace="t"><bpmn:process id="api_straight" isExecutable="true">'
+        b'<bpmn:startEvent id="Start"/><bpmn:sequenceFlow id="f" sourceRef="Start" targetRef="End"/>'
+        b'<bpmn:endEvent id="End"/></bpmn:process></bpmn:definitions>',
+    )
+    assert dev.post("/v2/deployments", {"resources": [bpmn]}, format="multipart").status_code == 200
+    # when started with awaitCompletion and fetchVariables
+    body = {
+        "processDefinitionId": "api_straight",
+        "variables": {"a": 1, "b": 2},
+        "awaitCompletion": True,
+        "fetchVariables": ["a"],
+    }
+    response = dev.post("/v2/process-instances", body, format="json")
+    # then the answer carries the completed instance's requested variables
+    assert response.status_code == 200, response.content
+    assert response.json()["variables"] == {"a": 1}

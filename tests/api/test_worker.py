@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from bizdevops.api.worker import BpmnError, Job, WorkerRunner, backoff_ms, load_handler
 
 
@@ -127,3 +129,34 @@ def test_load_handler_resolves_module_function() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_engine_transport_works_real_jobs() -> None:
+    # given two instances waiting at a service task in the database
+    from pathlib import Path
+
+    from bizdevops.api.worker import EngineTransport
+    from bizdevops.engine import services
+    from bizdevops.engine.state import models as m
+
+    fixture = Path(__file__).parent / "fixtures" / "api_service.bpmn"
+    services.deploy_resources(resources=[(fixture.name, fixture.read_bytes())])
+    keys = [
+        services.create_process_instance(
+            bpmn_process_id="api_service", variables={"n": n}
+        ).process_instance_key
+        for n in (2, 3)
+    ]
+    # when the runner works them in process
+    runner = WorkerRunner(
+        {"api-work": lambda j: {"squared": j.variables["n"] ** 2}}, EngineTransport(), concurrency=2
+    )
+
+    def finished() -> bool:
+        return m.ProcessInstance.objects.filter(key__in=keys, status="COMPLETED").count() == 2
+
+    _run_until(runner, finished)
+    # then both completed with the handler's variables
+    assert finished()
+    assert sorted(m.Variable.objects.filter(name="squared").values_list("value", flat=True)) == [4, 9]
