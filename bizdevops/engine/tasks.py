@@ -152,7 +152,10 @@ def _run_one(handler: JobHandler, job: Any) -> None:
     except BpmnError as error:
         try:
             services.throw_error(
-                job_key=job.job_key, error_code=error.code, error_message=error.message, variables=error.variables
+                job_key=job.job_key,
+                error_code=error.code,
+                error_message=error.message,
+                variables=error.variables,
             )
         except EngineError as exc:  # lock expired and someone else finished it: nothing to do
             logger.info("job %s: %s", job.job_key, exc.message)
@@ -160,7 +163,9 @@ def _run_one(handler: JobHandler, job: Any) -> None:
     except Exception as exc:
         logger.warning("job %s of type %s failed: %s", job.job_key, job.type, exc)
         try:
-            services.fail_job(job_key=job.job_key, retries=max(job.retries - 1, 0), error_message=str(exc)[:4000])
+            services.fail_job(
+                job_key=job.job_key, retries=max(job.retries - 1, 0), error_message=str(exc)[:4000]
+            )
         except EngineError as error:
             logger.info("job %s: %s", job.job_key, error.message)
         return
