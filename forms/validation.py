@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import regex
 from django.utils.translation import gettext as _
 
 from forms.feel import Evaluator, evaluate_or, feel_evaluate, is_expression
@@ -30,6 +31,9 @@ EMAIL = re.compile(
 # International numbers as form-js accepts them: + or 00, a country code, then 6 to 14 digits.
 PHONE = re.compile(r"^(\+|00)[1-9]\d{0,3}(\s?\d){6,14}$")
 MAX_TEXT = 100_000  # a cap so a pathological schema pattern cannot be fed an unbounded string
+# Designer patterns run on user input: `^(a+)+$` and 30 characters would backtrack for a minute, so a match
+# gets this long (the `regex` module checks its timeout while backtracking; `re` cannot be interrupted).
+PATTERN_TIMEOUT = 0.25
 MAX_ITEMS = 1_000
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -293,9 +297,13 @@ def _text(run: _Run, component: dict[str, Any], value: Any, validate: dict[str, 
         raise _Invalid(_("Field must be a valid international phone number. (e.g. +4930664040900)"))
     if isinstance(pattern, str) and pattern and validation_type in (None, "", "custom"):
         try:
-            matched = re.search(pattern, value) is not None  # form-js: new RegExp(pattern).test(value)
-        except re.error:
+            # form-js: new RegExp(pattern).test(value); VERSION0 keeps `re` syntax
+            found = regex.search(pattern, value, flags=regex.VERSION0, timeout=PATTERN_TIMEOUT)
+            matched = found is not None
+        except (regex.error, re.error, OverflowError, RecursionError):
             matched = True  # a pattern the server cannot compile is the designer's bug, not the user's
+        except TimeoutError:
+            matched = False  # too costly to decide: refuse the value rather than hang the worker
         if not matched:
             raise _Invalid(_("Field must match pattern %(pattern)s.") % {"pattern": pattern})
     return value
