@@ -26,6 +26,15 @@ used by ``instance of`` and typed function parameters. Regular expressions follo
 Constructors: ``make_date``, ``make_time``, ``make_date_time``, ``years_months_duration``,
 ``days_time_duration``, ``make_range``, ``parse_date``, ``parse_time``, ``parse_date_time``,
 ``parse_duration``; helpers ``feel_equal`` (FEEL ``=``), ``to_feel_string`` (FEEL ``string()``).
+
+Limits (text comes from users; none of them can hang a worker or allocate gigabytes, they give null plus an
+error instead): regular expressions run on the ``regex`` module with a 0.25 s time-out ("regular expression
+took too long"), patterns up to 1,000 characters and 10,000 units once repeats are unrolled, inputs up to
+1,000,000 characters (``xpath_regex``); lists up to 1,000,000 items, including the product of a ``for``'s
+ranges; strings built by FEEL up to 1,000,000 characters (``values.MAX_STRING``); 1,500,000 steps of work
+per evaluation (``interpreter.MAX_STEPS``: loop rounds, filtered items, function calls, built-in argument
+sizes); 120 nested function calls; exponents up to 10**9 and the decimal range of IEEE 754 decimal128.
+``to_json`` converts at most 1,000,000 nodes and 100 levels (the rest become None).
 """
 
 from bizdevops.feel.api import (
