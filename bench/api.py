@@ -141,6 +141,13 @@ def main() -> None:
     parser.add_argument("--starters", type=int, default=8, help="threads creating instances")
     parser.add_argument("--concurrency", type=int, default=32, help="max concurrent jobs per worker")
     parser.add_argument(
+        "--runner",
+        choices=["sdk", "ours"],
+        default="sdk",
+        help="job workers: camunda-orchestration-sdk's (it sleeps 1 s after every poll) or "
+        "bizdevops.api.worker over REST",
+    )
+    parser.add_argument(
         "--rate",
         type=float,
         default=0,
@@ -203,7 +210,7 @@ def main() -> None:
                 "CAMUNDA_SDK_LOG_LEVEL": "error",
             }
             async with CamundaAsyncClient(configuration=config) as client:
-                for n in range(args.workers):
+                for n in range(args.workers if args.runner == "sdk" else 0):
                     client.create_job_worker(
                         config=WorkerConfig(
                             job_type="bench-api-work",
@@ -214,6 +221,24 @@ def main() -> None:
                         ),
                         callback=handle,
                     )
+                ours: list[Any] = []
+                if args.runner == "ours":
+                    # bizdevops' own runner over REST: it polls again at once after a batch
+                    from bizdevops.api.worker import RestTransport, WorkerRunner
+
+                    def work(job: Any) -> dict[str, Any]:
+                        pickups.append(0.0)
+                        return {}
+
+                    for _ in range(args.workers):
+                        own = WorkerRunner(
+                            {"bench-api-work": work},
+                            RestTransport(base, username=USER, password=PASSWORD),
+                            concurrency=args.concurrency,
+                            timeout_ms=JOB_TIMEOUT_MS,
+                        )
+                        threading.Thread(target=own.run, daemon=True).start()
+                        ours.append(own)
                 runner = asyncio.create_task(client.run_workers())
                 await asyncio.sleep(1.0)  # workers are long-polling now; the warm-up jobs drain
                 total = args.instances + 20
@@ -233,6 +258,8 @@ def main() -> None:
                 for thread in threads:
                     thread.join()
                 done.set()
+                for own in ours:
+                    own.stop()
                 runner.cancel()
                 try:
                     await runner
@@ -257,7 +284,7 @@ def main() -> None:
     )
     print(
         f"api: {args.instances} instances in {elapsed:.2f} s = {rate:.0f} PI/s; pick-up p50 {p50:.0f} ms, "
-        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'})"
+        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'}, {args.runner} workers)"
     )
 
 
