@@ -1,10 +1,9 @@
 """Browser tests: the real site (daphne, ASGI, static files) in a subprocess on the test database, driven
 by Playwright in Debian's chromium.
 
-Browser tests do not use pytest-django's `db` fixtures: the server runs in another process, so their data must be
-committed. Use `committed_db` (autocommit access for the test) and `e2e_user` (a user with a unique name in the
-given role groups). Data stays until the test database is dropped, so use unique names. Other suites' flushes can
-re-create content types, so the server clears its content-type cache per request (middleware.py).
+Browser tests use `committed_db` (pytest-django's transactional_db: autocommit writes the server process can see,
+flushed after each test) and `e2e_user` (a user with a unique name in the given role groups). Flushes re-create
+content types with new ids, so the server clears its content-type cache per request (middleware.py).
 """
 
 from __future__ import annotations
@@ -118,10 +117,15 @@ def page(browser, live_site):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """ORM access in autocommit mode, so the live server sees what the test writes."""
-    with django_db_blocker.unblock():
-        yield
+def committed_db(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    """ORM access in autocommit mode on the test database, so the live server sees what the test writes.
+
+    Built on pytest-django's transactional_db: the test database is always created (never the one DATABASE_URL
+    names) and flushed after the test.
+    """
+    assert settings.DATABASES["default"]["NAME"].startswith("test_"), (
+        "browser tests must use the test database"
+    )
 
 
 @pytest.fixture
