@@ -135,10 +135,17 @@ def _parse_tests_cached(text: str, names: tuple[str, ...]) -> UnaryTests:
         raise FeelSyntaxError("expression nested too deeply", text, 0) from None
 
 
+# Texts longer than this are parsed afresh each time: 4,096 cached trees of 100,000-character texts would
+# hold gigabytes.
+MAX_CACHED_TEXT = 10_000
+
+
 def parse(text: str, names: Iterable[str] = ()) -> Expression:
     """Parse a FEEL expression (cached by text and names). Raises FeelSyntaxError."""
     if not isinstance(text, str):
         raise TypeError("FEEL text must be a string")
+    if len(text) > MAX_CACHED_TEXT:
+        return _parse_cached.__wrapped__(text, _names_key(names))
     return _parse_cached(text, _names_key(names))
 
 
@@ -146,6 +153,8 @@ def parse_unary_tests(text: str, names: Iterable[str] = ()) -> UnaryTests:
     """Parse unary tests (``< 10, > 20``, ``-``, ``not(...)``); cached. Raises FeelSyntaxError."""
     if not isinstance(text, str):
         raise TypeError("FEEL text must be a string")
+    if len(text) > MAX_CACHED_TEXT:
+        return _parse_tests_cached.__wrapped__(text, _names_key(names))
     return _parse_tests_cached(text, _names_key(names))
 
 

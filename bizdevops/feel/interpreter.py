@@ -38,6 +38,7 @@ MAX_STEPS = 1_500_000
 # A user function call or the start of a loop costs several rounds of a loop body (measured: 5 to 13 us
 # against 0.5 us), so it counts as more steps.
 HEAVY_STEPS = 10
+MAX_MESSAGE = 500
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_LIST", "MAX_STEPS", "MAX_STRING"]
 
@@ -60,12 +61,12 @@ class State:
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < 100:
-            self.warnings.append(message)
+            self.warnings.append(_shorten(message))
 
     def error(self, message: str) -> None:
         self.warn(message)
         if len(self.errors) < 100:
-            self.errors.append(message)
+            self.errors.append(_shorten(message))
 
     def tick(self, steps: int = 1) -> None:
         """Count work; FeelError once the evaluation has done more than MAX_STEPS steps.
@@ -75,6 +76,14 @@ class State:
         self.steps += steps
         if self.steps > MAX_STEPS:
             raise FeelError(f"evaluation took more than {MAX_STEPS} steps")
+
+
+def _shorten(message: str) -> str:
+    # Messages quote values (`cannot convert '...' to a number`): keep a megabyte input out of the log.
+    if len(message) <= MAX_MESSAGE:
+        return message
+    half = MAX_MESSAGE // 2
+    return f"{message[:half]}...{message[-half:]}"
 
 
 class Env:

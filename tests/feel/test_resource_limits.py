@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bizdevops.feel import EvaluationResult, FeelSyntaxError, evaluate, parse, to_json
+from bizdevops.feel.parser import MAX_TEXT
 from bizdevops.feel.values import MAX_STRING
 from bizdevops.feel.xpath_regex import MAX_INPUT, MAX_PATTERN
 
@@ -336,3 +337,29 @@ def test_bounded_cases_stay_under_a_gigabyte() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "bounded"
+
+
+def test_text_longer_than_the_limit_is_a_syntax_error_at_once() -> None:
+    text = "[" + "1," * (MAX_TEXT // 2) + "1]"
+    start = time.perf_counter()
+    with pytest.raises(FeelSyntaxError) as caught:
+        parse(text)
+    assert "longer than" in caught.value.message
+    assert time.perf_counter() - start < QUICK
+
+
+def test_large_context_literal_parses_in_linear_time() -> None:
+    # given a generated context of 7,000 entries, just under the text limit
+    text = "{" + ", ".join(f"k{i}: {i}" for i in range(7000)) + "}"
+    assert len(text) < MAX_TEXT
+    start = time.perf_counter()
+    # when it is parsed and evaluated, then duplicate keys are found by hash, not by a scan per entry
+    assert len(evaluate(text)) == 7000
+    assert time.perf_counter() - start < BUDGETED
+
+
+def test_error_messages_do_not_repeat_a_huge_input() -> None:
+    result = parse("number(s)").evaluate({"s": "1" * 100_000 + "x"})
+    assert result.value is None
+    assert result.errors
+    assert all(len(message) <= 600 for message in result.warnings)
