@@ -1,0 +1,114 @@
+"""Bad and oversized input gets a clear 400 and loses nothing; clients cannot mass-assign process variables."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from rest_framework.test import APIClient
+
+from bizdevops.engine.state import models as m
+from modeler.models import ModelFile
+from tests.modeler.conftest import Workspace
+from tests.security.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _api(username: str) -> APIClient:
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+    )
+    return client
+
+
+def test_huge_form_json_is_refused_on_upload_and_save(client: Client, workspace: Workspace) -> None:
+    # given an editor, and a 11 MB form-js document
+    client.force_login(workspace.users["owner"])
+    huge = json.dumps({"id": "f", "components": [{"type": "text", "text": "A" * (11 * 1024 * 1024)}]})
+    before = sorted(ModelFile.objects.values_list("pk", "name", "revision"))
+    # when it is uploaded and saved over the existing form
+    upload = client.post(
+        f"/modeler/projects/{workspace.project.pk}/files/upload/",
+        {"file": SimpleUploadedFile("huge.form", huge.encode())},
+        HTTP_ACCEPT="application/json",
+    )
+    save = client.put(
+        f"/modeler/api/files/{workspace.form.pk}/content",
+        json.dumps({"content": huge}),
+        content_type="application/json",
+    )
+    # then nothing new is stored and the save is a clear 400 (or 413 from the size guard)
+    assert save.status_code in (400, 413), save.status_code
+    assert upload.status_code in (200, 302, 400, 413)
+    assert sorted(ModelFile.objects.values_list("pk", "name", "revision")) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"page": {"limit": 1_000_000_000}},
+        {"page": {"limit": -1}},
+        {"page": {"from": -5}},
+        {"filter": {"name": {"$like": "%" * 10_000}}},
+        {"sort": [{"field": "__class__"}]},
+        {"filter": {"value": {"$in": list(range(100_000))}}},
+        [1, 2, 3],
+    ],
+    ids=[
+        "huge limit",
+        "negative limit",
+        "negative from",
+        "long like",
+        "bad sort",
+        "huge in",
+        "not an object",
+    ],
+)
+def test_search_rejects_abusive_queries(role_user, body) -> None:  # type: ignore[no-untyped-def]
+    user = role_user("Operator")
+    response = _api(user.username).post("/v2/variables/search", body, format="json")
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 200:
+        assert len(response.json()["items"]) <= 10_000
+    else:
+        assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_task_completion_cannot_mass_assign_variables(client: Client, role_user) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.engine import services as engine
+    from tests.tasklist.conftest import APPLICATION, deploy_demo
+
+    # given an underwriter review (its form has reviewDecision, premium, declineReason, reviewNote)
+    deploy_demo()
+    created = engine.create_process_instance(
+        bpmn_process_id="simple_insurance_enrolment", variables=APPLICATION
+    )
+    task = m.UserTask.objects.get(process_instance_key=created.process_instance_key, state="CREATED")
+    worker = role_user("Employee")
+    client.force_login(worker)
+    assert (
+        client.post(f"/tasks/api/tasks/{task.key}/claim", HTTP_ACCEPT="application/json").status_code == 200
+    )
+    # when the browser submits extra keys that are not fields of the form
+    data = {"reviewDecision": "approve", "premium": 1000, "coverageAmount": 1, "approvedByCEO": True}
+    response = client.post(
+        f"/tasks/api/tasks/{task.key}/complete",
+        json.dumps({"data": data}),
+        content_type="application/json",
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200, response.content[:300]
+    # then only the form's fields reach the process
+    values = dict(
+        m.Variable.objects.filter(process_instance_key=created.process_instance_key).values_list(
+            "name", "value"
+        )
+    )
+    assert values["coverageAmount"] == APPLICATION["coverageAmount"]
+    assert "approvedByCEO" not in values
+    assert values["premium"] == 1000
