@@ -652,7 +652,10 @@ def number_to_string(value: Decimal) -> str:
     if not value.is_finite():
         return "null"
     if value == value.to_integral_value():
-        return str(int(value))
+        if value.adjusted() < 4000:
+            return str(int(value))
+        # Python refuses int→str past 4,300 digits; numbers reach 6,145 digits (decimal128's Emax).
+        return format(value.to_integral_value(), "f")
     return format(value.normalize(DECIMAL_CONTEXT), "f")
 
 

@@ -15,6 +15,7 @@ pattern before compiling it: ``((a{1000}){1000}){1000}`` would otherwise allocat
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,12 @@ TIMEOUT = 0.25
 # Upper bound on the size of a pattern once `regex` has unrolled its repeats (about 270 bytes to 2 KB each).
 MAX_EXPANSION = 10_000
 TOO_LONG = "regular expression took too long"
+# Compiled patterns kept for reuse (a decision table runs the same pattern on every row). Only small ones:
+# a pattern near MAX_EXPANSION holds about 10 MB, so neither we nor `regex`'s own cache keep those.
+_CACHE_SIZE = 256
+_CACHEABLE = 500
+_cache: dict[tuple[str, str], Any] = {}
+_cache_lock = threading.Lock()
 
 _QUANTIFIER = re.compile(r"\{(\d+)(,(\d*))?\}")
 
@@ -68,6 +75,10 @@ def compile_xpath(pattern: str, flags: str) -> Any:
     Run the result only through ``search``, ``fullmatch``, ``split``, ``sub`` and ``find_all`` below: they
     apply the time limit and the input size limit.
     """
+    key = (pattern, flags)
+    compiled = _cache.get(key)
+    if compiled is not None:
+        return compiled
     if len(pattern) > MAX_PATTERN:
         raise FeelError(f"pattern longer than {MAX_PATTERN} characters")
     if any(c not in "smixq" for c in flags):
@@ -80,13 +91,20 @@ def compile_xpath(pattern: str, flags: str) -> Any:
     if "s" in flags:
         rx_flags |= regex.DOTALL
     if "q" in flags:
-        source = regex.escape(pattern)
+        source, size = regex.escape(pattern), len(pattern)
     else:
-        source = _Translator(pattern, flags).translate()
+        translator = _Translator(pattern, flags)
+        source, size = translator.translate(), translator.sizes[0][0]
     try:
-        return regex.compile(source, rx_flags)
+        compiled = regex.compile(source, rx_flags, cache_pattern=False)
     except (regex.error, OverflowError, RecursionError, MemoryError) as error:
         raise FeelError(f"invalid regular expression: {error}") from error
+    if size <= _CACHEABLE:
+        with _cache_lock:
+            if len(_cache) >= _CACHE_SIZE:
+                del _cache[next(iter(_cache))]  # the oldest entry
+            _cache[key] = compiled
+    return compiled
 
 
 def _limited(call: Callable[..., Any], text: str, *args: Any) -> Any:

@@ -363,3 +363,21 @@ def test_error_messages_do_not_repeat_a_huge_input() -> None:
     assert result.value is None
     assert result.errors
     assert all(len(message) <= 600 for message in result.warnings)
+
+
+def test_string_of_the_largest_number_is_its_digits() -> None:
+    # Python refuses int-to-text past 4,300 digits; FEEL numbers reach 6,145
+    assert evaluate("string length(string(10 ** 6144))") == 6145
+    assert evaluate("string(-(10 ** 2))") == "-100"
+
+
+def test_small_patterns_are_compiled_once_and_large_ones_are_not_kept() -> None:
+    from bizdevops.feel.xpath_regex import _cache, compile_xpath
+
+    # given a usual pattern and one near the unrolled-size limit
+    small, large = "^[A-Z]{2}\\d{4}$", "(" * 13 + "a" + ")+" * 13
+    # when each is compiled twice, then the small one is reused and the large one (about 10 MB) is not held
+    assert compile_xpath(small, "") is compile_xpath(small, "")
+    compile_xpath(large, "")
+    assert (small, "") in _cache
+    assert (large, "") not in _cache
