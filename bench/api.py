@@ -98,7 +98,7 @@ def _start_site(url: str, port: int) -> subprocess.Popen[bytes]:
         "LOG_LEVEL": "WARNING",
         "BIZDEVOPS_API_THREADS": "96",  # every waiting long poll holds a pool thread
     }
-    log = open(REPO / "data" / "bench-api-daphne.log", "wb")  # noqa: SIM115
+    log = open(REPO / "data" / f"bench-api-daphne-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -123,7 +123,7 @@ def _start_site(url: str, port: int) -> subprocess.Popen[bytes]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise SystemExit("daphne did not start; see data/bench-api-daphne.log") from None
+                raise SystemExit(f"daphne did not start; see {log.name}") from None
             time.sleep(0.2)
 
 
@@ -154,7 +154,16 @@ def main() -> None:
         help="start at most this many instances/s in total (0 = as fast as possible); pick-up "
         "latency is only meaningful below saturation, where jobs do not queue up",
     )
+    parser.add_argument(
+        "--sites",
+        type=int,
+        default=1,
+        help="daphne processes: starters use the last, workers the first (needs REDIS_URL so a job created "
+        "in one process wakes long polls in the other)",
+    )
     args = parser.parse_args()
+    if args.sites > 1 and not os.environ.get("REDIS_URL"):
+        raise SystemExit("--sites > 1 needs REDIS_URL (job wake-ups cross processes over Redis pub/sub)")
 
     import httpx
     from loguru import logger
@@ -166,9 +175,10 @@ def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bizdevops_api_bench")
     (REPO / "data").mkdir(exist_ok=True)
     _prepare_database(url)
-    port = _free_port()
-    site = _start_site(url, port)
-    base = f"http://127.0.0.1:{port}"
+    ports = [_free_port() for _ in range(args.sites)]
+    sites = [_start_site(url, port) for port in ports]
+    base = f"http://127.0.0.1:{ports[0]}"  # workers (and the deployment)
+    start_base = f"http://127.0.0.1:{ports[-1]}"  # starters
     auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     try:
         with httpx.Client(base_url=base, headers={"Authorization": auth}, timeout=60) as http:
@@ -191,7 +201,7 @@ def main() -> None:
 
         def start_instances(count: int) -> None:
             interval = args.starters / args.rate if args.rate else 0.0
-            with httpx.Client(base_url=base, headers={"Authorization": auth}, timeout=60) as http:
+            with httpx.Client(base_url=start_base, headers={"Authorization": auth}, timeout=60) as http:
                 next_at = time.monotonic()
                 for _ in range(count):
                     if interval:
@@ -271,11 +281,12 @@ def main() -> None:
         elapsed = finish - started_at[0]
         latencies = _pickup_latencies(url, measured_from[0])
     finally:
-        site.terminate()
-        try:
-            site.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            site.kill()
+        for site in sites:
+            site.terminate()
+            try:
+                site.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                site.kill()
     rate = args.instances / elapsed
     p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
     print(
@@ -284,7 +295,7 @@ def main() -> None:
     )
     print(
         f"api: {args.instances} instances in {elapsed:.2f} s = {rate:.0f} PI/s; pick-up p50 {p50:.0f} ms, "
-        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'}, {args.runner} workers)"
+        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'}, {args.runner} workers, {args.sites} site(s))"
     )
 
 
