@@ -33,8 +33,11 @@ took too long"), patterns up to 1,000 characters and 10,000 units once repeats a
 1,000,000 characters (``xpath_regex``); lists up to 1,000,000 items, including the product of a ``for``'s
 ranges; strings built by FEEL up to 1,000,000 characters (``values.MAX_STRING``); 1,500,000 steps of work
 per evaluation (``interpreter.MAX_STEPS``: loop rounds, filtered items, function calls, built-in argument
-sizes); 120 nested function calls; exponents up to 10**9 and the decimal range of IEEE 754 decimal128.
-``to_json`` converts at most 1,000,000 nodes and 100 levels (the rest become None).
+sizes; about a second of work); 120 nested function calls; exponents up to 10**9 and the decimal range of
+IEEE 754 decimal128; FEEL text up to 100,000 characters (``parser.MAX_TEXT``, a syntax error beyond).
+``to_json`` converts at most 1,000,000 nodes and 100 levels (the rest become None). Callers that run
+compiled closures themselves (``Compiler``, ``Env``, ``State``) must catch ``FeelError``: the step budget
+unwinds the evaluation with it.
 """
 
 from bizdevops.feel.api import (

@@ -818,6 +818,11 @@ def _partition(values: Any, size: Any) -> Any:
 def _sort(env: Env, values: Any, precedes: Any = None) -> Any:
     items = list(_list(values))
     if precedes is None:
+        kinds = {type(v) for v in items}
+        if kinds == {Decimal} or kinds == {str}:
+            return sorted(items)  # FEEL's order is Python's here; a C sort is 10 times faster
+        # Comparisons through Python code cost about a step each: n log n of them.
+        env.state.tick(len(items) * len(items).bit_length() // 2)
 
         def natural(x: Any, y: Any) -> int:
             c = feel_compare(x, y)

@@ -381,3 +381,14 @@ def test_small_patterns_are_compiled_once_and_large_ones_are_not_kept() -> None:
     compile_xpath(large, "")
     assert (small, "") in _cache
     assert (large, "") not in _cache
+
+
+def test_sort_of_many_numbers_is_fast_and_of_many_dates_is_budgeted() -> None:
+    # numbers and strings sort natively; other values compare through Python code and are counted
+    result, elapsed = timed("sort(xs)[1]", {"xs": [(i * 7919) % 1_000_003 for i in range(300_000)]})
+    assert result.value == 0
+    assert elapsed < BUDGETED
+    result, elapsed = timed("count(sort(for i in 1..200000 return date(2000, 1, 1)))")
+    assert_refused(result, "steps")
+    assert elapsed < BUDGETED
+    assert evaluate('sort([date("2020-01-02"), date("2020-01-01")])')[0].day == 1
