@@ -190,3 +190,9 @@ def test_create_api_client_command_prints_the_secret_once(capsys) -> None:  # ty
     client = ApiClient.objects.get(client_id=client_id)
     assert secret not in client.secret_hash
     assert list(client.service_user.groups.values_list("name", flat=True)) == ["Operator"]
+
+
+def test_swagger_ui_is_served() -> None:
+    response = APIClient().get("/v2/api-docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
