@@ -25,4 +25,11 @@ class InvalidArgument(EngineError):
     """The command itself is malformed (HTTP 400)."""
 
 
-__all__ = ["Conflict", "DeploymentRejected", "EngineError", "InvalidArgument", "NotFound"]
+class RunawayInstance(EngineError, RuntimeError):
+    """An instance ran past the step budget without reaching a wait state (a loop without a task or event).
+
+    The command fails and nothing is stored. An EngineError so callers answer 400 with the message instead of
+    a server error; still a RuntimeError for code written when that was the type raised."""
+
+
+__all__ = ["Conflict", "DeploymentRejected", "EngineError", "InvalidArgument", "NotFound", "RunawayInstance"]

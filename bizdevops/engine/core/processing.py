@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bizdevops.engine.core import lifecycle
 from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.commands import ChildInstanceFinished, ThrowInParent
+from bizdevops.engine.core.errors import RunawayInstance
 from bizdevops.engine.core.events import Effects
 from bizdevops.engine.core.lifecycle import (
     ACTIVATED,
@@ -100,7 +101,7 @@ class Processing:
             steps += 1
             if steps > MAX_STEPS:
                 # a loop without a wait state would hold the instance lock forever: fail the command
-                raise RuntimeError(
+                raise RunawayInstance(
                     f"Process instance {self.state.key} ran more than {MAX_STEPS} steps without reaching a "
                     "wait state (a loop without a task or event?)."
                 )

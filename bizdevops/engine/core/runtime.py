@@ -36,7 +36,7 @@ from bizdevops.engine.core.commands import (
     TriggerEvent,
     TriggerTimer,
 )
-from bizdevops.engine.core.errors import Conflict, EngineError, InvalidArgument, NotFound
+from bizdevops.engine.core.errors import Conflict, EngineError, InvalidArgument, NotFound, RunawayInstance
 from bizdevops.engine.core.events import Effects
 from bizdevops.engine.core.keys import KeyGenerator
 from bizdevops.engine.core.lifecycle import ACTIVATED
@@ -481,6 +481,9 @@ class Engine:
                     count += 1
                     try:
                         self.execute(command)
+                    except RunawayInstance:
+                        # a broken model, not a moot target: report it like any other failure
+                        _log.exception("follow-up command %s failed", type(command).__name__)
                     except EngineError:
                         pass  # the target moved on meanwhile (e.g. canceled): the follow-up is moot
                     except Exception:
