@@ -89,7 +89,13 @@ WSGI_APPLICATION = None
 ASGI_APPLICATION = "bizdevops.asgi.application"
 
 _default_db = f"sqlite:///{DATA_DIR / 'bizdevops.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
+# Under ASGI each request's sync code may run on a new thread; persistent connections would pile up ("too many
+# clients"), so connections close at the end of each request unless DB_CONN_MAX_AGE says otherwise.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db), conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
