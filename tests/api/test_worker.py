@@ -136,11 +136,11 @@ def test_engine_transport_works_real_jobs() -> None:
     # given two instances waiting at a service task in the database
     from pathlib import Path
 
+    from django.db import connection
+
     from bizdevops.api.worker import EngineTransport
     from bizdevops.engine import services
     from bizdevops.engine.state import models as m
-
-    from django.db import connection
 
     if connection.vendor == "sqlite":
         pytest.skip("threads writing concurrently need a server database (SQLite's test db is shared-cache)")
