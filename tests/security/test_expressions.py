@@ -173,3 +173,50 @@ def test_engine_expressions_end_as_null_or_incident(script: str, condition: str)
     import os
 
     assert not os.path.exists("/tmp/pwned-feel")
+
+
+DMN_BOMB = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="bomb_drd" name="Bomb" namespace="bomb">
+  <decision id="bomb_decision" name="Bomb">
+    <literalExpression><text>{text}</text></literalExpression>
+  </decision>
+  <decision id="bomb_table" name="Bomb table">
+    <decisionTable id="t" hitPolicy="COLLECT">
+      <input id="i1"><inputExpression typeRef="string"><text>code</text></inputExpression></input>
+      <output id="o1" name="out" typeRef="string" />
+      <rule id="r1"><inputEntry><text>matches(?, "^(a+)+$")</text></inputEntry><outputEntry><text>"hit"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("decision", ["bomb_decision", "bomb_table"])
+def test_decision_evaluation_of_bombs_is_bounded(role_user, decision: str) -> None:
+    import base64
+
+    from rest_framework.test import APIClient
+
+    from bizdevops.engine import services as engine
+    from tests.security.conftest import PASSWORD
+
+    # given deployed decisions holding a loop bomb and a catastrophic pattern
+    text = _xml(BOMBS["huge range loop"])
+    engine.deploy_resources(resources=[("bomb.dmn", DMN_BOMB.format(text=text).encode())])
+    user = role_user("Analyst")
+    api = APIClient()
+    api.credentials(
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
+    )
+    started = time.monotonic()
+    # when an analyst evaluates them with hostile input
+    response = api.post(
+        "/v2/decision-definitions/evaluation",
+        {"decisionDefinitionId": decision, "variables": {"code": "a" * 40 + "!", "__class__": 1}},
+        format="json",
+    )
+    # then the answer comes within seconds, as a result (null/empty) or a clear 400
+    assert time.monotonic() - started < 10
+    assert response.status_code in (200, 400), response.content[:300]
+    assert b"Traceback" not in response.content

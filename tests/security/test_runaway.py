@@ -27,6 +27,7 @@ def _small_step_budget(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(processing, "MAX_STEPS", 20_000)
 
+
 LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs_loop" targetNamespace="http://bpmn.io/schema/bpmn">

@@ -163,3 +163,31 @@ def test_svg_upload_is_served_inert(client: Client, role_user, settings, tmp_pat
     assert document["Content-Disposition"].startswith("attachment")
     assert "sandbox" in document["Content-Security-Policy"]
     assert document["X-Content-Type-Options"] == "nosniff"
+
+
+def test_task_comments_and_download_names_are_inert(client: Client, workspace: Workspace, role_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.security.engine_fixtures import deploy_target
+
+    # given a task comment carrying every payload
+    target = deploy_target()
+    admin = role_user("Admin")
+    client.force_login(admin)
+    posted = client.post(
+        f"/tasks/api/tasks/{target.task.key}/comments",
+        json.dumps({"body": ALL}),
+        content_type="application/json",
+        HTTP_ACCEPT="application/json",
+    )
+    assert posted.status_code == 201
+    # then the task page shows it as text
+    assert executable_markup(client.get(f"/tasks/{target.task.key}/").content) == []
+    # and a file name built to split headers cannot: the download header stays one line
+    ws = workspace
+    ws.dmn.name = 'evil"\r\nX-Injected: 1'
+    ws.dmn.save()
+    client.force_login(ws.users["owner"])
+    download = client.get(f"/modeler/files/{ws.dmn.pk}/download/")
+    assert download.status_code == 200
+    assert "\n" not in download["Content-Disposition"]
+    assert "\r" not in download["Content-Disposition"]
+    assert not download.has_header("X-Injected")
