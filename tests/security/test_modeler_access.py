@@ -160,3 +160,22 @@ def test_lists_and_mentions_do_not_leak_unshared_projects(client: Client, worksp
         assert response.status_code == 200
         for secret in (b"Claims", b"secret-plan", b"Claim form"):
             assert secret not in response.content, (response.request["PATH_INFO"], secret)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding 7: a foreign file and a missing file answer different 404 bodies (id oracle)"
+)
+@pytest.mark.django_db
+def test_foreign_and_missing_files_answer_alike(client: Client, workspace: Workspace) -> None:
+    # given a stranger, one id that exists in a foreign project and one that exists nowhere
+    client.force_login(workspace.users["stranger"])
+    missing = ModelFile.objects.order_by("-pk").first().pk + 1000  # type: ignore[union-attr]
+    foreign = workspace.bpmn.pk
+    # when they probe both
+    answers = [client.get(f"/modeler/api/files/{pk}/content") for pk in (foreign, missing)]
+    # then nothing tells them which one exists (modeler/permissions.py promises "404 alike")
+    assert [a.status_code for a in answers] == [404, 404]
+    bodies = [json.loads(a.content) for a in answers]
+    for body in bodies:
+        body.pop("instance", None)
+    assert bodies[0] == bodies[1]
