@@ -112,3 +112,41 @@ def test_task_completion_cannot_mass_assign_variables(client: Client, role_user)
     assert values["coverageAmount"] == APPLICATION["coverageAmount"]
     assert "approvedByCEO" not in values
     assert values["premium"] == 1000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 8: /v2 user-task completion by a person skips the form's server-side validation",
+)
+def test_api_completion_by_a_person_cannot_bypass_the_form(role_user) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.engine import services as engine
+    from tests.tasklist.conftest import APPLICATION, deploy_demo
+
+    # given the underwriter review (form fields: reviewDecision, premium, declineReason, reviewNote)
+    deploy_demo()
+    created = engine.create_process_instance(
+        bpmn_process_id="simple_insurance_enrolment", variables=APPLICATION
+    )
+    task = m.UserTask.objects.get(process_instance_key=created.process_instance_key, state="CREATED")
+    worker = role_user("Employee")
+    api = _api(worker.username)
+    # when the same employee claims it and completes it over the REST API with variables outside the form
+    assert (
+        api.post(
+            f"/v2/user-tasks/{task.key}/assignment", {"assignee": worker.username}, format="json"
+        ).status_code
+        == 204
+    )
+    response = api.post(
+        f"/v2/user-tasks/{task.key}/completion",
+        {"variables": {"reviewDecision": "approve", "premium": 1000, "coverageAmount": 1}},
+        format="json",
+    )
+    # then, as in the Tasklist, fields outside the form are not written (or the request is refused)
+    values = dict(
+        m.Variable.objects.filter(process_instance_key=created.process_instance_key).values_list(
+            "name", "value"
+        )
+    )
+    assert response.status_code in (204, 400), response.content[:300]
+    assert values["coverageAmount"] == APPLICATION["coverageAmount"]
