@@ -77,6 +77,16 @@ def test_stored_payloads_do_not_execute(page, e2e_user) -> None:  # type: ignore
     project = modeler.create_project(name=f"Proj {PAYLOADS}", owner=admin)
     model_file = modeler.create_file(project=project, name=f"File {PAYLOADS}", kind="bpmn", user=admin)
     modeler.add_comment(model_file=model_file, author=admin, text=f"comment {PAYLOADS}")
+    # the diagram's start event gets a payload name and documentation; a DMN decision a payload name
+    model_file.refresh_from_db()
+    diagram = model_file.content.replace(
+        '<bpmn:startEvent id="StartEvent_1" />',
+        f'<bpmn:startEvent id="StartEvent_1" name="{_xml(PAYLOADS)}">'
+        f"<bpmn:documentation>{_xml(PAYLOADS)}</bpmn:documentation></bpmn:startEvent>",
+    )
+    assert diagram != model_file.content
+    modeler.save_file_content(model_file=model_file, content=diagram, user=admin)
+    decision = modeler.create_file(project=project, name=f"Decision {PAYLOADS}", kind="dmn", user=admin)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     login(page, admin.username, password)
@@ -97,6 +107,11 @@ def test_stored_payloads_do_not_execute(page, e2e_user) -> None:  # type: ignore
     page.goto(f"/modeler/files/{model_file.pk}/")
     page.wait_for_selector("#comment-threads", state="attached")
     page.wait_for_timeout(500)
+    page.click("[data-element-id=StartEvent_1]")
+    page.wait_for_timeout(300)
+    assert page.evaluate(PROBE)
+    page.goto(f"/modeler/files/{decision.pk}/")
+    page.wait_for_timeout(800)
     # then no script ran anywhere
     assert page.evaluate(PROBE)
     assert dialogs == []
