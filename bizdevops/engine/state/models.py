@@ -158,11 +158,16 @@ class ProcessInstance(models.Model):
     """The lock unit of the engine: every command on an instance starts with SELECT ... FOR UPDATE here."""
 
     key = models.BigIntegerField(primary_key=True)
+    # No database constraint: its check locks the definition row (FOR KEY SHARE) on every start, a WAL
+    # record per instance and, with concurrent starts of one process, a MultiXact on that hot row.
+    # Definitions are never deleted (PROTECT still guards the ORM), and the engine writes only keys it
+    # has just read, so the constraint guarded nothing the engine can break.
     process_definition = models.ForeignKey(
         ProcessDefinition,
         on_delete=models.PROTECT,
         related_name="instances",
         db_column="process_definition_key",
+        db_constraint=False,
     )
     bpmn_process_id = models.CharField(max_length=256)
     version = models.PositiveIntegerField()
@@ -170,7 +175,7 @@ class ProcessInstance(models.Model):
     state = models.JSONField(help_text="the core's InstanceState.to_dict()")
     format_version = models.PositiveSmallIntegerField()
     revision = models.PositiveIntegerField(default=1, help_text="bumped on every committed command")
-    parent_process_instance_key = models.BigIntegerField(null=True, blank=True, db_index=True)
+    parent_process_instance_key = models.BigIntegerField(null=True, blank=True)
     parent_element_instance_key = models.BigIntegerField(null=True, blank=True)
     root_process_instance_key = models.BigIntegerField(null=True, blank=True)
     business_id = models.CharField(max_length=256, blank=True, default="")
@@ -183,6 +188,12 @@ class ProcessInstance(models.Model):
         indexes = [
             models.Index(fields=["bpmn_process_id", "status"], name="engine_pi_process_status"),
             models.Index(fields=["status", "-start_date"], name="engine_pi_status_start"),
+            # Only called instances have a parent: root instances (nearly all) add no entry.
+            models.Index(
+                fields=["parent_process_instance_key"],
+                name="engine_pi_parent",
+                condition=Q(parent_process_instance_key__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -255,6 +266,9 @@ class UserTaskState(models.TextChoices):
     FAILED = "FAILED"
 
 
+_OPEN = Q(state="CREATED")
+
+
 class UserTask(models.Model):
     """A Camunda user task (`zeebe:userTask`) as Tasklist lists it."""
 
@@ -290,11 +304,19 @@ class UserTask(models.Model):
 
     class Meta:
         ordering = ["-creation_date", "-key"]
+        # Tasklist's list indexes cover open tasks only (partial, state = CREATED): finished tasks, the
+        # bulk of the table over time, stay out of them, and completing a task inserts its new row
+        # version into the primary key and the instance index only, not into every list index.
+        # (Queries for finished tasks filter by who completed them and scan; they are rare.)
         indexes = [
-            models.Index(fields=["state", "assignee", "-creation_date"], name="engine_ut_assignee"),
-            models.Index(fields=["state", "-priority", "-creation_date"], name="engine_ut_priority"),
-            models.Index(fields=["state", "due_date"], name="engine_ut_due"),
-            models.Index(fields=["bpmn_process_id", "state"], name="engine_ut_process"),
+            models.Index(
+                fields=["assignee", "-creation_date"], name="engine_ut_open_assignee", condition=_OPEN
+            ),
+            models.Index(
+                fields=["-priority", "-creation_date"], name="engine_ut_open_priority", condition=_OPEN
+            ),
+            models.Index(fields=["due_date"], name="engine_ut_open_due", condition=_OPEN),
+            models.Index(fields=["bpmn_process_id"], name="engine_ut_open_process", condition=_OPEN),
         ]
 
     def __str__(self) -> str:

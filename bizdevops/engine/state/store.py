@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, JSONField, Q
+from django.db.models import DateTimeField, F, JSONField, Q
 from psycopg.rows import dict_row
 
 from bizdevops.engine import hooks
@@ -45,7 +45,7 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import models as m
-from bizdevops.engine.state.writer import PendingWrites, prepared_cursor
+from bizdevops.engine.state.writer import PendingWrites, prepared_cursor, simple_query
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -439,28 +439,24 @@ class DjangoStore:
 
     def _load_instance_row(self, key: int, for_update: bool) -> Any:
         """The instance document, and under lock the job/user-task rows this thread read just before the
-        unit (the command's own job or task, which the core re-reads under lock next): one pipelined round
-        trip for BEGIN, the instance lock and those row locks, in the instance-first lock order."""
+        unit (the command's own job or task, which the core re-reads under lock next): ONE round trip for
+        BEGIN, the instance lock and those row locks, sent as one simple-protocol message in the
+        instance-first lock order (the statements run one after another). Only integer keys are inlined."""
         lock = " FOR UPDATE" if for_update else ""
         recent: dict[tuple[str, int], int] = getattr(self._local, "recent", None) or {}
         prefetch = [(kind, k) for (kind, k), owner in recent.items() if owner == key] if for_update else []
-        conn = connection
-        cursors = []
-        with prepared_cursor(conn) as cursor, conn.connection.pipeline():
-            cursor.execute(f"SELECT state FROM engine_processinstance WHERE key = %s{lock}", [key])
-            for kind, k in prefetch:
-                model = m.UserTask if kind == "task" else m.Job
-                extra = conn.connection.cursor(row_factory=dict_row)
-                extra.execute(f"SELECT * FROM {model._meta.db_table} WHERE key = %s FOR UPDATE", [k])
-                cursors.append((kind, k, extra))
-            row = cursor.fetchone()
+        statements = [f"SELECT state FROM engine_processinstance WHERE key = {int(key)}{lock}"]
+        for kind, k in prefetch:
+            table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
+            statements.append(f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(k)} FOR UPDATE")
+        results = simple_query(connection, "; ".join(statements), begin=True)
+        found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
-        for kind, k, extra in cursors:
-            values = extra.fetchone()
-            extra.close()
-            if locked is not None and values is not None:
-                locked[(kind, k)] = _raw_record(kind, values)
-        return row[0] if row else None
+        if found is not None and locked is not None:
+            for (kind, k), result in zip(prefetch, results[1:], strict=False):
+                if result.ntuples:
+                    locked[(kind, k)] = _json_record(kind, json.loads(result.get_value(0, 0)))
+        return json.loads(found) if found is not None else None
 
     def save_instances(self, states: Sequence[InstanceState]) -> None:
         if not states:
@@ -569,9 +565,13 @@ class DjangoStore:
             return
         before: dict[int, UserTaskRecord] = getattr(self._local, "tasks", None) or {}
         with self._writes() as writes:
-            writes.upsert(
-                m.UserTask, [_user_task_row(t) for t in tasks], key=_pk, update=_USER_TASK_UPDATE_FIELDS
-            )
+            rows = [_user_task_row(t) for t in tasks]
+            for row in rows:
+                # Tasklist shows and sorts by the process name; the definition comes from the per-process
+                # cache of immutable versions (no query). Written on insert only (not an update field).
+                definition = self.get_process_definition(row.process_definition_key)
+                row.process_name = (definition.name or "") if definition is not None else ""
+            writes.upsert(m.UserTask, rows, key=_pk, update=_USER_TASK_UPDATE_FIELDS)
             # Candidate rows for Tasklist's "what may I claim" query exist while a task is CREATED. A task
             # read in this unit tells what rows it has; one not read is new (or unknown: rewrite to be sure).
             stale: list[int] = []
@@ -1012,6 +1012,26 @@ def _raw_record(kind: str, values: dict[str, Any]) -> Any:
         value = values[f.column]
         if isinstance(f, JSONField) and isinstance(value, str):
             value = json.loads(value)
+        setattr(row, f.attname, value)
+    return _user_task_record(row) if kind == "task" else _job_record(row)
+
+
+_DATETIME_COLUMNS: dict[str, frozenset[str]] = {}
+
+
+def _json_record(kind: str, values: dict[str, Any]) -> Any:
+    """A job or user task record from its row as `to_jsonb(row)` (timestamps arrive as ISO text)."""
+    model = m.UserTask if kind == "task" else m.Job
+    stamps = _DATETIME_COLUMNS.get(kind)
+    if stamps is None:
+        stamps = _DATETIME_COLUMNS[kind] = frozenset(
+            f.column for f in model._meta.concrete_fields if isinstance(f, DateTimeField)
+        )
+    row = model()
+    for f in model._meta.concrete_fields:
+        value = values[f.column]
+        if value is not None and f.column in stamps:
+            value = dt.datetime.fromisoformat(value)
         setattr(row, f.attname, value)
     return _user_task_record(row) if kind == "task" else _job_record(row)
 

@@ -180,6 +180,31 @@ def prepared_cursor(conn: Any) -> Iterator[Any]:
         yield cursor
 
 
+def simple_query(conn: Any, sql: str, *, begin: bool = False) -> list[Any]:
+    """Run `sql` (one or more statements, no parameters: callers inline only integers) in ONE round trip
+    with the simple query protocol; with `begin`, open the transaction in the same message when none is
+    open yet. psycopg would otherwise send its implicit BEGIN as a round trip of its own (and, in
+    pipeline mode, sync after it and again when the pipeline closes). Returns the PGresults of the
+    row-returning statements, in order; an error result raises as psycopg (and Django) raise it.
+
+    psycopg keeps following the server's transaction status (libpq tracks it), so after a BEGIN sent
+    here it sees the transaction as open and Django's COMMIT/ROLLBACK at the end of the atomic block work
+    as usual."""
+    from psycopg import errors, generators, pq
+
+    conn.ensure_connection()
+    pg = conn.connection
+    if begin and not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        sql = "BEGIN; " + sql
+    with conn.wrap_database_errors, pg.lock:
+        pg.pgconn.send_query(sql.encode())
+        results = pg.wait(generators.execute(pg.pgconn))
+    for result in results:
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise errors.error_from_result(result, encoding=pg.info.encoding)
+    return [r for r in results if r.status == pq.ExecStatus.TUPLES_OK]
+
+
 def _insert_sql(
     conn: Any, model: type[models.Model], objects: list[models.Model], upsert: _Upserts | None
 ) -> tuple[str, list[Any]]:
