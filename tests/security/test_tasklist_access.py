@@ -141,3 +141,39 @@ def test_live_updates_go_only_to_who_may_see_the_task(scene) -> None:  # type: i
     # then only victim and the admins' channel groups hear about it, not other workers or their roles
     groups = live.audience(payload)
     assert groups == {live.ADMIN_GROUP, live.user_group("victim")}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 9: any variable naming a document id grants its download (reference by the reader)",
+)
+def test_referencing_someone_elses_document_does_not_grant_it(client: Client, role_user, scene) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    from rest_framework.test import APIClient
+
+    from tests.security.conftest import PASSWORD
+
+    # given victim's uploaded scan, and an employee who learned its id (e.g. from a shared link or a log)
+    _target, _victim, _view, stored = scene
+    attacker = role_user("Employee")
+    api = APIClient()
+    api.credentials(
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{attacker.username}:{PASSWORD}".encode()).decode()
+    )
+    from tests.tasklist.conftest import APPLICATION, deploy_demo
+
+    deploy_demo()
+    # when the attacker starts a process of their own whose variables name that id (its review task is theirs to see)
+    started = api.post(
+        "/v2/process-instances",
+        {
+            "processDefinitionId": "simple_insurance_enrolment",
+            "variables": {**APPLICATION, "attachment": str(stored.pk)},
+        },
+        format="json",
+    )
+    assert started.status_code == 200, started.content[:300]
+    client.force_login(attacker)
+    # then the document is still not theirs to download
+    assert client.get(f"/tasks/api/documents/{stored.pk}").status_code == 404
