@@ -258,22 +258,22 @@ class OursMemory:
 
 class OursPersisted:
     def __init__(self) -> None:
-        from bizdevops.engine import hooks, services
+        from bizdevops.engine import hooks, selectors, services
 
         # Other apps' after-commit listeners (Tasklist's live push over Channels) are not the engine: the
         # comparison with SpiffWorkflow's bare JSON save measures engine + persistence only.
         hooks._user_task_listeners.clear()
         self.services = services
+        self.selectors = selectors
         services.deploy_resources(resources=[(f"{pid}.bpmn", camunda8_bpmn(pid).encode()) for pid in PIDS])
 
     def run(self, pid: str) -> Any:
-        from bizdevops.engine.state.models import UserTask
-
         services = self.services
         key = _instance_key(services.create_process_instance(bpmn_process_id=pid))
         if pid == "p2_user_xor":
-            # What Tasklist does: find the task by its instance, then complete it (a separate transaction).
-            task_key = UserTask.objects.filter(process_instance_key=key).values_list("key", flat=True).first()
+            # Find the open task by its instance (a query: its key is not known to the caller; SpiffWorkflow
+            # finds its ready task in the deserialized workflow), then complete it in a separate transaction.
+            (task_key,) = self.selectors.list_open_user_task_keys(process_instance_key=key)
             services.complete_user_task(user_task_key=task_key, variables={"approved": True})
         return key
 

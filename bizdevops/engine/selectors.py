@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from bizdevops.engine.core.records import HistoryRecord
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.store import history_records, to_datetime
+from bizdevops.engine.state.writer import prepared_cursor
 
 # -- definitions ----------------------------------------------------------------------------------------
 
@@ -253,6 +255,24 @@ def list_user_tasks() -> QuerySet[m.UserTask]:
 
 def get_user_task(*, key: int) -> m.UserTask | None:
     return m.UserTask.objects.filter(key=key).first()
+
+
+def list_open_user_task_keys(*, process_instance_key: int) -> list[int]:
+    """Keys of the open (CREATED) user tasks of one instance, oldest first: "the task this instance waits
+    at", e.g. to complete it right after starting. A fixed, prepared statement on PostgreSQL (it runs on
+    hot paths), the ORM elsewhere."""
+    if connection.vendor != "postgresql":
+        rows = m.UserTask.objects.filter(
+            process_instance_key=process_instance_key, state=m.UserTaskState.CREATED
+        ).order_by("key")
+        return list(rows.values_list("key", flat=True))
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(
+            "SELECT key FROM engine_usertask WHERE process_instance_key = %s AND state = 'CREATED' "
+            "ORDER BY key",
+            [process_instance_key],
+        )
+        return [key for (key,) in cursor.fetchall()]
 
 
 def list_user_tasks_for(
