@@ -87,7 +87,7 @@ engine_rest = [
     c7("process-definition/key/<str:key>/start", camunda7.StartByKeyView, "start"),
     c7(
         "process-definition/key/<str:key>/tenant-id/<str:tenant>/start",
-        camunda7.StartByKeyView,
+        camunda7.StartByKeyTenantView,
         "start-tenant",
     ),
     c7("message", camunda7.MessageView, "message"),
