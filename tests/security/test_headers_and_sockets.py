@@ -21,7 +21,6 @@ def test_pages_cannot_be_framed_or_sniffed(client: Client, role_user) -> None:  
         assert response["X-Content-Type-Options"] == "nosniff", url
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: HTML pages send no Content-Security-Policy")
 @pytest.mark.django_db
 def test_pages_send_a_content_security_policy(client: Client, role_user) -> None:  # type: ignore[no-untyped-def]
     client.force_login(role_user("Employee"))
