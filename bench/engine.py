@@ -109,7 +109,9 @@ def measure(
     modes: dict[str, tuple[Callable[[], Any], int, Callable[[Any], None]]], runs: int
 ) -> dict[str, float]:
     """Median instances/s of each mode. The runs of all modes alternate (ours, theirs, ours, ...), so a
-    load change on this shared machine hits every mode alike instead of skewing one ratio."""
+    load change on this shared machine hits every mode alike instead of skewing one ratio. A mode's
+    `reset` callables run (untimed) before and after each of its runs: the in-memory store holds every
+    instance it ran, and the modes timed next must not pay garbage-collection scans over that heap."""
     for run_one, n, check, *_ in modes.values():
         for _ in range(max(1, n // 10)):  # warm-up (caches, first-use imports, connection)
             result = run_one()
@@ -124,6 +126,9 @@ def measure(
                 result = run_one()
             rates[name].append(n / (time.perf_counter() - t0))
             check(result)
+            for fresh in reset:  # and again after: the other modes must not run beside this mode's heap
+                fresh()
+            result = None
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
