@@ -229,11 +229,18 @@ def _number(text: Any, grouping: Any = None, decimal: Any = None) -> Any:
         raise FeelError(f"cannot convert {text!r} to a number: out of range") from error
 
 
-@builtin("string", ("from",))
-def _string(value: Any) -> Any:
+@builtin("string", ("from",), needs_env=True)
+def _string(env: Env, value: Any) -> Any:
     if value is None:
         return None
-    return to_feel_string(value)
+    try:
+        text = to_feel_string(value)
+    except FeelError:
+        env.state.tick(MAX_STRING >> 2)  # it printed MAX_STRING characters before giving up
+        raise
+    # Printing walks the structure in Python, about a step per four characters.
+    env.state.tick(len(text) >> 2)
+    return text
 
 
 @builtin("duration", ("from",))
@@ -383,14 +390,19 @@ def _regex(pattern: Any, flags: Any) -> Any:
     return compile_xpath(_str(pattern, "pattern"), "" if flags is None else _str(flags, "flags"))
 
 
-def _replacement(text: str) -> str:
-    """An XPath replacement string (``$1``, ``\\$``, ``\\\\``) as a ``regex`` template (``\\g<1>``)."""
+def _replacement(text: str) -> tuple[str, int, int]:
+    """An XPath replacement string (``$1``, ``\\$``, ``\\\\``) as a ``regex`` template (``\\g<1>``).
+
+    Also returns how many group references and how many plain characters it has, which bound its output.
+    """
     out: list[str] = []
+    refs = plain = 0
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text) and text[i + 1] in "\\$":
             out.append("\\\\" if text[i + 1] == "\\" else "$")
+            plain += 1
             i += 2
             continue
         if ch == "\\":
@@ -400,27 +412,41 @@ def _replacement(text: str) -> str:
             if not m:
                 raise FeelError("invalid replacement string")
             out.append(f"\\g<{m.group()}>")
+            refs += 1
             i += 1 + len(m.group())
             continue
-        out.append(ch)
+        out.append(ch if ch != "\\" else "\\\\")
+        plain += 1
         i += 1
-    return "".join(out)
+    return "".join(out), refs, plain
 
 
-@builtin("replace", ("input", "pattern", "replacement", "flags?"))
-def _replace(input: Any, pattern: Any, replacement: Any, flags: Any = None) -> Any:
-    s = _str(input, "input")
+@builtin("replace", ("input", "pattern", "replacement", "flags?"), needs_env=True)
+def _replace(env: Env, input: Any, pattern: Any, replacement: Any, flags: Any = None) -> Any:
     rx = _regex(pattern, flags)
+    s = _regex_input(env, input, "input")
     if xpath_regex.fullmatch(rx, "") is not None:
         raise FeelError("pattern matches the empty string")
     plain = _str(replacement, "replacement")
-    template = _replacement(plain) if flags is None or "q" not in flags else None
-    # Count the output as it is built: `$1$1$1...` on a long match would otherwise grow without bound.
+    if flags is None or "q" not in flags:
+        template, refs, static = _replacement(plain)
+    else:
+        template, refs, static = plain.replace("\\", "\\\\"), 0, len(plain)
+    # Matches are never empty, so there are at most len(s) + 1 of them, each replaced by `static`
+    # characters plus `refs` copies of at most the match: the output is at most this long.
+    if (len(s) + 1) * (refs + max(1, static)) <= MAX_STRING:
+        try:
+            return xpath_regex.sub(rx, template, s)  # substituted in C, no Python call per match
+        except (regex.error, re.error, IndexError) as error:
+            raise FeelError(f"invalid replacement: {error}") from error
+    # Otherwise count the output as it is built: `$1$1$1...` on a long match could grow without bound.
     produced = [len(s)]
+    state = env.state
 
     def expand(m: Any) -> str:
-        text = plain if template is None else m.expand(template)
-        produced[0] += len(text)
+        state.tick()  # a Python call per match
+        text = str(m.expand(template))
+        produced[0] += len(text) - (m.end() - m.start())
         if produced[0] > MAX_STRING:
             raise FeelError(f"result longer than {MAX_STRING} characters")
         return text
@@ -431,23 +457,33 @@ def _replace(input: Any, pattern: Any, replacement: Any, flags: Any = None) -> A
         raise FeelError(f"invalid replacement: {error}") from error
 
 
-@builtin("matches", ("input", "pattern", "flags?"))
-def _matches(input: Any, pattern: Any, flags: Any = None) -> Any:
-    return xpath_regex.search(_regex(pattern, flags), _str(input, "input")) is not None
+def _regex_input(env: Env, value: Any, what: str) -> str:
+    # A regex call may run up to its time limit, which grows with the input (1 us a character): count a
+    # step per 2 characters so that a loop of calls on long inputs ends within the evaluation's budget.
+    text = _str(value, what)
+    env.state.tick(len(text) >> 1)
+    return text
 
 
-@builtin("split", ("string", "delimiter"))
-def _split(string: Any, delimiter: Any) -> Any:
-    s = _str(string, "string")
+@builtin("matches", ("input", "pattern", "flags?"), needs_env=True)
+def _matches(env: Env, input: Any, pattern: Any, flags: Any = None) -> Any:
+    rx = _regex(pattern, flags)
+    return xpath_regex.search(rx, _regex_input(env, input, "input")) is not None
+
+
+@builtin("split", ("string", "delimiter"), needs_env=True)
+def _split(env: Env, string: Any, delimiter: Any) -> Any:
     rx = _regex(delimiter, None)
+    s = _regex_input(env, string, "string")
     if xpath_regex.fullmatch(rx, "") is not None:
         raise FeelError("delimiter matches the empty string")
     return xpath_regex.split(rx, s)
 
 
-@builtin("extract", ("string", "pattern"))
-def _extract(string: Any, pattern: Any) -> Any:
-    return xpath_regex.find_all(_regex(pattern, None), _str(string, "string"))
+@builtin("extract", ("string", "pattern"), needs_env=True)
+def _extract(env: Env, string: Any, pattern: Any) -> Any:
+    rx = _regex(pattern, None)
+    return xpath_regex.find_all(rx, _regex_input(env, string, "string"))
 
 
 @builtin("string join", ("list", "delimiter?"))

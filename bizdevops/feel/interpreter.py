@@ -20,6 +20,7 @@ from bizdevops.feel.values import (
     FeelFunction,
     Range,
     YearsMonthsDuration,
+    equal_counted,
     feel_compare,
     feel_equal,
     real_year,
@@ -139,7 +140,16 @@ class Builtin(FeelFunction):
         self.params = self.signatures[0][0]
 
     def call(self, env: Env, args: list[Any], named: dict[str, Any] | None) -> Any:
-        env.state.tick(BUILTIN_STEPS + _size(args) + (_size(named.values()) if named else 0))
+        state = env.state
+        state.tick(BUILTIN_STEPS + _size(args) + (_size(named.values()) if named else 0))
+        result = self._dispatch(env, args, named)
+        # What a built-in builds counts too (string join, replace, string()), so a loop cannot pile up
+        # gigabytes of results that each stayed under the size limits.
+        if isinstance(result, str | list):
+            state.tick(_size((result,)))
+        return result
+
+    def _dispatch(self, env: Env, args: list[Any], named: dict[str, Any] | None) -> Any:
         if named is None:
             for _plain, params, impl, needs_env in self.signatures:
                 required = sum(1 for p in params if not p.endswith("?") and p != "...")
@@ -222,7 +232,7 @@ def _size(values: Any) -> int:
         if isinstance(value, list | dict):
             total += len(value) >> 2  # built-ins walk their lists faster than a loop runs its body
         elif isinstance(value, str):
-            total += len(value) >> 6
+            total += len(value) >> 4
     return total
 
 
@@ -417,6 +427,22 @@ def comparison_range(op: str, operand: Any) -> Range:
     if op == ">=":
         return Range(operand, None, True, False)
     return Range(None, operand, False, False, operator=op)
+
+
+def _tick_membership(env: Env, value: Any, result: Any) -> None:
+    """Count a membership test (`x in list`): an equality test per item, each as large as ``value``."""
+    if isinstance(result, list):
+        width = len(value) if isinstance(value, list | dict) else 0
+        env.state.tick((len(result) >> 2) + len(result) * width)
+
+
+def equal_ticked(env: Env, left: Any, right: Any) -> bool | None:
+    """FEEL ``=`` that counts the elements it compares against the evaluation's step budget."""
+    if isinstance(left, list | dict) and isinstance(right, list | dict):
+        result, count = equal_counted(left, right)
+        env.state.tick(count)  # each element compared is a Python call, about a step
+        return result
+    return feel_equal(left, right)
 
 
 def compare_op(op: str, left: Any, right: Any) -> bool | None:
@@ -622,10 +648,13 @@ class Compiler:
             x = left(env)
             y = right(env)
             try:
-                return fn(x, y)
+                result = fn(x, y)
             except FeelError as error:
                 env.state.error(f"{error} (at offset {pos})")
                 return None
+            if type(result) is str:
+                env.state.tick(len(result) >> 4)  # `s + "x"` in a loop copies s every round
+            return result
 
         return run
 
@@ -654,9 +683,16 @@ class Compiler:
                 y = right(env)
                 if type(x) is type(y) and type(x) in (Decimal, str):
                     return x == y
-                return feel_equal(x, y)
+                return equal_ticked(env, x, y)
 
             return eq
+        if op == "!=":
+
+            def ne(env: Env) -> Any:
+                eq = equal_ticked(env, left(env), right(env))
+                return None if eq is None else not eq
+
+            return ne
         return lambda env: compare_op(op, left(env), right(env))
 
     def c_Conjunction(self, node: a.Conjunction) -> Compiled:
@@ -752,7 +788,11 @@ class Compiler:
         if op is not None:
 
             def compare(env: Env, value: Any) -> bool | None:
-                return compare_op(op, value, operand(env))
+                other = operand(env)
+                if op in ("=", "!=") and isinstance(value, list | dict):
+                    eq = equal_ticked(env, value, other)
+                    return eq if op == "=" or eq is None else not eq
+                return compare_op(op, value, other)
 
             return compare
 
@@ -760,11 +800,19 @@ class Compiler:
             constant = node.operand.value
             return lambda env, value: test_value(value, constant, False)
         if not uses_input:
-            return lambda env, value: test_value(value, operand(env), False)
+
+            def against(env: Env, value: Any) -> bool | None:
+                result = operand(env)
+                _tick_membership(env, value, result)
+                return test_value(value, result, False)
+
+            return against
 
         def generic(env: Env, value: Any) -> bool | None:
             inner = env.child({"?": value})
-            return test_value(value, operand(inner), uses_input)
+            result = operand(inner)
+            _tick_membership(env, value, result)
+            return test_value(value, result, uses_input)
 
         return generic
 

@@ -528,7 +528,23 @@ def feel_equal(a: Any, b: Any) -> bool | None:
     return _equal(a, b, None)
 
 
-def _equal(a: Any, b: Any, seen: set[tuple[int, int]] | None) -> bool | None:
+class _Visit:
+    """Container pairs compared so far in one equality test, and how many elements that took."""
+
+    __slots__ = ("pairs", "count")
+
+    def __init__(self) -> None:
+        self.pairs: set[tuple[int, int]] = set()
+        self.count = 0
+
+
+def equal_counted(a: Any, b: Any) -> tuple[bool | None, int]:
+    """``feel_equal`` and the number of list elements and context entries it compared (its cost)."""
+    visit = _Visit()
+    return _equal(a, b, visit), visit.count
+
+
+def _equal(a: Any, b: Any, seen: _Visit | None) -> bool | None:
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
@@ -577,10 +593,11 @@ def _equal(a: Any, b: Any, seen: set[tuple[int, int]] | None) -> bool | None:
         # pair of containers once, so equality stays linear in the distinct nodes instead of exponential.
         pair = (id(a), id(b))
         if seen is None:
-            seen = set()
-        elif pair in seen:
+            seen = _Visit()
+        elif pair in seen.pairs:
             return True  # compared already (a False would have ended the comparison) or being compared
-        seen.add(pair)
+        seen.pairs.add(pair)
+        seen.count += len(a)
         pairs = zip(a, b, strict=True) if isinstance(a, list) else ((x, b[k]) for k, x in a.items())
         for x, y in pairs:
             eq = _equal(x, y, seen)

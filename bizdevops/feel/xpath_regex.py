@@ -26,9 +26,12 @@ from bizdevops.feel.values import FeelError
 MAX_PATTERN = 1000
 # Longest string a pattern runs on; longer input is refused rather than scanned.
 MAX_INPUT = 1_000_000
-# Seconds one regular-expression call may take. `regex` checks the clock while backtracking, so a
-# catastrophic pattern stops shortly after this (measured: 0.3-0.7 s on a loaded 2-core machine).
+# Seconds one regular-expression call may take, plus PER_CHARACTER for each input character (replacing
+# every character of a 1,000,000-character string legitimately takes about 0.4 s). `regex` checks the clock
+# while backtracking, so a catastrophic pattern on a short input stops shortly after 0.25 s (measured:
+# 0.3-0.7 s on a loaded 2-core machine).
 TIMEOUT = 0.25
+PER_CHARACTER = 1e-6
 # Upper bound on the size of a pattern once `regex` has unrolled its repeats (about 270 bytes to 2 KB each).
 MAX_EXPANSION = 10_000
 TOO_LONG = "regular expression took too long"
@@ -111,7 +114,7 @@ def _limited(call: Callable[..., Any], text: str, *args: Any) -> Any:
     if len(text) > MAX_INPUT:
         raise FeelError(f"input longer than {MAX_INPUT} characters for a regular expression")
     try:
-        return call(*args, timeout=TIMEOUT)
+        return call(*args, timeout=TIMEOUT + len(text) * PER_CHARACTER)
     except TimeoutError as error:
         raise FeelError(TOO_LONG) from error
 
@@ -129,13 +132,13 @@ def split(rx: Any, text: str) -> list[str]:
     return list(_limited(rx.split, text, text))
 
 
-def sub(rx: Any, replacement: Callable[[Any], str], text: str) -> str:
+def sub(rx: Any, replacement: str | Callable[[Any], str], text: str) -> str:
     return str(_limited(rx.sub, text, replacement, text))
 
 
 def find_all(rx: Any, text: str) -> list[str]:
     """Every non-overlapping match; the time limit covers the whole scan."""
-    matches = _limited(rx.finditer, text, text)
+    matches = _limited(rx.finditer, text, text)  # the iterator keeps the time limit it was made with
     try:
         # The iterator runs the matcher lazily, so a time-out surfaces here.
         return [m.group() for m in matches]

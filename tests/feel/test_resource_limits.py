@@ -392,3 +392,34 @@ def test_sort_of_many_numbers_is_fast_and_of_many_dates_is_budgeted() -> None:
     assert_refused(result, "steps")
     assert elapsed < BUDGETED
     assert evaluate('sort([date("2020-01-02"), date("2020-01-01")])')[0].day == 1
+
+
+BIG = {"s": "x" * 900_000, "xs": ["y" * 1000] * 1000, "big": [list(range(1000))] * 1000}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'count(for i in 1..1000000 return s + "x")',  # a 900 KB copy per round
+        "count(for i in 1..1000 return string join(xs))",  # 1 MB built per round
+        "count(for i in 1..1000 return string(big))",  # 1 MB printed per round, then refused
+        "count(for i in 1..1000000 return big = big)",  # a million element comparisons per round
+        "count(for i in 1..1000000 return big[1] in big)",  # a million per membership test
+        'count(for i in 1..100000 return replace(s, "x", "y"))',  # 900,000 matches per round
+    ],
+)
+def test_loops_of_large_operations_are_refused_by_the_budget(text: str) -> None:
+    # given operations that are each allowed but large
+    result, elapsed = timed(text, BIG)
+    # then repeating them in a loop spends the step budget instead of gigabytes or minutes
+    assert result.value is None
+    assert result.errors
+    assert elapsed < BUDGETED
+
+
+def test_one_large_replace_runs_in_c_and_counts_its_output() -> None:
+    result, elapsed = timed('string length(replace(s, "x", "y"))', BIG)
+    assert result.value == 900_000
+    assert elapsed < BUDGETED
+    assert evaluate('replace("a.b", ".", "\\\\", "q")') == "a\\b"
+    assert evaluate('replace("abc", "b", "\\\\$")') == "a$c"
