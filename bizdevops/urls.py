@@ -3,11 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bizdevops import views
+from bizdevops.identity.forms import LockoutAwareAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", authentication_form=LockoutAwareAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("modeler/", include("modeler.urls")),

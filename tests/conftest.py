@@ -32,3 +32,11 @@ def analyst(make_user) -> User:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def employee(make_user) -> User:  # type: ignore[no-untyped-def]
     return make_user("kim", "Employee")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Login-failure counters and throttles live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
