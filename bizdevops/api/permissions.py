@@ -49,7 +49,7 @@ def capabilities(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[Can
     if getattr(user, "is_superuser", False):
         result = frozenset(Can)
     else:
-        names = list(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        names = group_names(user)
         result = frozenset(cap for name in names for cap in ROLE_CAPABILITIES.get(name, ()))
     user._api_capabilities = result  # type: ignore[union-attr]
     return result

@@ -1,61 +1,59 @@
-"""Run the API's sync views on a fixed pool of threads under ASGI, so their database connections persist.
+"""The API's fixed pool of threads: each keeps one persistent database connection.
 
 Django's ASGI handler gives each request's sync code a fresh thread, hence a fresh PostgreSQL connection
-(3-5 ms to open) that then lingers until the thread object is collected (under load: "too many clients").
-The API's views are wrapped as async views that hand the DRF view to this pool instead: a pool thread keeps
-its connection across requests (CONN_MAX_AGE), checked with `close_old_connections` before each use.
-Outside ASGI (the test client, WSGI) the view runs as before, on the caller's thread and connection.
+(3-5 ms to open), and with CONN_MAX_AGE=0 (the site's ASGI setting) every request pays for one. The API's
+requests run on this pool instead (bizdevops.api.asgi): a pool thread keeps its connection for
+BIZDEVOPS_API_CONN_MAX_AGE seconds (default 300), checked by Django's `close_old_connections` at the start
+and end of every request, so at most BIZDEVOPS_API_THREADS connections stay open per web process.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
-
-# Long polls hold a thread while they wait: size the pool for workers + concurrent requests.
+# Long polls hold a thread while they wait: size the pool for workers + concurrent requests. Each thread may
+# hold a database connection: keep (threads x web processes) below PostgreSQL's max_connections.
 POOL_SIZE = int(os.environ.get("BIZDEVOPS_API_THREADS", "48"))
+CONN_MAX_AGE = int(os.environ.get("BIZDEVOPS_API_CONN_MAX_AGE", "300"))
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _local = threading.local()
+
+T = TypeVar("T")
 
 
 def in_pool_thread() -> bool:
     return bool(getattr(_local, "pooled", False))
 
 
-def _executor() -> ThreadPoolExecutor:
+def _init_thread() -> None:
+    from django.db import connections
+
+    _local.pooled = True
+    # This thread's connection wrappers get their own settings: persistent here, whatever the site's
+    # CONN_MAX_AGE (which stays 0 for the fresh-thread-per-request code of other apps).
+    for alias in connections:
+        wrapper = connections[alias]
+        if wrapper.vendor != "sqlite":
+            wrapper.settings_dict = {**wrapper.settings_dict, "CONN_MAX_AGE": CONN_MAX_AGE}
+
+
+def executor() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="api-db")
+            _pool = ThreadPoolExecutor(
+                max_workers=POOL_SIZE, thread_name_prefix="api-db", initializer=_init_thread
+            )
         return _pool
 
 
-def _run_pooled(view: Callable[..., Any], request: Any, *args: Any, **kwargs: Any) -> Any:
-    _local.pooled = True
-    close_old_connections()  # drop a connection that is broken or past CONN_MAX_AGE
-    try:
-        return view(request, *args, **kwargs)
-    finally:
-        close_old_connections()
+async def run(function: Callable[..., T], *args: Any) -> T:
+    """Run `function(*args)` on a pool thread and await its result."""
+    import asyncio
 
-
-def pooled(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a sync view (DRF `as_view()`) as an async view running on the pool under ASGI."""
-
-    @functools.wraps(view)
-    async def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(request, ASGIRequest):
-            run = sync_to_async(_run_pooled, thread_sensitive=False, executor=_executor())
-            return await run(view, request, *args, **kwargs)
-        return await sync_to_async(view, thread_sensitive=True)(request, *args, **kwargs)
-
-    return wrapper
+    return await asyncio.get_running_loop().run_in_executor(executor(), function, *args)

@@ -6,13 +6,12 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
-from bizdevops.api.pool import pooled
 from bizdevops.api.views import camunda7, cluster, commands, elements, read
 from bizdevops.identity.views import TokenView
 
 
 def v2(route: str, view: type, name: str) -> URLPattern:
-    return path(f"v2/{route}", pooled(view.as_view()), name=f"v2-{name}")  # type: ignore[attr-defined]
+    return path(f"v2/{route}", view.as_view(), name=f"v2-{name}")  # type: ignore[attr-defined]
 
 
 api = [
@@ -75,7 +74,7 @@ api = [
 
 
 def c7(route: str, view: type, name: str) -> URLPattern:
-    return path(f"engine-rest/{route}", pooled(view.as_view()), name=f"c7-{name}")  # type: ignore[attr-defined]
+    return path(f"engine-rest/{route}", view.as_view(), name=f"c7-{name}")  # type: ignore[attr-defined]
 
 
 engine_rest = [
