@@ -15,8 +15,13 @@ instances/s with p99 pick-up < 100 ms on this 2-CPU machine.
     .venv/bin/python bench/api.py --instances 600 --workers 2 --starters 4 --rate 20   # latency below it
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bizdevops_api_bench; created and
 migrated), REDIS_URL (optional: only wakes long polls across processes; jobs are created in the web process
-here). The last line is the summary:
-    api: N instances in S s = X PI/s; pick-up p50 A ms, p99 B ms (workers W, starters T)
+here; needed with --sites/--processes > 1). The site runs the production settings (DEBUG off, no clock API)
+as daphne, or with --processes N as `python -m bizdevops.api.serve` (N daphne processes on one port). The
+last two lines are the summary and whether issue #5's goal was met:
+    api: N instances in S s = X PI/s; pick-up p50 A ms, p99 B ms (workers W, starters T, ...)
+    goal (issue #5: >= 100 PI/s with p99 pick-up < 100 ms): met | NOT met (...)
+Pick-up latency at "rate max" includes the queue of jobs created faster than they are completed; use --rate
+below the maximum to see the pick-up latency itself.
 """
 
 from __future__ import annotations

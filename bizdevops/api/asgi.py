@@ -68,7 +68,8 @@ class ApiASGIHandler(ASGIHandler):
         if request is None:
             return error_response  # type: ignore[no-any-return]
         try:
-            return self.get_response(request)  # type: ignore[no-any-return]
+            with pool.working():
+                return self.get_response(request)  # type: ignore[no-any-return]
         except Exception as exc:  # the middleware chain converts exceptions; this is a last resort
             log.exception("API request failed outside the middleware chain")
             return response_for_exception(request, exc)  # type: ignore[no-any-return]

@@ -25,6 +25,12 @@ _local = threading.local()
 
 T = TypeVar("T")
 
+# Requests doing work (not waiting in a long poll) at once. More threads than this only contend for the GIL
+# while holding database transactions (and row locks) open: PostgreSQL then sits "idle in transaction"
+# waiting for a Python thread that waits for the interpreter.
+ACTIVE = int(os.environ.get("BIZDEVOPS_API_ACTIVE", "8"))
+_active = threading.BoundedSemaphore(ACTIVE)
+
 
 def in_pool_thread() -> bool:
     return bool(getattr(_local, "pooled", False))
@@ -57,3 +63,41 @@ async def run(function: Callable[..., T], *args: Any) -> T:
     import asyncio
 
     return await asyncio.get_running_loop().run_in_executor(executor(), function, *args)
+
+
+class _Slot:
+    """Hold one of the ACTIVE work slots (re-entrant per thread: a nested use is a no-op)."""
+
+    def __enter__(self) -> None:
+        self.held = not getattr(_local, "active", False)
+        if self.held:
+            _active.acquire()
+            _local.active = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            _local.active = False
+            _active.release()
+
+
+class _Idle:
+    """Give the work slot back while blocking (a long poll waiting for jobs)."""
+
+    def __enter__(self) -> None:
+        self.held = bool(getattr(_local, "active", False))
+        if self.held:
+            _local.active = False
+            _active.release()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            _active.acquire()
+            _local.active = True
+
+
+def working() -> _Slot:
+    return _Slot()
+
+
+def idle() -> _Idle:
+    return _Idle()

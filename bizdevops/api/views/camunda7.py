@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bizdevops.api import engine_gateway as gateway
-from bizdevops.api import jobwake
+from bizdevops.api import jobwake, pool
 from bizdevops.api.errors import ApiProblem, exception_handler
 from bizdevops.api.permissions import Can, require
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
@@ -197,7 +197,8 @@ class FetchAndLockView(C7View):
             if tasks or remaining <= 0 or spec["maxTasks"] == 0:
                 return Response(tasks)
             close_old_connections()
-            jobwake.wait([t["topicName"] for t in topics], remaining)
+            with pool.idle():  # a waiting long poll does not count against the work slots
+                jobwake.wait([t["topicName"] for t in topics], remaining)
 
 
 class CompleteRequest(serializers.Serializer):

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bizdevops.api import engine_gateway as gateway
-from bizdevops.api import jobwake
+from bizdevops.api import jobwake, pool
 from bizdevops.api.errors import ApiProblem
 from bizdevops.api.permissions import Can, has, require
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
@@ -149,7 +149,8 @@ def _await_completion(instance_key: str, timeout_ms: int) -> dict[str, Any]:
             raise ApiProblem(409, f"Process instance {instance_key} was terminated before it completed.")
         if time.monotonic() >= deadline:
             raise ApiProblem(504, f"Process instance {instance_key} did not complete within {timeout_ms} ms.")
-        time.sleep(delay)
+        with pool.idle():  # waiting for the instance must not keep the work its jobs need from running
+            time.sleep(delay)
         delay = min(delay * 2, 0.1)
 
 
@@ -280,7 +281,8 @@ class JobActivationView(ApiView):
                 return Response({"jobs": jobs})
             # Give the connection back while waiting: a long poll must not pin a database session.
             close_old_connections()
-            jobwake.wait([data["type"]], remaining)
+            with pool.idle():  # a waiting long poll does not count against the work slots
+                jobwake.wait([data["type"]], remaining)
 
 
 class CompletionRequest(serializers.Serializer):
