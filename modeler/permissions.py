@@ -77,3 +77,52 @@ def comment_for(user: AbstractBaseUser, file_pk: int, pk: int, codename: str = "
     if comment is None:
         raise Denied(404, _("No such comment."))
     return comment
+
+
+# -- deploying and starting: the platform's capabilities on top of the project role ------------------------
+
+
+def require_capability(user: AbstractBaseUser, capability: str) -> None:
+    """403 unless the user's platform roles grant `capability` (the REST API's role → capability map,
+    bizdevops.api.permissions, reused so the modeler can never grant more than the API)."""
+    from bizdevops.api.permissions import Can, has
+
+    if not has(user, Can(capability)):
+        messages = {
+            "deploy": _("Your roles do not allow deploying to the engine (Developers and Admins deploy)."),
+            "start": _("Your roles do not allow starting process instances."),
+        }
+        raise Denied(403, messages.get(capability, _("Not allowed.")))
+
+
+def may_deploy(user: AbstractBaseUser) -> bool:
+    from bizdevops.api.permissions import Can, has
+
+    return has(user, Can.DEPLOY)
+
+
+def _is_admin(user: AbstractBaseUser) -> bool:
+    from tasklist.selectors import is_admin
+
+    return is_admin(user)
+
+
+def require_id_ownership(user: AbstractBaseUser, project: Project, files: list[ModelFile]) -> None:
+    """403 if the deploy would add a version to a process/decision/form id that belongs to someone else:
+    deployed from a file of another modeler project the user may not edit, or through the API by another
+    user. Admins may; ids nobody deployed yet, and unchanged files (same bytes keep their version), pass."""
+    if _is_admin(user):
+        return
+    for model_file, kind, element_id in selectors.deployable_ids(files=files):
+        owner = selectors.foreign_owner_of_id(
+            user=user, project=project, model_file=model_file, kind=kind, element_id=element_id
+        )
+        if owner:
+            raise Denied(
+                403,
+                _(
+                    "The id “%(id)s” in “%(file)s” is already deployed by %(owner)s. Deploying would replace "
+                    "their version; use another id, or ask them to share the project with you as an editor."
+                )
+                % {"id": element_id, "file": model_file.name, "owner": owner},
+            )

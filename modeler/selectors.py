@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, Group, User
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from guardian.shortcuts import get_groups_with_perms, get_objects_for_user, get_users_with_perms
 from lxml import etree
 
@@ -367,3 +368,69 @@ def deployment_plan(*, files: list[ModelFile]) -> list[dict[str, Any]]:
             }
         )
     return plan
+
+
+# -- who owns a deployed id -----------------------------------------------------------------------------------
+
+DMN_DECISION = "decision"
+
+
+def deployable_ids(*, files: list[ModelFile]) -> list[tuple[ModelFile, str, str]]:
+    """(file, kind, id) for every process, decision, decision requirements graph and form a deploy of
+    `files` would version. A file that does not parse contributes nothing (deploy validation refuses it)."""
+    found: list[tuple[ModelFile, str, str]] = []
+    for f in files:
+        if f.kind == ModelFile.Kind.FORM:
+            try:
+                schema = json.loads(f.content)
+            except ValueError:
+                continue
+            if isinstance(schema, dict) and isinstance(schema.get("id"), str):
+                found.append((f, "form", schema["id"]))
+            continue
+        try:
+            root = parse_xml(f.content)
+        except XmlProblem:
+            continue
+        if f.kind == ModelFile.Kind.BPMN:
+            found.extend((f, "process", p.get("id", "")) for p in root.iter(f"{{{BPMN_NS}}}process"))
+        else:
+            namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
+            found.append((f, "drg", root.get("id", "")))
+            found.extend((f, DMN_DECISION, d.get("id", "")) for d in root.iter(f"{{{namespace}}}decision"))
+    return [(f, kind, element_id) for f, kind, element_id in found if element_id]
+
+
+def foreign_owner_of_id(
+    *, user: AbstractBaseUser, project: Project, model_file: ModelFile, kind: str, element_id: str
+) -> str:
+    """Who else owns `element_id` if deploying `model_file` would add a version to it ('' = nobody else):
+    another modeler project the user may not edit, or an API deployment by another user."""
+    from bizdevops.engine.state import models as engine
+
+    model, field = {
+        "process": (engine.ProcessDefinition, "bpmn_process_id"),
+        "decision": (engine.DecisionDefinition, "decision_id"),
+        "drg": (engine.DecisionRequirements, "decision_requirements_id"),
+        "form": (engine.FormDefinition, "form_id"),
+    }[kind]
+    versions = model.objects.filter(**{field: element_id, "tenant_id": "<default>"})
+    latest = versions.order_by("-version").values_list("checksum", flat=True).first()
+    if latest is None or latest == content_hash(model_file.content):
+        return ""  # a new id, or the same bytes (the engine keeps the version: nothing is replaced)
+    engine_keys = set(versions.values_list("deployment_id", flat=True))
+    recorded: set[int] = set()
+    for deployed in Deployment.objects.filter(engine_key__in=[str(k) for k in engine_keys]).select_related(
+        "file__project"
+    ):
+        recorded.add(int(deployed.engine_key))
+        other = deployed.file.project
+        if other.pk != project.pk and not has_project_perm(user=user, project=other, codename="edit_project"):
+            return _("another modeler project")
+    # Ids deployed through the API (or by the platform) belong to whoever deployed them.
+    others = (
+        engine.Deployment.objects.filter(key__in=engine_keys - recorded)
+        .exclude(created_by=user.get_username())
+        .exists()
+    )
+    return _("someone else through the API") if others else ""

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from modeler import selectors, services
 from modeler.models import Folder, ModelFile, Project
-from modeler.permissions import Denied, file_for, folder_for, project_for, version_for
+from modeler.permissions import Denied, file_for, folder_for, may_deploy, project_for, version_for
 
 
 def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -364,6 +364,8 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "file": model_file,
             "can_edit": can_edit,
+            # Deploying needs the platform's deploy capability too; no button for those the API refuses.
+            "can_deploy": can_edit and may_deploy(request.user),
             "role": role,
             "editor_data": editor_data,
             "entry": ENTRIES[model_file.kind],

@@ -9,12 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bizdevops.problems import problem
 from modeler import selectors, services
 from modeler.models import FileVersion, ModelFile
-from modeler.permissions import Denied, comment_for, file_for, project_for, version_for
+from modeler.permissions import (
+    Denied,
+    comment_for,
+    file_for,
+    project_for,
+    require_capability,
+    require_id_ownership,
+    version_for,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "element_templates"
 MAX_JSON_BODY = 12 * 1024 * 1024
@@ -235,6 +244,10 @@ def deploy(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         problems = [p for f in files for p in selectors.deployment_problems(model_file=f)]
         return JsonResponse({"plan": selectors.deployment_plan(files=files), "problems": problems})
+    # The project role says who may change the model; deploying changes production, so it also needs the
+    # platform's deploy capability and must not take over ids other people deployed.
+    require_capability(request.user, "deploy")
+    require_id_ownership(request.user, project, files)
     try:
         result = services.deploy_files(files=files, user=request.user)
     except services.DeployRefused as exc:
@@ -244,14 +257,31 @@ def deploy(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse({"key": result["key"], "plan": selectors.deployment_plan(files=files)})
 
 
+def _require_startable(user: Any, bpmn_process_id: str) -> None:
+    """The Tasklist's starter rule (candidateStarterGroups/Users of the latest version), so the modeler
+    cannot start what the Tasklist would refuse."""
+    from bizdevops.engine.state.models import ProcessDefinition
+    from tasklist.selectors import get_startable_process
+
+    if not ProcessDefinition.objects.filter(bpmn_process_id=bpmn_process_id).exists():
+        raise Denied(404, _("The process is not deployed yet: deploy the project first."))
+    if get_startable_process(user, bpmn_process_id) is None:
+        raise Denied(
+            403,
+            _("You may not start this process: it names who may start it, or it has no plain start event."),
+        )
+
+
 @api
 @require_POST
 def start_instance(request: HttpRequest, pk: int) -> HttpResponse:
     """Start an instance of the file's process (latest deployed version) with JSON variables."""
     model_file = file_for(request.user, pk, "edit_project")
+    require_capability(request.user, "start")
     variables = _body(request).get("variables", {})
     if not isinstance(variables, dict):
         raise _BadBody("'variables' must be a JSON object.")
+    _require_startable(request.user, model_file.element_id)
     try:
         from bizdevops.engine import services as engine_services
     except ImportError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 
 from modeler import services
 from modeler.models import Comment, FileVersion, Folder, ModelFile, Project
@@ -27,7 +27,11 @@ class Workspace:
 
 def _user(username: str) -> User:
     # No password: tests log in with force_login, and hashing six passwords per test is most of its time.
-    return User.objects.create(username=username)
+    # Developers, so deploy/start are decided by the project role here; tests of the platform capability
+    # take the group away.
+    user = User.objects.create(username=username)
+    user.groups.add(Group.objects.get_or_create(name="Developer")[0])
+    return user
 
 
 @pytest.fixture

@@ -34,10 +34,6 @@ def _own_project_with(client: Client, role: str) -> tuple[Project, int]:
     return project, model_file.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: modeler deploy/start need only a project role, not the Developer/Admin deploy capability",
-)
 @pytest.mark.parametrize("role", ["outsider", "Employee", "Analyst"])
 def test_users_without_deploy_rights_cannot_deploy_from_the_modeler(
     client: Client, role_user, role: str
