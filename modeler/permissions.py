@@ -48,7 +48,8 @@ def project_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_f
 def file_for(user: AbstractBaseUser, pk: int, codename: str = "view_project_files") -> ModelFile:
     model_file = ModelFile.objects.select_related("project", "folder").filter(pk=pk).first()
     if model_file is None:
-        raise Denied(404, _("No file with id %(pk)s.") % {"pk": pk})
+        # The same answer as a file the user may not read (see _check): ids cannot be probed.
+        raise Denied(404, _("Not found."))
     _check(user, model_file.project, codename)
     return model_file
 

@@ -195,3 +195,33 @@ def test_read_only_posts_need_at_least_viewer(client: Client, workspace: Workspa
     expected = 404 if role == "stranger" else 200
     assert (validate.status_code, play.status_code) == (expected, expected)
     assert snapshot(workspace) == before
+
+
+FILE_ENDPOINTS = {
+    "content": ("get", "/modeler/api/files/{pk}/content"),
+    "versions": ("get", "/modeler/api/files/{pk}/versions"),
+    "comments": ("get", "/modeler/api/files/{pk}/comments"),
+    "diff": ("get", "/modeler/api/files/{pk}/diff"),
+    "play": ("get", "/modeler/api/files/{pk}/play"),
+    "start": ("post", "/modeler/api/files/{pk}/start"),
+    "save": ("put", "/modeler/api/files/{pk}/content"),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(FILE_ENDPOINTS))
+def test_a_foreign_file_and_a_missing_one_answer_alike(
+    client: Client, workspace: Workspace, endpoint: str
+) -> None:
+    # given a stranger, a file of a project they cannot read, and an id no file has
+    client.force_login(workspace.users["stranger"])
+    method, url = FILE_ENDPOINTS[endpoint]
+    missing = ModelFile.objects.order_by("-pk").first().pk + 1000  # type: ignore[union-attr]
+    # when they probe both
+    answers = [
+        client.get(url.format(pk=pk)) if method == "get" else _json(client, method, url.format(pk=pk), {})
+        for pk in (workspace.bpmn.pk, missing)
+    ]
+    # then status and body are the same except for the echoed path (finding 7: no id oracle)
+    assert [a.status_code for a in answers] == [404, 404]
+    bodies = [{k: v for k, v in a.json().items() if k != "instance"} for a in answers]
+    assert bodies[0] == bodies[1]

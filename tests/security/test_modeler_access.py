@@ -162,9 +162,6 @@ def test_lists_and_mentions_do_not_leak_unshared_projects(client: Client, worksp
             assert secret not in response.content, (response.request["PATH_INFO"], secret)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 7: a foreign file and a missing file answer different 404 bodies (id oracle)"
-)
 @pytest.mark.django_db
 def test_foreign_and_missing_files_answer_alike(client: Client, workspace: Workspace) -> None:
     # given a stranger, one id that exists in a foreign project and one that exists nowhere
