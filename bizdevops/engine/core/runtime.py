@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -753,6 +754,8 @@ class Engine:
         self.execute(FailJob(job_key, retries, error_message, retry_back_off_ms, _as_variables(variables)))
 
     def _fail_job(self, command: FailJob) -> None:
+        if problem := _check_variables(command.variables):
+            raise InvalidArgument(problem)
         job = self._find_job(command.job_key)
 
         def handle(ctx: Processing) -> None:
@@ -810,6 +813,8 @@ class Engine:
     def _throw_job_error(self, command: ThrowJobError) -> None:
         if not command.error_code:
             raise InvalidArgument("An error code is required.")
+        if problem := _check_variables(command.variables):
+            raise InvalidArgument(problem)
         job = self._find_job(command.job_key)
 
         def handle(ctx: Processing) -> None:
@@ -1239,6 +1244,8 @@ class Engine:
     def _broadcast(self, command: BroadcastSignal) -> int:
         if not command.name:
             raise InvalidArgument("A signal needs a name.")
+        if problem := _check_variables(command.variables):
+            raise InvalidArgument(problem)
         now = self.clock.now_ms()
         with self.store.transaction():
             key = self.keys.next_key()
@@ -1434,11 +1441,40 @@ def _as_variables(variables: Any) -> dict[str, Any]:
 
 
 def _check_variables(variables: Any) -> str | None:
+    """Why these variables cannot be stored, or None. Checks the whole value tree: PostgreSQL's JSONB (and
+    UTF-8) cannot hold NUL characters or lone surrogates, and JSON has no NaN or infinity."""
     if not isinstance(variables, dict):
         return "variables must be a JSON object."
     for name in variables:
         if not isinstance(name, str) or not name:
             return "variable names must be non-empty strings."
+    stack: list[Any] = [variables]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or (problem := _text_problem(key)):
+                    return (
+                        f"variable names and object keys must be text without NUL characters ({key!r:.40})."
+                    )
+                stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if problem := _text_problem(value):
+                return f"variable values {problem}"
+        elif isinstance(value, float) and not math.isfinite(value):
+            return "variable values must be finite numbers (JSON has no NaN or infinity)."
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode (no lone surrogates)."
     return None
 
 
