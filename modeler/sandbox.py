@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 
 from modeler.models import ModelFile
 
-MAX_STEPS = 500
+# A run is replayed in full at every request, so everything here bounds the cost of one request:
+# user actions recorded per run, bytes of variables per action, keys the engine may hand out during one
+# replay (every element instance, job, task and variable needs a key, so this is the sandbox's work budget:
+# a loop without a wait state stops after it instead of after the core's 500 000-step guard per unit), and
+# lines of log returned.
+MAX_STEPS = 100
+MAX_STEP_VARIABLES_BYTES = 64 * 1024
+MAX_KEYS = 20_000
+MAX_LOG_LINES = 2_000
 # A fixed clock start makes replays identical (timestamps, due dates).
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
@@ -61,10 +69,45 @@ def new_run(*, model_file: ModelFile, variables: dict[str, Any]) -> dict[str, An
     return {"processId": model_file.element_id, "resources": resources, "steps": [["start", variables]]}
 
 
+def check_variables(variables: dict[str, Any]) -> None:
+    """Variables are stored with the run in the session and replayed every time: keep them small."""
+    if len(json.dumps(variables, ensure_ascii=False).encode("utf-8")) > MAX_STEP_VARIABLES_BYTES:
+        raise PlayProblem(
+            _("The variables are too large for the sandbox (the limit is %(limit)s bytes).")
+            % {"limit": MAX_STEP_VARIABLES_BYTES}
+        )
+
+
 def add_step(run: dict[str, Any], step: list[Any]) -> dict[str, Any]:
     if len(run["steps"]) >= MAX_STEPS:
         raise PlayProblem(_("This run is long enough; start a new one."))
     return {**run, "steps": [*run["steps"], step]}
+
+
+class _BudgetExhausted(Exception):
+    pass
+
+
+def _budgeted_keys(limit: int) -> Any:
+    """The in-memory engine's counter keys (same sequence, so replays stay deterministic), refusing to hand
+    out more than `limit`: the engine core's step guard (RunawayInstance) then ends the unit of work."""
+    from bizdevops.engine.core.errors import RunawayInstance
+    from bizdevops.engine.core.keys import CounterKeys
+
+    keys = CounterKeys()
+    counter = keys.next_key
+    issued = 0
+
+    def next_key() -> int:
+        nonlocal issued
+        issued += 1
+        if issued > limit:
+            raise RunawayInstance(f"The sandbox run needed more than {limit} steps.")
+        return counter()
+
+    keys.next_key = next_key  # type: ignore[method-assign]
+    keys.exhausted = lambda: issued > limit  # type: ignore[attr-defined]
+    return keys
 
 
 def _describe(record: Any, names: dict[str, str]) -> str | None:
@@ -110,6 +153,7 @@ def replay(run: dict[str, Any]) -> PlayView:
     from bizdevops.engine.core.records import JobState, UserTaskState
 
     engine = InMemoryEngine(start_ms=START_MS)
+    keys = engine.keys = _budgeted_keys(MAX_KEYS)
     try:
         engine.deploy([(name, content.encode("utf-8")) for name, content in run["resources"]])
     except DeploymentRejected as exc:
@@ -133,10 +177,26 @@ def replay(run: dict[str, Any]) -> PlayView:
                 engine.advance(minutes=float(step[1]))
             engine.run_pending()
         except EngineError as exc:
+            if keys.exhausted():
+                break
             if index == len(run["steps"]) - 1:
                 raise PlayProblem(str(exc)) from None
             log.append(f"⚠ {exc}")
+        if keys.exhausted():
+            break
+    if keys.exhausted():
+        # Follow-up units swallow the guard (the runtime logs it), so ask the budget, not the exception.
+        raise PlayProblem(
+            _(
+                "The run took more than %(limit)s steps without waiting for you: is there a loop without "
+                "a task or event?"
+            )
+            % {"limit": MAX_KEYS}
+        )
     for record in engine.store.history:
+        if len(log) >= MAX_LOG_LINES:
+            log.append(_("… (the log is cut here)"))
+            break
         line = _describe(record, names)
         if line:
             log.append(line)

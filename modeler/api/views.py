@@ -322,6 +322,25 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 PLAY_SESSION_KEY = "modeler.play.{pk}"
+# Every play request replays the whole run: a per-user budget of requests per window keeps one viewer from
+# keeping a worker busy (each replay is also bounded by sandbox.MAX_KEYS).
+PLAY_RATE = 30
+PLAY_WINDOW_SECONDS = 60
+
+
+def _play_allowed(user: Any) -> bool:
+    """Count this play request in the user's window (a cache counter shared by all workers). The window
+    starts at the user's first request and lasts PLAY_WINDOW_SECONDS (incr keeps the key's expiry)."""
+    from django.core.cache import cache
+
+    key = f"modeler.play.rate.{user.pk}"
+    cache.add(key, 0, timeout=PLAY_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: a new window
+        cache.add(key, 1, timeout=PLAY_WINDOW_SECONDS)
+        count = 1
+    return count <= PLAY_RATE
 
 
 @api
@@ -331,6 +350,14 @@ def play(request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
     from modeler import sandbox
 
     model_file = file_for(request.user, pk)
+    if not _play_allowed(request.user):
+        response = problem(
+            429,
+            _("Too many sandbox requests: wait a minute and try again."),
+            instance=request.path,
+        )
+        response["Retry-After"] = str(PLAY_WINDOW_SECONDS)
+        return response
     session_key = PLAY_SESSION_KEY.format(pk=model_file.pk)
     run = request.session.get(session_key)
     try:
@@ -342,6 +369,7 @@ def play(request: HttpRequest, pk: int, action: str = "") -> HttpResponse:
         variables = payload.get("variables", {})
         if not isinstance(variables, dict):
             raise _BadBody("'variables' must be a JSON object.")
+        sandbox.check_variables(variables)
         if action == "start":
             run = sandbox.new_run(model_file=model_file, variables=variables)
         elif action == "complete":
