@@ -33,7 +33,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
     "Admin": frozenset(Can),
     "Developer": frozenset(Can) - {Can.CLOCK},
     "Operator": frozenset({Can.READ, Can.OPERATE, Can.START, Can.MESSAGE, Can.WORK_TASKS, Can.ALL_TASKS}),
-    "Analyst": frozenset({Can.READ, Can.EVALUATE}),
+    # Analysts model, simulate, deploy and start their processes (product brief); they do not work jobs.
+    "Analyst": frozenset({Can.READ, Can.EVALUATE, Can.DEPLOY, Can.START}),
     "Manager": frozenset({Can.START, Can.WORK_TASKS, Can.ALL_TASKS}),
     "Employee": frozenset({Can.START, Can.WORK_TASKS}),
 }

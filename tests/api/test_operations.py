@@ -284,7 +284,9 @@ def test_cancellation_needs_operate(api, dev, role, allowed) -> None:  # type: i
     assert state(dev, key) == ("TERMINATED" if allowed else "ACTIVE")
 
 
-@pytest.mark.parametrize(("role", "allowed"), [("Analyst", False), ("Employee", False), ("Developer", True)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("Employee", False), ("Operator", False), ("Analyst", True), ("Developer", True)]
+)
 def test_deploy_needs_the_deploy_capability(api, role, allowed) -> None:  # type: ignore[no-untyped-def]
     files = [SimpleUploadedFile("api_service.bpmn", (FIXTURES / "api_service.bpmn").read_bytes())]
     response = api(role).post("/v2/deployments", {"resources": files}, format="multipart")

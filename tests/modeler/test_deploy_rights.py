@@ -64,7 +64,7 @@ def _other_project(owner_name: str, process_id: str) -> tuple[Project, ModelFile
     return project, _runnable(model_file, process_id, name="Theirs"), owner
 
 
-@pytest.mark.parametrize("roles", [(), ("Analyst",), ("Employee",), ("Manager",), ("Operator",)])
+@pytest.mark.parametrize("roles", [(), ("Employee",), ("Manager",), ("Operator",)])
 def test_editors_without_the_deploy_capability_cannot_deploy(
     client: Client, workspace: Workspace, roles: tuple[str, ...]
 ) -> None:
@@ -83,14 +83,17 @@ def test_editors_without_the_deploy_capability_cannot_deploy(
 
 
 def test_the_deploy_button_is_shown_only_to_deployers(client: Client, workspace: Workspace) -> None:
-    # given an editor who is a Developer and one who is an Analyst
+    # given an editor who is a Developer, one who is an Analyst and one who is an Employee
     client.force_login(workspace.users["editor"])
     developer_page = client.get(f"/modeler/files/{workspace.bpmn.pk}/").content.decode()
     client.force_login(_groups(workspace.users["editor"], "Analyst"))
     analyst_page = client.get(f"/modeler/files/{workspace.bpmn.pk}/").content.decode()
-    # then only the Developer sees the deploy button
+    client.force_login(_groups(workspace.users["editor"], "Employee"))
+    employee_page = client.get(f"/modeler/files/{workspace.bpmn.pk}/").content.decode()
+    # then the deployers (Developer, Analyst) see the deploy button, the Employee does not
     assert 'id="deploy-button"' in developer_page
-    assert 'id="deploy-button"' not in analyst_page
+    assert 'id="deploy-button"' in analyst_page
+    assert 'id="deploy-button"' not in employee_page
 
 
 def test_an_id_deployed_from_another_project_stays_theirs_until_shared(
@@ -164,8 +167,8 @@ def test_starting_needs_the_start_capability_and_follows_candidate_starter_group
     _runnable(workspace.bpmn, "rights_start", starters="Manager")
     client.force_login(workspace.users["owner"])
     assert _deploy(client, workspace.project).status_code == 200
-    # when an editor without the start capability (Analyst) starts it
-    client.force_login(_groups(workspace.users["editor"], "Analyst"))
+    # when an editor without any platform role (no start capability) starts it
+    client.force_login(_groups(workspace.users["editor"]))
     no_capability = _start(client, workspace.bpmn)
     # and a Developer who is not a Manager
     client.force_login(_groups(workspace.users["editor"], "Developer"))
