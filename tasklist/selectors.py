@@ -547,6 +547,13 @@ def list_startable_processes(user: AbstractBaseUser) -> list[Startable]:
     return sorted(result, key=lambda s: (s.form_schema is None, s.name.lower()))
 
 
+def may_start(user: AbstractBaseUser, definition: ProcessDefinition) -> bool:
+    """Whether the process's candidate starters (if it names any) include `user`: the rule every way of
+    starting by hand (Tasklist, modeler, REST API) applies."""
+    info = _start_info(definition)
+    return info is None or info.allows(user)
+
+
 def get_startable_process(user: AbstractBaseUser, bpmn_process_id: str) -> Startable | None:
     """The latest version of the process if `user` may start it by hand, else None."""
     definition = (

@@ -64,6 +64,38 @@ def group_names(user: Any) -> list[str]:
     return cached
 
 
+def require_candidate_starter(
+    user: Any,
+    *,
+    definition_key: int | None = None,
+    bpmn_process_id: str | None = None,
+    version: int | None = None,
+    tenant_id: str | None = None,
+) -> None:
+    """403 when the process names candidate starters (zeebe:properties candidateStarterGroups/Users) and
+    the caller is not one of them, as the Tasklist and the modeler enforce. Unknown processes pass through
+    (the engine answers 404)."""
+    from bizdevops.engine.state.models import ProcessDefinition
+    from tasklist.selectors import may_start
+
+    definitions = ProcessDefinition.objects.all()
+    if definition_key is not None:
+        definition = definitions.filter(key=definition_key).first()
+    elif bpmn_process_id:
+        definitions = definitions.filter(bpmn_process_id=bpmn_process_id)
+        if tenant_id:
+            definitions = definitions.filter(tenant_id=tenant_id)
+        if version is not None:
+            definitions = definitions.filter(version=version)
+        definition = definitions.order_by("-version").first()
+    else:
+        return
+    if definition is not None and not may_start(user, definition):
+        raise ApiProblem(
+            403, f"You are not among the candidate starters of process '{definition.bpmn_process_id}'."
+        )
+
+
 def require(user: Any, *needed: Can) -> None:
     """403 unless the caller has one of `needed`."""
     have = capabilities(user)

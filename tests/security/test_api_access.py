@@ -212,10 +212,6 @@ def test_task_search_does_not_leak_foreign_tasks(role_user, target, role) -> Non
     assert payload["page"]["totalItems"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: /v2/process-instances ignores candidateStarterGroups that the Tasklist enforces",
-)
 def test_api_start_respects_candidate_starter_groups(role_user, target) -> None:  # type: ignore[no-untyped-def]
     # given a process only Managers may start (zeebe:property candidateStarterGroups=Manager)
     user = role_user("Employee")

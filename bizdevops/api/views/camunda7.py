@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from bizdevops.api import engine_gateway as gateway
 from bizdevops.api import jobwake, pool
 from bizdevops.api.errors import ApiProblem, exception_handler
-from bizdevops.api.permissions import Can, require
+from bizdevops.api.permissions import Can, require, require_candidate_starter
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.engine.state import models as m
 
@@ -310,6 +310,7 @@ class StartByKeyView(C7View):
     )
     def post(self, request: Request, key: str, tenant: str | None = None) -> Response:
         require(request.user, Can.START)
+        require_candidate_starter(request.user, bpmn_process_id=key, tenant_id=tenant or "<default>")
         data = _valid(StartRequest, request)
         started = gateway.start_instance(
             definition_key=None,

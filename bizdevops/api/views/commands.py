@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from bizdevops.api import engine_gateway as gateway
 from bizdevops.api import jobwake, pool
 from bizdevops.api.errors import ApiProblem
-from bizdevops.api.permissions import Can, has, require
+from bizdevops.api.permissions import Can, has, require, require_candidate_starter
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.api.views.read import UserTaskGet
 
@@ -113,6 +113,13 @@ class ProcessInstanceCreateView(ApiView):
         require(request.user, Can.START)
         data = valid(CreateInstanceRequest, request)
         version = data["processDefinitionVersion"]
+        require_candidate_starter(
+            request.user,
+            definition_key=data.get("processDefinitionKey"),
+            bpmn_process_id=data.get("processDefinitionId"),
+            version=None if version is None or version < 0 else version,
+            tenant_id=data["tenantId"],
+        )
         started = gateway.start_instance(
             definition_key=data.get("processDefinitionKey"),
             bpmn_process_id=data.get("processDefinitionId"),
