@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from bizdevops.identity.lockout import LOCKOUT_SECONDS, is_locked
 from bizdevops.identity.tokens import resolve_token
 
 # username+password digest -> (user pk, password hash at the time, monotonic expiry).
@@ -55,6 +56,12 @@ class CachedBasicAuthentication(authentication.BasicAuthentication):
     www_authenticate_realm = "bizdevops"
 
     def authenticate_credentials(self, userid: str, password: str, request: Request | None = None) -> Any:
+        # Locked after repeated failures (bizdevops.identity.lockout): 429, even for the right password and
+        # even when it is cached, so guessing stays as slow as on the login page.
+        if is_locked(userid, request):
+            raise exceptions.Throttled(
+                wait=LOCKOUT_SECONDS, detail="Too many failed password checks for this user; try again later."
+            )
         digest = _digest(userid, password)
         now = time.monotonic()
         with _BASIC_CACHE_LOCK:

@@ -48,7 +48,7 @@ def test_a_success_resets_the_count(make_user) -> None:  # type: ignore[no-untyp
     assert "_auth_user_id" in client.session
 
 
-def test_basic_auth_guessing_on_the_api_is_locked_too(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_basic_auth_guessing_on_the_api_is_locked_too_with_429(make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("target", "Developer", password="right-password-123")
     client = Client()
 
@@ -57,4 +57,4 @@ def test_basic_auth_guessing_on_the_api_is_locked_too(make_user) -> None:  # typ
         return client.get("/v2/topology", HTTP_AUTHORIZATION=f"Basic {token}").status_code
 
     assert [basic(f"guess-{i}") for i in range(FAILURE_LIMIT)] == [401] * FAILURE_LIMIT
-    assert basic("right-password-123") == 401
+    assert basic("right-password-123") == 429

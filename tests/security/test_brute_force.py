@@ -62,10 +62,6 @@ def test_login_locks_out_after_repeated_failures(make_user) -> None:  # type: ig
     assert response.status_code in (403, 429) or "_auth_user_id" not in client.session
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: HTTP Basic is locked after 5 failures (401, see tests/platform/test_lockout.py) but answers no 429",
-)
 def test_basic_auth_guessing_is_throttled(make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("target", "Developer", password=PASSWORD)
     api = APIClient()
