@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,14 @@ def _database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def live_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Start daphne serving the project against the test database; yield its base URL."""
+@contextmanager
+def serve_project(*, log_name: str, ready_path: str, **env_extra: str) -> Iterator[str]:
+    """Run daphne serving the project against the test database until the block ends; yield its base URL.
+
+    Shared by the browser tests and the API contract tests. `ready_path` is polled until it answers.
+    """
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        pytest.skip("browser tests need a server database (set DATABASE_URL; `make test` does)")
+        pytest.skip("tests against a live site need a server database (set DATABASE_URL; `make test` does)")
     port = _free_port()
     env = os.environ.copy()
     env.update(
@@ -55,8 +59,10 @@ def live_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ign
         DJANGO_SETTINGS_MODULE="bizdevops.settings_test",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         BIZDEVOPS_E2E_SERVER="1",
+        **env_extra,
     )
-    log = open(REPO / "data" / "e2e-daphne.log", "wb")  # noqa: SIM115
+    (REPO / "data").mkdir(exist_ok=True)
+    log = open(REPO / "data" / log_name, "wb")  # noqa: SIM115
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bizdevops.asgi:application"],
         cwd=REPO,
@@ -68,21 +74,31 @@ def live_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ign
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"{base}/login/", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"{base}{ready_path}", timeout=1)  # noqa: S310
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
+                log.close()
                 raise RuntimeError(f"daphne did not start; see {log.name}") from None
             time.sleep(0.2)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-    log.close()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Start daphne serving the project against the test database; yield its base URL."""
+    with serve_project(log_name="e2e-daphne.log", ready_path="/login/") as base:
+        yield base
 
 
 # Function scope: Playwright's sync API keeps an asyncio loop running in this thread while it is open, which

@@ -6,19 +6,13 @@ access, as tests/e2e does) and unique names (users, process ids, job types) inst
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.e2e.conftest import _database_url, _free_port
+from tests.e2e.conftest import serve_project
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -27,43 +21,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 @pytest.fixture(scope="session")
 def api_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """daphne serving the project on the test database with the clock API on; yields the base URL."""
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        pytest.skip("contract tests need a server database (set DATABASE_URL)")
-    port = _free_port()
-    env = os.environ.copy()
-    env.update(
-        DATABASE_URL=_database_url(),
-        DJANGO_SETTINGS_MODULE="bizdevops.settings_test",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
+    with serve_project(
+        log_name="api-contract-daphne.log",
+        ready_path="/v2/status",
         BIZDEVOPS_CLOCK_API="1",
-        BIZDEVOPS_E2E_SERVER="1",
         # long polls end within 3 s here, so fuzzed requestTimeouts cannot stall the suite
         BIZDEVOPS_API_MAX_WAIT_MS="3000",
-    )
-    (REPO / "data").mkdir(exist_ok=True)
-    log = open(REPO / "data" / "api-contract-daphne.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bizdevops.asgi:application"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/v2/status", timeout=1)  # noqa: S310
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"daphne did not start; see {log.name}") from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    ) as base:
+        yield base
 
 
 @pytest.fixture
