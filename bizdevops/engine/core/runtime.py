@@ -1142,6 +1142,9 @@ class Engine:
             raise InvalidArgument("A message needs a name.")
         if problem := _check_variables(command.variables):
             raise InvalidArgument(problem)
+        if not 0 <= command.time_to_live_ms <= MAX_MESSAGE_TTL_MS:
+            # the expiry must stay a storable date (and a buffer for centuries is a mistake, not a plan)
+            raise InvalidArgument(f"timeToLive must be between 0 and {MAX_MESSAGE_TTL_MS} ms (10 years).")
         now = self.clock.now_ms()
         correlated_instance: int | None = None
         with self.store.transaction():
@@ -1438,6 +1441,9 @@ def _as_variables(variables: Any) -> dict[str, Any]:
     if not isinstance(variables, dict):
         raise InvalidArgument("variables must be a JSON object.")
     return dict(variables)
+
+
+MAX_MESSAGE_TTL_MS = 10 * 366 * 24 * 3600 * 1000
 
 
 def _check_variables(variables: Any) -> str | None:

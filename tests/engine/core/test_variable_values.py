@@ -59,3 +59,11 @@ def test_bad_variables_are_refused_everywhere(engine: InMemoryEngine, variables:
     state = engine.get_process_instance(key)
     assert state is not None
     assert state.variables[key]["unicode"] == "한국어 ✓"
+
+
+@pytest.mark.parametrize("ttl", [-1, 10**15])
+def test_message_time_to_live_out_of_range_is_refused(engine: InMemoryEngine, ttl: int) -> None:
+    # schemathesis found a huge timeToLive overflowing the stored expiry date (a 500); it is a 400 now
+    with pytest.raises(InvalidArgument):
+        engine.publish_message(name="m", correlation_key="k", time_to_live_ms=ttl)
+    engine.publish_message(name="m", correlation_key="k", time_to_live_ms=60_000)
