@@ -22,6 +22,10 @@ class CreateProcessInstance:
     trigger_element_id: str | None = None  # the start event a message/timer/signal triggered
     trigger_variables: dict[str, Any] | None = None
     tenant_id: str = "<default>"
+    # a message start event triggered by a message with a non-empty correlation key: at most one active
+    # instance per process id and key (`message_key`: the buffered message, marked correlated on start)
+    start_correlation_key: str | None = None
+    message_key: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

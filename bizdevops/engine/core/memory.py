@@ -32,7 +32,7 @@ from bizdevops.engine.core.records import (
     UserTaskRecord,
 )
 from bizdevops.engine.core.runtime import Engine
-from bizdevops.engine.core.state import InstanceState
+from bizdevops.engine.core.state import InstanceState, InstanceStatus
 
 
 class InMemoryStore:
@@ -57,6 +57,8 @@ class InMemoryStore:
         self.incidents: dict[int, IncidentRecord] = {}
         self.history: list[HistoryRecord] = []
         self.outbox: deque[Command] = deque()
+        # (process id, start correlation key) -> the active instance a message with that key started
+        self.message_starts: dict[tuple[str, str], int] = {}
         self._depth = 0
 
     @contextmanager
@@ -117,6 +119,12 @@ class InMemoryStore:
     def save_instances(self, states: Sequence[InstanceState]) -> None:
         for state in states:
             self.instances[state.key] = json.dumps(state.to_dict()) if self.isolated else state
+            if state.start_correlation_key is not None:
+                index = (state.bpmn_process_id, state.start_correlation_key)
+                if state.status == InstanceStatus.ACTIVE:
+                    self.message_starts[index] = state.key
+                elif self.message_starts.get(index) == state.key:
+                    del self.message_starts[index]
 
     # jobs
     def save_jobs(self, jobs: Sequence[JobRecord]) -> None:
@@ -209,6 +217,9 @@ class InMemoryStore:
         for key in expired:
             del self.messages[key]
         return len(expired)
+
+    def find_message_start_instance(self, bpmn_process_id: str, correlation_key: str) -> int | None:
+        return self.message_starts.get((bpmn_process_id, correlation_key))
 
     # signals
     def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None:

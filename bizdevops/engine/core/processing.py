@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bizdevops.engine.core import lifecycle
+from bizdevops.engine.core.behaviors import message_start
 from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.commands import ChildInstanceFinished, ThrowInParent
 from bizdevops.engine.core.errors import RunawayInstance
@@ -431,6 +432,8 @@ class Processing:
         state = self.state
         state.status = InstanceStatus.COMPLETED if completed else InstanceStatus.TERMINATED
         state.end_time = self.now
+        if state.start_correlation_key:
+            message_start.release(self)
         if state.parent_instance_key is not None and completed:
             self.effects.commands.append(
                 ChildInstanceFinished(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from bizdevops.engine.core import timers
+from bizdevops.engine.core.behaviors import message_start
 from bizdevops.engine.core.behaviors.variables import merge, set_local
 from bizdevops.engine.core.clock import Clock
 from bizdevops.engine.core.commands import (
@@ -565,6 +566,7 @@ class Engine:
         effects = Effects()
         with self.store.transaction():
             ctx = Processing(self, state, model, definition, now, effects)
+            message_start.claim(ctx, command)
             for name, value in command.variables.items():
                 set_local(ctx, key, name, value)
             payload: dict[str, Any] = {}
@@ -1153,11 +1155,15 @@ class Engine:
             key = self.keys.next_key()
             follow_ups: list[Command] = []
             correlated: list[str] = []
+            started: list[str] = []  # by a keyed message start event: the creation marks the message
             for sub in self.store.find_message_subscriptions(command.name, command.correlation_key):
-                if sub.bpmn_process_id in correlated:
+                if sub.bpmn_process_id in correlated or sub.bpmn_process_id in started:
                     continue  # a message correlates at most once per process
-                correlated.append(sub.bpmn_process_id)
                 if sub.process_instance_key is None:
+                    if message_start.blocked(self.store, sub.bpmn_process_id, command.correlation_key):
+                        continue  # one active instance per correlation key: stays buffered (if TTL > 0)
+                    keyed = bool(command.correlation_key)
+                    (started if keyed else correlated).append(sub.bpmn_process_id)
                     instance_key = self.keys.next_key()
                     follow_ups.append(
                         CreateProcessInstance(
@@ -1166,9 +1172,12 @@ class Engine:
                             trigger_variables=dict(command.variables),
                             instance_key=instance_key,
                             tenant_id=sub.tenant_id,
+                            start_correlation_key=command.correlation_key if keyed else None,
+                            message_key=key if keyed and command.time_to_live_ms > 0 else None,
                         )
                     )
                 else:
+                    correlated.append(sub.bpmn_process_id)
                     instance_key = sub.process_instance_key
                     follow_ups.append(
                         TriggerEvent(

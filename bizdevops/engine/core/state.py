@@ -122,9 +122,12 @@ class InstanceState:
     start_time: int = 0
     end_time: int | None = None
     tenant_id: str = "<default>"
+    # the correlation key of the message that started this instance (message start event, non-empty key):
+    # while the instance is active, no other instance of its process id starts by a message with this key
+    start_correlation_key: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "formatVersion": FORMAT_VERSION,
             "key": self.key,
             "processDefinitionKey": self.process_definition_key,
@@ -140,6 +143,9 @@ class InstanceState:
             "endTime": self.end_time,
             "tenantId": self.tenant_id,
         }
+        if self.start_correlation_key is not None:
+            data["startCorrelationKey"] = self.start_correlation_key
+        return data
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> InstanceState:
@@ -160,6 +166,7 @@ class InstanceState:
             start_time=data.get("startTime", 0),
             end_time=data.get("endTime"),
             tenant_id=data.get("tenantId", "<default>"),
+            start_correlation_key=data.get("startCorrelationKey"),
         )
 
     def visible_variables(self, scope_key: int) -> dict[str, Any]:

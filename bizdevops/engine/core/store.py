@@ -114,6 +114,13 @@ class Store(Protocol):
 
     def delete_expired_messages(self, now: int) -> int: ...
 
+    def find_message_start_instance(self, bpmn_process_id: str, correlation_key: str) -> int | None:
+        """The active instance (any version) of this process id that a message with this non-empty
+        correlation key started, or None. Serializes on (process id, key) until the transaction ends, so
+        that two starts with one key cannot both see None (call it after `find_buffered_messages` /
+        `find_message_subscriptions`: message lock first, then this one)."""
+        ...
+
     # -- signals ----------------------------------------------------------------------------------------
     def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None: ...
 

@@ -182,17 +182,34 @@ class ProcessInstance(models.Model):
     tenant_id = models.CharField(max_length=256, default="<default>")
     start_date = models.DateTimeField()
     end_date = models.DateTimeField(null=True, blank=True)
+    start_correlation_key = models.CharField(
+        max_length=512,
+        null=True,
+        blank=True,
+        help_text="correlation key of the message that started it (one active instance per process and key)",
+    )
 
     class Meta:
         ordering = ["-key"]
         indexes = [
             models.Index(fields=["bpmn_process_id", "status"], name="engine_pi_process_status"),
+
             models.Index(fields=["status", "-start_date"], name="engine_pi_status_start"),
             # Only called instances have a parent: root instances (nearly all) add no entry.
             models.Index(
                 fields=["parent_process_instance_key"],
                 name="engine_pi_parent",
                 condition=Q(parent_process_instance_key__isnull=False),
+            ),
+        ]
+        constraints = [
+            # One active instance per process id and message start correlation key (Zeebe's rule; the
+            # store serializes starts with an advisory lock, this is the safety net). Only active
+            # instances a keyed message started have an entry.
+            models.UniqueConstraint(
+                fields=["bpmn_process_id", "start_correlation_key"],
+                name="engine_pi_active_start_key",
+                condition=Q(start_correlation_key__isnull=False, status__in=["ACTIVE", "INCIDENT"]),
             ),
         ]
 

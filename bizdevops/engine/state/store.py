@@ -482,6 +482,7 @@ class DjangoStore:
                     tenant_id=state.tenant_id,
                     start_date=to_datetime(state.start_time),
                     end_date=to_datetime(state.end_time),
+                    start_correlation_key=state.start_correlation_key,
                 )
             )
             variables.extend(_changed_variables(state, loaded.get(state.key) or {}))
@@ -769,6 +770,19 @@ class DjangoStore:
         deleted, _ = m.BufferedMessage.objects.filter(expires_at__lte=to_datetime(now)).delete()
         return deleted
 
+    def find_message_start_instance(self, bpmn_process_id: str, correlation_key: str) -> int | None:
+        self._begin()
+        _advisory_lock(f"start:{bpmn_process_id}\n{correlation_key}")
+        return (
+            m.ProcessInstance.objects.filter(
+                bpmn_process_id=bpmn_process_id,
+                start_correlation_key=correlation_key,
+                status__in=(m.InstanceStatus.ACTIVE, m.InstanceStatus.INCIDENT),
+            )
+            .values_list("key", flat=True)
+            .first()
+        )
+
     # -- signals -------------------------------------------------------------------------------------
     def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None:
         if not subscriptions:
@@ -825,6 +839,49 @@ class DjangoStore:
         m.SignalSubscription.objects.filter(
             process_instance_key__isnull=True, bpmn_process_id=bpmn_process_id
         ).delete()
+
+    # -- process instance migration -------------------------------------------------------------------
+    def migrate_instance_records(
+        self,
+        process_instance_key: int,
+        target: ProcessDefinition,
+        element_ids: Any,
+        catch_ids: Any,
+    ) -> None:
+        """Retarget a migrated instance's row and live records at `target` (see the Store protocol): a few
+        UPDATEs, run at once inside the unit (the buffered instance upsert does not touch these columns)."""
+        from django.db.models import Case, CharField, Value, When
+
+        self._begin()
+        key = process_instance_key
+        m.ProcessInstance.objects.filter(key=key).update(
+            process_definition_id=target.key, bpmn_process_id=target.bpmn_process_id, version=target.version
+        )
+        definition = {"process_definition_key": target.key, "bpmn_process_id": target.bpmn_process_id}
+
+        def by_instance() -> Case:
+            whens = [When(element_instance_key=k, then=Value(v)) for k, v in element_ids.items()]
+            return Case(*whens, default=F("element_id"), output_field=CharField())
+
+        keys = list(element_ids)
+        m.Job.objects.filter(process_instance_key=key, element_instance_key__in=keys).update(
+            element_id=by_instance(), process_definition_version=target.version, **definition
+        )
+        m.UserTask.objects.filter(process_instance_key=key, element_instance_key__in=keys).update(
+            element_id=by_instance(),
+            process_definition_version=target.version,
+            process_name=target.name or "",
+            **definition,
+        )
+        m.Incident.objects.filter(process_instance_key=key, element_instance_key__in=keys).update(
+            element_id=by_instance(), **definition
+        )
+        for model in (m.Timer, m.MessageSubscription, m.SignalSubscription):
+            whens = [When(element_id=old, then=Value(new)) for old, new in catch_ids.items()]
+            element_id = (
+                Case(*whens, default=F("element_id"), output_field=CharField()) if whens else F("element_id")
+            )
+            model.objects.filter(process_instance_key=key).update(element_id=element_id, **definition)
 
     # -- incidents -----------------------------------------------------------------------------------
     def save_incidents(self, incidents: Sequence[IncidentRecord]) -> None:
@@ -947,12 +1004,16 @@ def _lock_message_key(name: str, correlation_key: str | None) -> None:
     for the other side and then write their own, so without a common lock each could miss the other and
     the message would neither correlate nor be found later. A transaction-scoped advisory lock, released
     at commit, is the smallest such lock (PostgreSQL only; SQLite serializes writers anyway)."""
+    _advisory_lock(f"msg:{name}\n{correlation_key or ''}")
+
+
+def _advisory_lock(text: str) -> None:
+    """A transaction-scoped advisory lock on a text (PostgreSQL only; SQLite serializes writers anyway).
+    Order: an instance row, then a message (name, key), then a message start (process id, key)."""
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"msg:{name}\n{correlation_key or ''}"]
-        )
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [text])
 
 
 # -- row <-> record conversions ----------------------------------------------------------------------------
