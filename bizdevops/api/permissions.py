@@ -1,14 +1,22 @@
-"""Who may do what through the API: role capabilities plus object rules (user tasks a person may work on).
+"""Who may do what through the API: role capabilities plus object rules (user tasks a person may work on,
+definitions restricted with object permissions).
 
 A caller is a Django user: a person (Basic or session) or an API client's service user (bearer token); the
 groups are the roles. A missing capability answers 403; an object the caller may not see answers 404, so
 keys of other people's work are not disclosed. Either way nothing changes.
+
+Definitions (processes, decisions, decision requirements, forms) are open to every caller with the
+capability until someone restricts one: a django-guardian object permission `engine.view_<model>` granted to
+a user or group on a definition restricts its id (BPMN process id, decision id, DRG id, form id) in its
+tenant, across all versions, to the holders of such a grant on any version and to Admins, as Camunda's
+authorizations name a process by its id. A new version deployed later stays restricted. A caller outside
+sees nothing of it: searches omit it, gets answer 404, starting or evaluating it answers 404.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -72,9 +80,9 @@ def require_candidate_starter(
     version: int | None = None,
     tenant_id: str | None = None,
 ) -> None:
-    """403 when the process names candidate starters (zeebe:properties candidateStarterGroups/Users) and
-    the caller is not one of them, as the Tasklist and the modeler enforce. Unknown processes pass through
-    (the engine answers 404)."""
+    """404 when the process is restricted to others (object permissions), 403 when it names candidate
+    starters (zeebe:properties candidateStarterGroups/Users) and the caller is not one of them, as the
+    Tasklist and the modeler enforce. Unknown processes pass through (the engine answers 404)."""
     from bizdevops.engine.state.models import ProcessDefinition
     from tasklist.selectors import may_start
 
@@ -90,6 +98,8 @@ def require_candidate_starter(
         definition = definitions.order_by("-version").first()
     else:
         return
+    if definition is not None and not may_see_definition(user, definition):
+        raise ApiProblem(404, f"Process definition '{definition_key or bpmn_process_id}' not found.")
     if definition is not None and not may_start(user, definition):
         raise ApiProblem(
             403, f"You are not among the candidate starters of process '{definition.bpmn_process_id}'."
@@ -131,3 +141,86 @@ def visible_tasks(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     require(user, Can.WORK_TASKS, Can.ALL_TASKS)
     q = task_visibility(user)
     return queryset if q is None else queryset.filter(q)
+
+
+# -- object permissions on definitions ---------------------------------------------------------------
+
+DEFINITION_ID_FIELDS = {
+    "processdefinition": "bpmn_process_id",
+    "decisiondefinition": "decision_id",
+    "decisionrequirements": "decision_requirements_id",
+    "formdefinition": "form_id",
+}
+
+Row = TypeVar("Row")
+
+
+def is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or "Admin" in group_names(user)
+
+
+def hidden_definitions(user: Any, model: type[Any]) -> frozenset[tuple[str, str]]:
+    """(tenant id, definition id) pairs of `model` (a definition model) that are restricted and not granted
+    to `user`. One query when nothing is restricted (the usual case); cached on the user for the request."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    name = model._meta.model_name
+    cache: dict[str, frozenset[tuple[str, str]]] = getattr(user, "_api_hidden_definitions", None) or {}
+    if name in cache:
+        return cache[name]
+    content_type = ContentType.objects.get_for_model(model)
+    grants = {"content_type": content_type, "permission__codename": f"view_{name}"}
+    restricted = set(
+        UserObjectPermission.objects.filter(**grants)
+        .values_list("object_pk", flat=True)
+        .union(GroupObjectPermission.objects.filter(**grants).values_list("object_pk", flat=True))
+    )
+    hidden: frozenset[tuple[str, str]] = frozenset()
+    if restricted and not is_admin(user):
+        mine = set(
+            UserObjectPermission.objects.filter(**grants, user_id=user.pk)
+            .values_list("object_pk", flat=True)
+            .union(
+                GroupObjectPermission.objects.filter(**grants, group__name__in=group_names(user)).values_list(
+                    "object_pk", flat=True
+                )
+            )
+        )
+        id_field = DEFINITION_ID_FIELDS[name]
+
+        def ids(pks: set[str]) -> set[tuple[str, str]]:
+            keys = [int(pk) for pk in pks if pk.isascii() and pk.isdigit()]
+            return set(model.objects.filter(pk__in=keys).values_list("tenant_id", id_field))
+
+        hidden = frozenset(ids(restricted) - ids(mine))
+    cache[name] = hidden
+    if user is not None and user.is_authenticated:
+        user._api_hidden_definitions = cache
+    return hidden
+
+
+def visible_definitions(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The definitions of `queryset` the caller may see (restricted ones only with a grant)."""
+    model = queryset.model
+    hidden = hidden_definitions(user, model)
+    if not hidden:
+        return queryset
+    id_field = DEFINITION_ID_FIELDS[model._meta.model_name]
+    excluded = Q()
+    for tenant_id, definition_id in hidden:
+        excluded |= Q(tenant_id=tenant_id, **{id_field: definition_id})
+    return queryset.exclude(excluded)
+
+
+def may_see_definition(user: Any, row: Any) -> bool:
+    """Whether the caller may see one definition row."""
+    hidden = hidden_definitions(user, type(row))
+    return (row.tenant_id, getattr(row, DEFINITION_ID_FIELDS[type(row)._meta.model_name])) not in hidden
+
+
+def require_visible_definition(user: Any, row: Row | None, what: str, reference: Any) -> Row:
+    """`row` when it exists and the caller may see it; otherwise the same 404 as for an unknown one."""
+    if row is None or not may_see_definition(user, row):
+        raise ApiProblem(404, f"{what} '{reference}' not found.")
+    return row

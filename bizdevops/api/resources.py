@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from bizdevops.api.search import BOOL, DATETIME, INT, KEY, Field, SearchSpec
+from bizdevops.api.startforms import has_start_form
 from bizdevops.engine.state import models as m
 
 NO_TAGS: list[str] = []
@@ -50,6 +51,16 @@ def _latest_definition_q(value: Any) -> Q:
     raise ApiProblem(400, "filter.isLatestVersion: expected a boolean")
 
 
+def _has_start_form_q(value: Any) -> Q:
+    if not isinstance(value, bool):
+        from bizdevops.api.errors import ApiProblem
+
+        raise ApiProblem(400, "filter.hasStartForm: expected a boolean")
+    # parsed models are cached per definition key, so this scan parses each definition once per process
+    keys = [k for k in m.ProcessDefinition.objects.values_list("key", flat=True) if has_start_form(k)]
+    return Q(key__in=keys) if value else ~Q(key__in=keys)
+
+
 PROCESS_DEFINITION_SPEC = SearchSpec(
     fields={
         "processDefinitionKey": Field("key", KEY),
@@ -60,6 +71,7 @@ PROCESS_DEFINITION_SPEC = SearchSpec(
         "versionTag": Field("version_tag", blank_is_null=True),
         "tenantId": Field("tenant_id"),
         "isLatestVersion": Field("key", BOOL, sortable=False, custom=_latest_definition_q),
+        "hasStartForm": Field("key", BOOL, sortable=False, custom=_has_start_form_q),
     },
     default_order=("bpmn_process_id", "-version"),
     tie_breaker="key",
@@ -75,7 +87,7 @@ def process_definition(row: m.ProcessDefinition) -> dict[str, Any]:
         "version": row.version,
         "versionTag": text(row.version_tag),
         "tenantId": row.tenant_id,
-        "hasStartForm": False,
+        "hasStartForm": has_start_form(row.key),
         "state": "ACTIVE",
     }
 
@@ -530,5 +542,30 @@ def form(row: m.FormDefinition) -> dict[str, Any]:
         "formId": row.form_id,
         "version": row.version,
         "schema": schema if isinstance(schema, str) else json.dumps(schema),
+        "tenantId": row.tenant_id,
+    }
+
+
+DECISION_REQUIREMENTS_SPEC = SearchSpec(
+    fields={
+        "decisionRequirementsKey": Field("key", KEY),
+        "decisionRequirementsId": Field("decision_requirements_id"),
+        "decisionRequirementsName": Field("name"),
+        "version": Field("version", INT),
+        "resourceName": Field("resource_name"),
+        "tenantId": Field("tenant_id"),
+    },
+    default_order=("decision_requirements_id", "-version"),
+    tie_breaker="key",
+)
+
+
+def decision_requirements(row: m.DecisionRequirements) -> dict[str, Any]:
+    return {
+        "decisionRequirementsKey": s(row.key),
+        "decisionRequirementsId": row.decision_requirements_id,
+        "decisionRequirementsName": text(row.name) or row.decision_requirements_id,
+        "version": row.version,
+        "resourceName": row.resource_name,
         "tenantId": row.tenant_id,
     }

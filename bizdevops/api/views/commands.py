@@ -16,7 +16,13 @@ from rest_framework.response import Response
 from bizdevops.api import engine_gateway as gateway
 from bizdevops.api import jobwake, pool
 from bizdevops.api.errors import ApiProblem
-from bizdevops.api.permissions import Can, has, require, require_candidate_starter
+from bizdevops.api.permissions import (
+    Can,
+    has,
+    require,
+    require_candidate_starter,
+    require_visible_definition,
+)
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.api.views.read import UserTaskGet
 
@@ -554,6 +560,22 @@ class EvaluateDecisionRequest(serializers.Serializer):
         return attrs
 
 
+def _require_visible_decision(request: Request, data: dict[str, Any]) -> None:
+    """404 for a decision restricted to others, as for an unknown one (unknown ones the engine answers)."""
+    from bizdevops.engine.state.models import DecisionDefinition
+
+    rows = DecisionDefinition.objects.only("key", "decision_id", "tenant_id")
+    if data.get("decisionDefinitionKey") is not None:
+        row = rows.filter(key=data["decisionDefinitionKey"]).first()
+        reference = data["decisionDefinitionKey"]
+    else:
+        # the engine evaluates the latest version of the id
+        row = rows.filter(decision_id=data["decisionDefinitionId"]).order_by("-version").first()
+        reference = data["decisionDefinitionId"]
+    if row is not None:
+        require_visible_definition(request.user, row, "Decision definition", reference)
+
+
 class DecisionEvaluationView(ApiView):
     @extend_schema(
         operation_id="evaluateDecision",
@@ -565,6 +587,7 @@ class DecisionEvaluationView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.EVALUATE)
         data = valid(EvaluateDecisionRequest, request)
+        _require_visible_decision(request, data)
         return Response(
             gateway.evaluate_decision(
                 decision_key=data.get("decisionDefinitionKey"),

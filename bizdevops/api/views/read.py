@@ -14,8 +14,15 @@ from rest_framework.response import Response
 
 from bizdevops.api import resources as r
 from bizdevops.api.errors import ApiProblem
-from bizdevops.api.permissions import Can, require, visible_tasks
+from bizdevops.api.permissions import (
+    Can,
+    require,
+    require_visible_definition,
+    visible_definitions,
+    visible_tasks,
+)
 from bizdevops.api.search import SearchSpec, search
+from bizdevops.api.startforms import resolve_start_form
 from bizdevops.api.views.base import ApiView, body, parse_key
 from bizdevops.engine.state import models as m
 
@@ -53,6 +60,12 @@ Scope = Callable[[Request, QuerySet[Any]], QuerySet[Any]]
 def _read_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
     require(request.user, Can.READ)
     return queryset
+
+
+def _definition_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Operate's view of definitions, less those restricted to others (object permissions)."""
+    require(request.user, Can.READ)
+    return visible_definitions(request.user, queryset)
 
 
 def _task_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -123,11 +136,19 @@ def _decisions() -> QuerySet[Any]:
     return m.DecisionDefinition.objects.select_related("requirements").defer("requirements__resource")
 
 
+def _requirements() -> QuerySet[Any]:
+    return m.DecisionRequirements.objects.defer("resource")
+
+
 ProcessDefinitionSearch = search_view(
-    "ProcessDefinitions", _definitions, r.PROCESS_DEFINITION_SPEC, r.process_definition
+    "ProcessDefinitions",
+    _definitions,
+    r.PROCESS_DEFINITION_SPEC,
+    r.process_definition,
+    _definition_scope,
 )
 ProcessDefinitionGet = get_view(
-    "ProcessDefinition", "processDefinitionKey", _definitions, r.process_definition
+    "ProcessDefinition", "processDefinitionKey", _definitions, r.process_definition, _definition_scope
 )
 ProcessInstanceSearch = search_view(
     "ProcessInstances", _instances, r.PROCESS_INSTANCE_SPEC, r.process_instance
@@ -143,12 +164,40 @@ VariableSearch = search_view(
 )
 VariableGet = get_view("Variable", "variableKey", m.Variable.objects.all, r.variable)
 DecisionDefinitionSearch = search_view(
-    "DecisionDefinitions", _decisions, r.DECISION_DEFINITION_SPEC, r.decision_definition
+    "DecisionDefinitions",
+    _decisions,
+    r.DECISION_DEFINITION_SPEC,
+    r.decision_definition,
+    _definition_scope,
 )
 DecisionDefinitionGet = get_view(
-    "DecisionDefinition", "decisionDefinitionKey", _decisions, r.decision_definition
+    "DecisionDefinition",
+    "decisionDefinitionKey",
+    _decisions,
+    r.decision_definition,
+    _definition_scope,
 )
-FormGet = get_view("Form", "formKey", m.FormDefinition.objects.all, r.form)
+DecisionRequirementsSearch = search_view(
+    "DecisionRequirements",
+    _requirements,
+    r.DECISION_REQUIREMENTS_SPEC,
+    r.decision_requirements,
+    _definition_scope,
+)
+DecisionRequirementsGet = get_view(
+    "DecisionRequirements",
+    "decisionRequirementsKey",
+    _requirements,
+    r.decision_requirements,
+    _definition_scope,
+)
+FormGet = get_view(
+    "Form", "formKey", lambda: m.FormDefinition.objects.defer("resource"), r.form, _definition_scope
+)
+
+
+def _xml(data: bytes | memoryview) -> HttpResponse:
+    return HttpResponse(bytes(data), content_type="text/xml; charset=utf-8")
 
 
 class ProcessDefinitionXmlView(ApiView):
@@ -157,11 +206,8 @@ class ProcessDefinitionXmlView(ApiView):
         responses={(200, "text/xml"): str},
     )
     def get(self, request: Request, key: str) -> HttpResponse:
-        require(request.user, Can.READ)
-        row = m.ProcessDefinition.objects.filter(key=parse_key(key, "processDefinitionKey")).first()
-        if row is None:
-            raise ApiProblem(404, f"Process definition with key '{key}' not found.")
-        return HttpResponse(bytes(row.resource), content_type="text/xml; charset=utf-8")
+        row = ProcessDefinitionGet.find(request, key)  # type: ignore[attr-defined]
+        return _xml(m.ProcessDefinition.objects.values_list("resource", flat=True).get(key=row.key))
 
 
 class DecisionDefinitionXmlView(ApiView):
@@ -170,11 +216,53 @@ class DecisionDefinitionXmlView(ApiView):
         responses={(200, "text/xml"): str},
     )
     def get(self, request: Request, key: str) -> HttpResponse:
-        require(request.user, Can.READ)
-        row = _decisions().filter(key=parse_key(key, "decisionDefinitionKey")).first()
-        if row is None:
-            raise ApiProblem(404, f"Decision definition with key '{key}' not found.")
-        return HttpResponse(bytes(row.requirements.resource), content_type="text/xml; charset=utf-8")
+        row = DecisionDefinitionGet.find(request, key)  # type: ignore[attr-defined]
+        return _xml(
+            m.DecisionRequirements.objects.values_list("resource", flat=True).get(key=row.requirements_id)
+        )
+
+
+class DecisionRequirementsXmlView(ApiView):
+    @extend_schema(
+        operation_id="getDecisionRequirementsXML",
+        responses={(200, "text/xml"): str},
+    )
+    def get(self, request: Request, key: str) -> HttpResponse:
+        row = DecisionRequirementsGet.find(request, key)  # type: ignore[attr-defined]
+        return _xml(m.DecisionRequirements.objects.values_list("resource", flat=True).get(key=row.key))
+
+
+FormResult = inline_serializer(
+    "FormResult",
+    {
+        "formKey": serializers.CharField(),
+        "formId": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "schema": serializers.CharField(),
+        "tenantId": serializers.CharField(),
+    },
+)
+
+
+class StartProcessFormView(ApiView):
+    @extend_schema(
+        operation_id="getStartProcessForm",
+        responses={200: FormResult, 204: None},
+    )
+    def get(self, request: Request, key: str) -> Response:
+        # Tasklist's start page asks for the form before starting: starters may read it too.
+        require(request.user, Can.READ, Can.START)
+        definition_key = parse_key(key, "processDefinitionKey")
+        row = require_visible_definition(
+            request.user,
+            _definitions().filter(key=definition_key).first(),
+            "Process definition with key",
+            key,
+        )
+        form = resolve_start_form(row)
+        if form is None:
+            return Response(status=204)
+        return Response(r.form(form))
 
 
 class UserTaskFormView(ApiView):

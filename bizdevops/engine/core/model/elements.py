@@ -71,10 +71,15 @@ class TaskDefinition:
 
 @dataclass(frozen=True, slots=True)
 class FormDefinition:
+    """zeebe:formDefinition: a linked form (formId, resolved per bindingType), an embedded one (formKey)
+    or an external reference."""
+
     form_id: str | None = None
     form_key: str | None = None
     external_reference: str | None = None
     embedded_form: str | None = None  # JSON text of a zeebe:userTaskForm referenced by formKey
+    binding_type: str = "latest"  # "latest" | "deployment" | "versionTag" (for formId)
+    version_tag: str | None = None  # with binding_type "versionTag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +223,7 @@ class Event(FlowNode):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StartEvent(Event):
     interrupting: bool = True  # only meaningful in an event subprocess
+    form: FormDefinition | None = None  # zeebe:formDefinition of a none start event (the start form)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -346,6 +346,7 @@ class _DefinitionsParser:
                     event=event,
                     io=io,
                     interrupting=n.get("isInterrupting", "true") != "false",
+                    form=self.parse_form(ext, node_id) if event.kind == EventKind.NONE else None,
                     **common,
                 )
             if name == "boundaryEvent":
@@ -468,27 +469,33 @@ class _DefinitionsParser:
             return None
         return TaskDefinition(type=td.get("type", ""), retries=td.get("retries") or "3")
 
+    def parse_form(self, ext: etree._Element | None, node_id: str) -> FormDefinition | None:
+        """zeebe:formDefinition (user tasks and none start events), as Camunda Modeler writes it."""
+        form_el = ext.find(_Z + "formDefinition") if ext is not None else None
+        if form_el is None:
+            return None
+        form_key = form_el.get("formKey")
+        embedded = None
+        if form_key and form_key.startswith("camunda-forms:bpmn:"):
+            embedded = self.forms.get(form_key.removeprefix("camunda-forms:bpmn:"))
+            if embedded is None:
+                self.problem(node_id, f"The embedded form '{form_key}' is not defined in the process.")
+        return FormDefinition(
+            form_id=form_el.get("formId"),
+            form_key=form_key,
+            external_reference=form_el.get("externalReference"),
+            embedded_form=embedded,
+            binding_type=form_el.get("bindingType") or "latest",
+            version_tag=form_el.get("versionTag"),
+        )
+
     def parse_user_task(self, ext: etree._Element | None, node_id: str) -> UserTaskProperties:
         if ext is None:
             return UserTaskProperties()
         assignment = ext.find(_Z + "assignmentDefinition")
         schedule = ext.find(_Z + "taskSchedule")
         priority = ext.find(_Z + "priorityDefinition")
-        form_el = ext.find(_Z + "formDefinition")
-        form = None
-        if form_el is not None:
-            form_key = form_el.get("formKey")
-            embedded = None
-            if form_key and form_key.startswith("camunda-forms:bpmn:"):
-                embedded = self.forms.get(form_key.removeprefix("camunda-forms:bpmn:"))
-                if embedded is None:
-                    self.problem(node_id, f"The embedded form '{form_key}' is not defined in the process.")
-            form = FormDefinition(
-                form_id=form_el.get("formId"),
-                form_key=form_key,
-                external_reference=form_el.get("externalReference"),
-                embedded_form=embedded,
-            )
+        form = self.parse_form(ext, node_id)
 
         def attr(el: etree._Element | None, name: str) -> str | None:
             return el.get(name) if el is not None and el.get(name) else None

@@ -1,0 +1,165 @@
+"""Object permissions on definitions: a process, decision, decision requirements graph or form restricted with a
+django-guardian grant is invisible to everyone else (search omits it, gets and XML answer 404) and cannot be
+started or evaluated by them; nothing changes on a denied request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from guardian.shortcuts import assign_perm
+
+from bizdevops.engine.state import models as m
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OUTSIDERS = ["Developer", "Operator", "Analyst"]
+
+
+def deploy(client: Any, *names: str) -> None:
+    files = [SimpleUploadedFile(n, (FIXTURES / n).read_bytes()) for n in names]
+    response = client.post("/v2/deployments", {"resources": files}, format="multipart")
+    assert response.status_code == 200, response.content
+
+
+@pytest.fixture
+def restricted(admin_api) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """api_service, api_discount (and its DRG) and api-approve-form restricted to the group Payroll;
+    api_flow left open."""
+    deploy(admin_api, "api_service.bpmn", "api_flow.bpmn", "api_discount.dmn", "api-approve.form")
+    payroll = Group.objects.create(name="Payroll")
+    rows = {
+        "process": m.ProcessDefinition.objects.get(bpmn_process_id="api_service"),
+        "decision": m.DecisionDefinition.objects.get(decision_id="api_discount"),
+        "requirements": m.DecisionRequirements.objects.get(),
+        "form": m.FormDefinition.objects.get(form_id="api-approve-form"),
+    }
+    for row in rows.values():
+        model = type(row)._meta.model_name
+        assign_perm(f"engine.view_{model}", payroll, row)
+    return rows
+
+
+def urls(rows: dict[str, Any]) -> list[str]:
+    process, decision = rows["process"].key, rows["decision"].key
+    requirements, form = rows["requirements"].key, rows["form"].key
+    return [
+        f"/v2/process-definitions/{process}",
+        f"/v2/process-definitions/{process}/xml",
+        f"/v2/process-definitions/{process}/form",
+        f"/v2/decision-definitions/{decision}",
+        f"/v2/decision-definitions/{decision}/xml",
+        f"/v2/decision-requirements/{requirements}",
+        f"/v2/decision-requirements/{requirements}/xml",
+        f"/v2/forms/{form}",
+    ]
+
+
+SEARCHES = {
+    "/v2/process-definitions/search": "processDefinitionId",
+    "/v2/decision-definitions/search": "decisionDefinitionId",
+    "/v2/decision-requirements/search": "decisionRequirementsId",
+}
+
+
+def found_ids(client: Any) -> dict[str, set[str]]:
+    result = {}
+    for url, field in SEARCHES.items():
+        response = client.post(url, {}, format="json")
+        assert response.status_code == 200, response.content
+        result[url] = {item[field] for item in response.json()["items"]}
+    return result
+
+
+def snapshot() -> tuple[int, ...]:
+    return (
+        m.ProcessInstance.objects.count(),
+        m.Job.objects.count(),
+        m.Variable.objects.count(),
+        m.History.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_outsiders_find_nothing_of_a_restricted_definition(api, restricted, role) -> None:  # type: ignore[no-untyped-def]
+    client = api(role)
+    # searches omit the restricted definitions but keep the open one
+    found = found_ids(client)
+    assert found["/v2/process-definitions/search"] == {"api_flow"}
+    assert found["/v2/decision-definitions/search"] == set()
+    assert found["/v2/decision-requirements/search"] == set()
+    # gets, XML and the start form answer 404 as for an unknown key
+    for url in urls(restricted):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("role", ["Developer", "Operator", "Employee", "Manager"])
+def test_outsiders_cannot_start_a_restricted_process_and_nothing_changes(api, restricted, role) -> None:  # type: ignore[no-untyped-def]
+    client = api(role)
+    before = snapshot()
+    by_id = client.post("/v2/process-instances", {"processDefinitionId": "api_service"}, format="json")
+    by_key = client.post(
+        "/v2/process-instances", {"processDefinitionKey": str(restricted["process"].key)}, format="json"
+    )
+    c7 = client.post("/engine-rest/process-definition/key/api_service/start", {}, format="json")
+    assert (by_id.status_code, by_key.status_code, c7.status_code) == (404, 404, 404)
+    assert snapshot() == before
+    # the open process still starts
+    assert (
+        client.post("/v2/process-instances", {"processDefinitionId": "api_flow"}, format="json").status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize("role", ["Developer", "Analyst"])
+def test_outsiders_cannot_evaluate_a_restricted_decision(api, restricted, role) -> None:  # type: ignore[no-untyped-def]
+    client = api(role)
+    before = snapshot()
+    for body in (
+        {"decisionDefinitionId": "api_discount", "variables": {"customerType": "gold"}},
+        {"decisionDefinitionKey": str(restricted["decision"].key), "variables": {}},
+    ):
+        response = client.post("/v2/decision-definitions/evaluation", body, format="json")
+        assert response.status_code == 404, response.content
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("grant", ["group", "user", "admin"])
+def test_grant_holders_and_admins_see_start_and_evaluate(api, restricted, grant) -> None:  # type: ignore[no-untyped-def]
+    client = api("Admin" if grant == "admin" else "Developer", username="insider")
+    user = User.objects.get(username="insider")
+    if grant == "group":
+        user.groups.add(Group.objects.get(name="Payroll"))
+    elif grant == "user":
+        for row in restricted.values():
+            assign_perm(f"engine.view_{type(row)._meta.model_name}", user, row)
+    found = found_ids(client)
+    assert found["/v2/process-definitions/search"] == {"api_flow", "api_service"}
+    assert found["/v2/decision-definitions/search"] == {"api_discount"}
+    for url in urls(restricted):
+        assert client.get(url).status_code in (200, 204), url
+    started = client.post("/v2/process-instances", {"processDefinitionId": "api_service"}, format="json")
+    assert started.status_code == 200, started.content
+    evaluated = client.post(
+        "/v2/decision-definitions/evaluation",
+        {"decisionDefinitionId": "api_discount", "variables": {"customerType": "gold"}},
+        format="json",
+    )
+    assert evaluated.status_code == 200
+
+
+def test_a_new_version_stays_restricted(api, admin_api, restricted) -> None:  # type: ignore[no-untyped-def]
+    # given a second version of the restricted process
+    changed = (FIXTURES / "api_service.bpmn").read_bytes().replace(b"</bpmn:process>", b"</bpmn:process>\n")
+    files = [SimpleUploadedFile("api_service.bpmn", changed)]
+    assert admin_api.post("/v2/deployments", {"resources": files}, format="multipart").status_code == 200
+    assert m.ProcessDefinition.objects.filter(bpmn_process_id="api_service").count() == 2
+    # then outsiders see neither version
+    found = found_ids(api("Developer"))
+    assert found["/v2/process-definitions/search"] == {"api_flow"}
