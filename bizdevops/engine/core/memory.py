@@ -116,6 +116,12 @@ class InMemoryStore:
             return stored  # type: ignore[no-any-return]
         return InstanceState.from_dict(json.loads(stored))
 
+    def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
+        record = self.jobs.get(key) if kind == "job" else self.user_tasks.get(key)
+        if record is None:
+            return None
+        return self.load_instance(record.process_instance_key, for_update=True)
+
     def save_instances(self, states: Sequence[InstanceState]) -> None:
         for state in states:
             self.instances[state.key] = json.dumps(state.to_dict()) if self.isolated else state

@@ -444,12 +444,26 @@ class Engine:
             store.push_commands(effects.commands)
 
     def _on_instance(
-        self, instance_key: int, handler: Callable[[Processing], R], *, missing_ok: bool = False
+        self,
+        instance_key: int | None,
+        handler: Callable[[Processing], R],
+        *,
+        missing_ok: bool = False,
+        owner_of: tuple[str, int] | None = None,
     ) -> R | None:
-        """One unit on one instance: lock, load, handle, drain steps, apply, commit, then follow-ups."""
+        """One unit on one instance: lock, load, handle, drain steps, apply, commit, then follow-ups.
+        With `owner_of` ("job"/"task", key) the instance is the one owning that job or user task, found
+        and locked in one step (no read of the job/task before the unit)."""
         effects = Effects()
         with self.store.transaction():
-            state = self.store.load_instance(instance_key, for_update=True)
+            if owner_of is not None:
+                state = self.store.load_instance_of(*owner_of)
+                if state is None:
+                    kind, key = owner_of
+                    raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
+            else:
+                assert instance_key is not None
+                state = self.store.load_instance(instance_key, for_update=True)
             if state is None:
                 if missing_ok:
                     return None
@@ -732,7 +746,6 @@ class Engine:
     def _complete_job(self, command: CompleteJob) -> None:
         if problem := _check_variables(command.variables):
             raise InvalidArgument(problem)
-        job = self._find_job(command.job_key)
 
         def handle(ctx: Processing) -> None:
             current, ei = self._job_in_unit(ctx, command.job_key, "complete")
@@ -742,7 +755,7 @@ class Engine:
             ei.payload = dict(command.variables) if command.variables else None
             ctx.complete_later(ei)
 
-        self._on_instance(job.process_instance_key, handle)
+        self._on_instance(None, handle, owner_of=("job", command.job_key))
 
     def fail_job(
         self,
@@ -912,7 +925,6 @@ class Engine:
     def _complete_user_task(self, command: CompleteUserTask) -> None:
         if problem := _check_variables(command.variables):
             raise InvalidArgument(problem)
-        task = self._task(command.user_task_key)
 
         def handle(ctx: Processing) -> None:
             current, ei = self._open_task_in_unit(ctx, command.user_task_key, "complete")
@@ -928,7 +940,7 @@ class Engine:
             ei.payload = dict(command.variables) if command.variables else None
             ctx.complete_later(ei)
 
-        self._on_instance(task.process_instance_key, handle)
+        self._on_instance(None, handle, owner_of=("task", command.user_task_key))
 
     def assign_user_task(
         self, user_task_key: int, assignee: str | None, *, allow_override: bool = True

@@ -63,6 +63,12 @@ class Store(Protocol):
         """The instance's state; with for_update the row stays locked until the transaction ends."""
         ...
 
+    def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
+        """Lock and load the instance that owns the job (`kind` "job") or user task ("task") `key`; None
+        when there is no such job/task. A store may lock the job/task row in the same step, so that the
+        `get_job`/`get_user_task(for_update=True)` that follows costs nothing."""
+        ...
+
     def save_instances(self, states: Sequence[InstanceState]) -> None:
         """Insert or update instance states (the state layer stores `to_dict()` as JSONB)."""
         ...

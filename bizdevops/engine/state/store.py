@@ -437,6 +437,30 @@ class DjangoStore:
         self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
         return state
 
+    def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
+        if connection.vendor != "postgresql":
+            record = self._read_row(kind, key, False)
+            return None if record is None else self.load_instance(record.process_instance_key, for_update=True)
+        self._begin()
+        # BEGIN, the owning instance's lock and the job/task row's lock in ONE round trip, instance first
+        # (the order every unit locks in). An instance's jobs and tasks never move to another instance.
+        table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
+        results = simple_query(
+            connection,
+            f"SELECT state FROM engine_processinstance WHERE key = "
+            f"(SELECT process_instance_key FROM {table} WHERE key = {int(key)}) FOR UPDATE; "
+            f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(key)} FOR UPDATE",
+            begin=True,
+        )
+        if not results or not results[0].ntuples:
+            return None
+        locked = getattr(self._local, "locked", None)
+        if locked is not None and results[1].ntuples:
+            locked[(kind, key)] = _json_record(kind, json.loads(results[1].get_value(0, 0)))
+        state = InstanceState.from_dict(json.loads(results[0].get_value(0, 0)))
+        self._loaded()[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
+        return state
+
     def _load_instance_row(self, key: int, for_update: bool) -> Any:
         """The instance document, and under lock the job/user-task rows this thread read just before the
         unit (the command's own job or task, which the core re-reads under lock next): ONE round trip for
