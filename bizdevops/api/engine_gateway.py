@@ -255,7 +255,7 @@ def update_job(
     if timeout is not None:
         kwargs["timeout_ms"] = timeout
     if priority is not None:
-        raise ApiProblem(400, "Changing a job's priority is not supported by this engine yet.")
+        kwargs["priority"] = priority
     call("update_job", **kwargs)
 
 

@@ -278,16 +278,24 @@ def throw_error(
     _retrying(lambda: get_engine().throw_error(job_key, error_code, error_message, variables))
 
 
-def update_job(*, job_key: int, retries: int | None = None, timeout_ms: int | None = None) -> None:
-    """Change a job's retries and/or extend its lock (deadline = now + timeout)."""
-    if retries is None and timeout_ms is None:
-        raise InvalidArgument("Give retries or a timeout to change.")
+def update_job(
+    *,
+    job_key: int,
+    retries: int | None = None,
+    timeout_ms: int | None = None,
+    priority: int | None = None,
+) -> None:
+    """Change a job's retries, priority and/or extend its lock (deadline = now + timeout), all or nothing."""
+    if retries is None and timeout_ms is None and priority is None:
+        raise InvalidArgument("Give retries, a timeout or a priority to change.")
     engine = get_engine()
     with transaction.atomic():
         if retries is not None:
             engine.update_job_retries(job_key, retries)
         if timeout_ms is not None:
             engine.update_job_timeout(job_key, timeout_ms)
+        if priority is not None:
+            engine.update_job_priority(job_key, priority)
 
 
 # -- user tasks -----------------------------------------------------------------------------------------

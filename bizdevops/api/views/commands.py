@@ -356,10 +356,17 @@ class JobErrorView(ApiView):
         return Response(status=204)
 
 
+INT32 = 2**31
+
+
 class JobChangeset(serializers.Serializer):
-    retries = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    timeout = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    priority = serializers.IntegerField(required=False, allow_null=True)
+    """Camunda's JobChangeset (SDK 10: retries, timeout in ms, priority); null or absent = unchanged."""
+
+    retries = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=INT32 - 1)
+    timeout = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**63 - 1)
+    priority = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-INT32, max_value=INT32 - 1
+    )
 
 
 class JobUpdateRequest(serializers.Serializer):

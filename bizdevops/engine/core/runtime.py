@@ -896,6 +896,28 @@ class Engine:
 
         self._on_instance(job.process_instance_key, handle)
 
+    def update_job_priority(self, job_key: int, priority: int) -> None:
+        """Set an open job's priority (workers activate higher priorities first)."""
+        if not -(2**31) <= priority < 2**31:
+            raise InvalidArgument("priority must be a 32-bit integer.")
+        job = self._find_job(job_key)
+
+        def handle(ctx: Processing) -> None:
+            current = self.store.get_job(job_key, for_update=True)
+            if current is None or current.state in (JobState.COMPLETED, JobState.CANCELED):
+                raise Conflict(
+                    f"Expected to update the priority of job '{job_key}', but it is no longer open."
+                )
+            ctx.effects.jobs.append(replace(current, priority=priority))
+            ctx.record(
+                "JOB",
+                "PRIORITY_UPDATED",
+                ctx.state.elements.get(current.element_instance_key),
+                {"jobKey": job_key, "priority": priority},
+            )
+
+        self._on_instance(job.process_instance_key, handle)
+
     # -- user tasks --------------------------------------------------------------------------------------
 
     def complete_user_task(

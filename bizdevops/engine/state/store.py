@@ -1165,6 +1165,7 @@ def _variable_key(scope: int, name: str) -> int:
 _JOB_UPDATE_FIELDS = (
     "state",
     "retries",
+    "priority",
     "worker",
     "deadline",
     "retry_at",
