@@ -20,6 +20,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from bizdevops.engine import tasks as _tasks  # noqa: F401  (installs the on-commit Celery wake-ups)
 from bizdevops.engine.core.clock import SystemClock
+from bizdevops.engine.core.commands import ActivateInstruction, MoveInstruction, TerminateInstruction
 from bizdevops.engine.core.errors import Conflict, EngineError, InvalidArgument, NotFound
 from bizdevops.engine.core.records import Deployment
 from bizdevops.engine.core.runtime import ActivatedJob, CreatedInstance, DecisionEvaluation, Engine
@@ -229,6 +230,34 @@ def set_variables(
     _retrying(
         lambda: get_engine().set_variables(
             element_instance_key, variables, local=local, process_instance_key=process_instance_key
+        )
+    )
+
+
+def modify_process_instance(
+    *,
+    process_instance_key: int,
+    activate: Sequence[ActivateInstruction] = (),
+    terminate: Sequence[TerminateInstruction] = (),
+    move: Sequence[MoveInstruction] = (),
+) -> None:
+    """Activate elements and terminate element instances of a running instance in one transaction (Zeebe's
+    modification rules; a refused modification is an InvalidArgument and changes nothing)."""
+    _retrying(
+        lambda: get_engine().modify_process_instance(
+            process_instance_key, activate=activate, terminate=terminate, move=move
+        )
+    )
+
+
+def migrate_process_instance(
+    *, process_instance_key: int, target_process_definition_key: int, mapping: Sequence[tuple[str, str]]
+) -> None:
+    """Move a running instance to another definition in one transaction: every active element mapped to
+    an element of the same type; jobs, user tasks and subscriptions keep their keys."""
+    _retrying(
+        lambda: get_engine().migrate_process_instance(
+            process_instance_key, target_process_definition_key, mapping
         )
     )
 

@@ -97,6 +97,63 @@ class BroadcastSignal:
     variables: dict[str, Any] = field(default_factory=dict)
 
 
+# -- operations: process instance modification and migration (never queued as follow-ups) ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class VariableInstruction:
+    """Variables to set locally on the scope `scope_id` (an element id; "" = the process instance)."""
+
+    variables: dict[str, Any]
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivateInstruction:
+    """Activate an element; missing flow scopes are created. `ancestor_key` picks the ancestor scope
+    instance to create it in (None: the single active instance of each flow scope)."""
+
+    element_id: str
+    ancestor_key: int | None = None
+    variable_instructions: tuple[VariableInstruction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TerminateInstruction:
+    """Terminate one element instance (by key) or every active instance of an element (by id)."""
+
+    element_instance_key: int | None = None
+    element_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveInstruction:
+    """Terminate the source instance(s) and activate `target_element_id` once per terminated one.
+    ancestor: "direct" (ancestor_key, or none), "sourceParent" or "inferred" (from the source's ancestry)."""
+
+    target_element_id: str
+    source_element_id: str | None = None
+    source_element_instance_key: int | None = None
+    ancestor: str = "direct"
+    ancestor_key: int | None = None
+    variable_instructions: tuple[VariableInstruction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyProcessInstance:
+    process_instance_key: int
+    activate: tuple[ActivateInstruction, ...] = ()
+    terminate: tuple[TerminateInstruction, ...] = ()
+    move: tuple[MoveInstruction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateProcessInstance:
+    process_instance_key: int
+    target_process_definition_key: int
+    mapping: tuple[tuple[str, str], ...] = ()  # (source element id, target element id)
+
+
 # -- internal follow-up commands ---------------------------------------------------------------------------
 
 
@@ -150,6 +207,8 @@ Command = (
     | TriggerEvent
     | ChildInstanceFinished
     | ThrowInParent
+    | ModifyProcessInstance
+    | MigrateProcessInstance
 )
 
 _TYPES: dict[str, type] = {

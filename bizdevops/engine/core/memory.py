@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from bizdevops.engine.core.clock import ControlledClock
@@ -250,6 +251,57 @@ class InMemoryStore:
             ]
             for key in stale:
                 del table[key]
+
+    # process instance migration
+    def migrate_instance_records(
+        self,
+        process_instance_key: int,
+        target: ProcessDefinition,
+        element_ids: Mapping[int, str],
+        catch_ids: Mapping[str, str],
+    ) -> None:
+        definition = {"process_definition_key": target.key, "bpmn_process_id": target.bpmn_process_id}
+        for job in list(self.jobs.values()):
+            if job.process_instance_key == process_instance_key and job.element_instance_key in element_ids:
+                self.jobs[job.key] = replace(
+                    job,
+                    element_id=element_ids[job.element_instance_key],
+                    process_definition_version=target.version,
+                    **definition,  # type: ignore[arg-type]
+                )
+        for task in list(self.user_tasks.values()):
+            if task.process_instance_key == process_instance_key and task.element_instance_key in element_ids:
+                self.user_tasks[task.key] = replace(
+                    task,
+                    element_id=element_ids[task.element_instance_key],
+                    process_definition_version=target.version,
+                    **definition,  # type: ignore[arg-type]
+                )
+        for incident in list(self.incidents.values()):
+            if (
+                incident.process_instance_key == process_instance_key
+                and incident.element_instance_key in element_ids
+            ):
+                self.incidents[incident.key] = replace(
+                    incident,
+                    element_id=element_ids[incident.element_instance_key],
+                    **definition,  # type: ignore[arg-type]
+                )
+
+        def retarget(record: Any) -> Any:
+            return replace(
+                record, element_id=catch_ids.get(record.element_id, record.element_id), **definition
+            )
+
+        for timer in list(self.timers.values()):
+            if timer.process_instance_key == process_instance_key:
+                self.timers[timer.key] = retarget(timer)
+        for sub in list(self.message_subscriptions.values()):
+            if sub.process_instance_key == process_instance_key:
+                self.message_subscriptions[sub.key] = retarget(sub)
+        for signal in list(self.signal_subscriptions.values()):
+            if signal.process_instance_key == process_instance_key:
+                self.signal_subscriptions[signal.key] = retarget(signal)
 
     # incidents
     def save_incidents(self, incidents: Sequence[IncidentRecord]) -> None:

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from bizdevops.engine.core import timers
+from bizdevops.engine.core import migration, modification, timers
 from bizdevops.engine.core.behaviors import message_start
 from bizdevops.engine.core.behaviors.variables import merge, set_local
 from bizdevops.engine.core.clock import Clock
 from bizdevops.engine.core.commands import (
+    ActivateInstruction,
     BroadcastSignal,
     CancelProcessInstance,
     ChildInstanceFinished,
@@ -30,9 +31,13 @@ from bizdevops.engine.core.commands import (
     CompleteUserTask,
     CreateProcessInstance,
     FailJob,
+    MigrateProcessInstance,
+    ModifyProcessInstance,
+    MoveInstruction,
     PublishMessage,
     ResolveIncident,
     SetVariables,
+    TerminateInstruction,
     ThrowInParent,
     ThrowJobError,
     TriggerEvent,
@@ -652,6 +657,32 @@ class Engine:
                 merge(ctx, command.element_instance_key, command.variables)
 
         self._on_instance(instance_key, handle)
+
+    # -- modification and migration (modification.py, migration.py) -------------------------------------
+
+    def modify_process_instance(
+        self,
+        process_instance_key: int,
+        *,
+        activate: Iterable[ActivateInstruction] = (),
+        terminate: Iterable[TerminateInstruction] = (),
+        move: Iterable[MoveInstruction] = (),
+    ) -> None:
+        """Activate elements and terminate element instances in one unit (Zeebe's modification rules)."""
+        self.execute(
+            ModifyProcessInstance(process_instance_key, tuple(activate), tuple(terminate), tuple(move))
+        )
+
+    def migrate_process_instance(
+        self,
+        process_instance_key: int,
+        target_process_definition_key: int,
+        mapping: Iterable[tuple[str, str]],
+    ) -> None:
+        """Move a running instance to another definition; every active element must be mapped."""
+        self.execute(
+            MigrateProcessInstance(process_instance_key, target_process_definition_key, tuple(mapping))
+        )
 
     # -- jobs ------------------------------------------------------------------------------------------
 
@@ -1542,4 +1573,6 @@ _HANDLERS: dict[type, Callable[[Engine, Any], Any]] = {
     TriggerEvent: Engine._trigger_event,
     ChildInstanceFinished: Engine._child_finished,
     ThrowInParent: Engine._throw_in_parent,
+    ModifyProcessInstance: lambda engine, command: modification.modify(engine, command),
+    MigrateProcessInstance: lambda engine, command: migration.migrate(engine, command),
 }

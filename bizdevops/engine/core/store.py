@@ -12,7 +12,7 @@ Rules for implementations (the in-memory one in memory.py, the Django one in biz
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -149,6 +149,19 @@ class Store(Protocol):
     def list_incidents(
         self, process_instance_key: int | None = None, *, active_only: bool = True
     ) -> list[IncidentRecord]: ...
+
+    # -- process instance migration ----------------------------------------------------------------------
+    def migrate_instance_records(
+        self,
+        process_instance_key: int,
+        target: ProcessDefinition,
+        element_ids: Mapping[int, str],
+        catch_ids: Mapping[str, str],
+    ) -> None:
+        """Point a migrated instance at `target`: its row, and (keys unchanged) its open jobs, user tasks and
+        incidents (element instance key -> new element id) and its timers and message/signal subscriptions
+        (old catch element id -> new one). The instance state itself is saved with save_instances."""
+        ...
 
     # -- history and outbox -----------------------------------------------------------------------------
     def append_history(self, records: Sequence[HistoryRecord]) -> None: ...

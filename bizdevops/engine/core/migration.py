@@ -1,0 +1,352 @@
+"""Process instance migration with Zeebe's rules (ProcessInstanceMigrationMigrateProcessor and its
+preconditions), as far as this engine supports them.
+
+One command, one unit of work on the locked instance. Every active element instance must be mapped (the
+process itself is mapped implicitly) to an element of the target definition with the same type (and event
+kind, and the same sequential/parallel loop), in the same flow scope as its source's flow scope maps to.
+Nothing runs: element instances keep their keys and state and only change their element id; jobs, user
+tasks, incidents, timers and message/signal subscriptions keep their keys and point at the new definition
+and element. The history gets an ELEMENT_MIGRATED record per element instance.
+
+Refused (InvalidArgument, nothing changed): unknown or duplicate mapping ids, unmapped active elements,
+changed types, changed flow scopes, element types Zeebe cannot migrate (gateways waiting to join, manual
+tasks...), active event-based gateways, and event subscriptions that would change: every boundary event or
+event-subprocess start event subscription of an active element instance must be mapped to one of the same
+kind on the mapped element (or in the mapped scope), and the target must not add subscriptions the source
+instance does not have (this engine does not open or close subscriptions during a migration yet)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bizdevops.engine.core.behaviors.events import definition_of
+from bizdevops.engine.core.commands import MigrateProcessInstance
+from bizdevops.engine.core.errors import InvalidArgument, NotFound
+from bizdevops.engine.core.lifecycle import ACTIVATED
+from bizdevops.engine.core.model.elements import (
+    BoundaryEvent,
+    ElementType,
+    EventKind,
+    FlowNode,
+    ProcessModel,
+    StartEvent,
+    SubProcess,
+)
+from bizdevops.engine.core.records import HistoryRecord, ProcessDefinition
+from bizdevops.engine.core.state import ElementInstance, InstanceState, InstanceStatus
+
+if TYPE_CHECKING:
+    from bizdevops.engine.core.runtime import Engine
+
+SUPPORTED = frozenset(
+    {
+        ElementType.SERVICE_TASK,
+        ElementType.USER_TASK,
+        ElementType.SUB_PROCESS,
+        ElementType.CALL_ACTIVITY,
+        ElementType.INTERMEDIATE_CATCH_EVENT,
+        ElementType.RECEIVE_TASK,
+        ElementType.EVENT_SUB_PROCESS,
+        ElementType.EXCLUSIVE_GATEWAY,
+        ElementType.BUSINESS_RULE_TASK,
+        ElementType.SCRIPT_TASK,
+        ElementType.SEND_TASK,
+        ElementType.MULTI_INSTANCE_BODY,
+    }
+)
+_SUBSCRIBED = (EventKind.TIMER, EventKind.MESSAGE, EventKind.SIGNAL)
+MIGRATED = "ELEMENT_MIGRATED"
+
+
+def migrate(engine: Engine, command: MigrateProcessInstance) -> None:
+    """Migrate a running instance to `command.target_process_definition_key` (see the module docstring)."""
+    mapping: dict[str, str] = {}
+    duplicates: list[str] = []
+    for source_id, target_id in command.mapping:
+        if source_id in mapping:
+            duplicates.append(source_id)
+        mapping[source_id] = target_id
+    key = command.process_instance_key
+    if duplicates:
+        raise InvalidArgument(
+            f"Expected to migrate process instance '{key}' but the mapping instructions contain duplicate "
+            f"source element ids '{', '.join(dict.fromkeys(duplicates))}'."
+        )
+    store = engine.store
+    with store.transaction():
+        state = store.load_instance(key, for_update=True)
+        if state is None or state.status != InstanceStatus.ACTIVE:
+            raise NotFound(f"No active process instance with key {key}.")
+        _, source = engine.definition(state.process_definition_key)
+        try:
+            target_definition, target = engine.definition(command.target_process_definition_key)
+        except NotFound:
+            raise NotFound(
+                "Expected to migrate process instance to process definition but no process definition found "
+                f"with key '{command.target_process_definition_key}'."
+            ) from None
+        if target_definition.tenant_id != state.tenant_id:
+            raise InvalidArgument(
+                f"Expected to migrate process instance '{key}' but the target process definition belongs to "
+                f"another tenant ('{target_definition.tenant_id}', the instance's is '{state.tenant_id}')."
+            )
+        catch_ids = _check(state, source, target, mapping)
+        history = _apply(state, target_definition, target, mapping, catch_ids, engine.clock.now_ms())
+        element_ids = {ei.key: ei.element_id for ei in state.elements.values()}
+        store.save_instances([state])
+        store.append_history(history)
+        store.migrate_instance_records(state.key, target_definition, element_ids, catch_ids)
+
+
+def _check(
+    state: InstanceState, source: ProcessModel, target: ProcessModel, mapping: dict[str, str]
+) -> dict[str, str]:
+    """Every precondition; returns the catch element id mapping of the instance's subscriptions."""
+    key = state.key
+    prefix = f"Expected to migrate process instance '{key}' but"
+    for source_id in mapping:
+        if source_id not in source.elements:
+            raise InvalidArgument(
+                f"{prefix} mapping instructions contain a non-existing source element id '{source_id}'. "
+                "Elements provided in mapping instructions must exist in the source process definition."
+            )
+    for mapped_to in mapping.values():
+        if mapped_to not in target.elements:
+            raise InvalidArgument(
+                f"{prefix} mapping instructions contain a non-existing target element id '{mapped_to}'. "
+                "Elements provided in mapping instructions must exist in the target process definition."
+            )
+    problems: list[str] = []
+    catch_ids: dict[str, str] = {}
+    elements = state.elements
+    for ei in sorted(elements.values(), key=lambda e: e.key):
+        if ei.joins and any(ei.joins.values()):
+            waiting = ", ".join(sorted(g for g, flows in ei.joins.items() if flows))
+            problems.append(
+                f"tokens wait at the joining gateway(s) '{waiting}' in '{ei.element_id}'; migrating them is "
+                "not supported yet"
+            )
+        if ei.flow_scope_key is None:
+            _check_catches(
+                ei,
+                source,
+                target,
+                source.event_subprocesses,
+                target.event_subprocesses,
+                None,
+                target.id,
+                mapping,
+                catch_ids,
+                problems,
+            )
+            continue
+        element = source.elements[ei.element_id]
+        if ei.element_type not in SUPPORTED:
+            problems.append(
+                f"active element with id '{ei.element_id}' has an unsupported type. The migration of a "
+                f"{ei.element_type} is not supported"
+            )
+            continue
+        target_id = mapping.get(ei.element_id)
+        if target_id is None:
+            problems.append(
+                f"no mapping instruction defined for active element with id '{ei.element_id}'. Elements "
+                "cannot be migrated without a mapping"
+            )
+            continue
+        mapped = target.elements[target_id]
+        if mapped.type != element.type:
+            problems.append(
+                f"active element with id '{ei.element_id}' and type '{element.type}' is mapped to an element "
+                f"with id '{target_id}' and different type '{mapped.type}'. Elements must be mapped to "
+                "elements of the same type"
+            )
+            continue
+        source_event, target_event = definition_of(element), definition_of(mapped)
+        if (source_event.kind if source_event else None) != (target_event.kind if target_event else None):
+            problems.append(
+                f"active element with id '{ei.element_id}' is mapped to '{target_id}' with a different event "
+                "type. Catch events must be mapped to catch events of the same type"
+            )
+            continue
+        if (element.loop is None) != (mapped.loop is None) or (
+            element.loop is not None
+            and mapped.loop is not None
+            and element.loop.sequential != mapped.loop.sequential
+        ):
+            problems.append(
+                f"active element with id '{ei.element_id}' has a different loop characteristics than the "
+                f"target element with id '{target_id}'. Both elements must have either sequential or "
+                "parallel loop characteristics"
+            )
+            continue
+        parent = elements.get(ei.flow_scope_key)
+        inner = parent is not None and parent.element_type == ElementType.MULTI_INSTANCE_BODY
+        if not inner and parent is not None:
+            expected = target.id if parent.flow_scope_key is None else mapping.get(parent.element_id)
+            if mapped.scope != expected:
+                problems.append(
+                    f"the flow scope of active element with id '{ei.element_id}' is changed. The flow scope "
+                    f"of the active element is expected to be '{expected}' but was '{mapped.scope}'. The flow "
+                    "scope of an element cannot be changed during migration yet"
+                )
+                continue
+        # subscriptions the instance owns: boundary events (the body's, for a multi-instance activity),
+        # event subprocess starts of a subprocess scope, its own catch event
+        owns_boundaries = element.loop is None or ei.element_type == ElementType.MULTI_INSTANCE_BODY
+        source_boundaries = element.boundary_events if owns_boundaries else ()
+        target_boundaries = mapped.boundary_events if owns_boundaries else ()
+        source_subs: tuple[str, ...] = ()
+        target_subs: tuple[str, ...] = ()
+        if ei.element_type in (ElementType.SUB_PROCESS, ElementType.EVENT_SUB_PROCESS):
+            source_subs = element.event_subprocesses if isinstance(element, SubProcess) else ()
+            target_subs = mapped.event_subprocesses if isinstance(mapped, SubProcess) else ()
+        _check_catches(
+            ei,
+            source,
+            target,
+            source_subs,
+            target_subs,
+            (source_boundaries, target_boundaries),
+            target_id,
+            mapping,
+            catch_ids,
+            problems,
+        )
+    if problems:
+        raise InvalidArgument(f"{prefix} " + "; ".join(problems) + ".")
+    return catch_ids
+
+
+def _catches(
+    model: ProcessModel, event_subprocesses: tuple[str, ...], boundaries: tuple[str, ...]
+) -> list[FlowNode]:
+    """The catch elements with a subscription (timer, message, signal) an instance of a scope/activity owns."""
+    found: list[FlowNode] = []
+    for boundary_id in boundaries:
+        boundary = model.elements[boundary_id]
+        if isinstance(boundary, BoundaryEvent) and boundary.event.kind in _SUBSCRIBED:
+            found.append(boundary)
+    for sub_id in event_subprocesses:
+        sub = model.elements[sub_id]
+        if isinstance(sub, SubProcess):
+            for child_id in sub.children:
+                start = model.elements[child_id]
+                if isinstance(start, StartEvent) and start.event.kind in _SUBSCRIBED:
+                    found.append(start)
+    return found
+
+
+def _check_catches(
+    ei: ElementInstance,
+    source: ProcessModel,
+    target: ProcessModel,
+    source_subs: tuple[str, ...],
+    target_subs: tuple[str, ...],
+    boundaries: tuple[tuple[str, ...], tuple[str, ...]] | None,
+    target_id: str,
+    mapping: dict[str, str],
+    catch_ids: dict[str, str],
+    problems: list[str],
+) -> None:
+    """The subscriptions of `ei` must map one to one onto the target's: same kind, same owner."""
+    source_boundaries, target_boundaries = boundaries or ((), ())
+    expected = {c.id: c for c in _catches(target, target_subs, target_boundaries)}
+    covered: set[str] = set()
+    for sub in ei.subscriptions or ():
+        catch_id = sub[2]
+        if catch_id == ei.element_id:
+            catch_ids[catch_id] = target_id  # its own catch event / receive task
+            continue
+        mapped_id = mapping.get(catch_id)
+        source_catch = source.elements.get(catch_id)
+        target_catch = expected.get(mapped_id) if mapped_id is not None else None
+        if (
+            target_catch is None
+            or source_catch is None
+            or definition_of(source_catch) is None
+            or definition_of(target_catch) is None
+            or definition_of(source_catch).kind != definition_of(target_catch).kind  # type: ignore[union-attr]
+            or _interrupting(source_catch) != _interrupting(target_catch)
+            or mapped_id in covered
+        ):
+            problems.append(
+                f"active element with id '{ei.element_id}' has a subscription for the catch event "
+                f"'{catch_id}' that is not mapped to a catch event of the same kind on '{target_id}'; "
+                "event subscriptions that would change cannot be migrated yet"
+            )
+            continue
+        assert mapped_id is not None
+        covered.add(mapped_id)
+        catch_ids[catch_id] = mapped_id
+    if ei.state == ACTIVATED:
+        added = [c for c in expected if c not in covered]
+        if added:
+            problems.append(
+                f"target element with id '{target_id}' has catch events '{', '.join(added)}' that the active "
+                f"element '{ei.element_id}' has no subscription for; event subscriptions that would change "
+                "cannot be migrated yet"
+            )
+
+
+def _interrupting(catch: FlowNode) -> bool:
+    if isinstance(catch, BoundaryEvent):
+        return catch.cancel_activity
+    if isinstance(catch, StartEvent):
+        return catch.interrupting
+    return True
+
+
+def _apply(
+    state: InstanceState,
+    definition: ProcessDefinition,
+    target: ProcessModel,
+    mapping: dict[str, str],
+    catch_ids: dict[str, str],
+    now: int,
+) -> list[Any]:
+    history: list[HistoryRecord] = []
+    for ei in sorted(state.elements.values(), key=lambda e: e.key):
+        ei.element_id = target.id if ei.flow_scope_key is None else mapping[ei.element_id]
+        if ei.subscriptions:
+            for sub in ei.subscriptions:
+                sub[2] = catch_ids.get(sub[2], sub[2])
+        history.append(
+            HistoryRecord(
+                state.key,
+                ei.element_id,
+                ei.element_type,
+                ei.key,
+                MIGRATED,
+                now,
+                ei.flow_scope_key,
+                definition.key,
+                definition.bpmn_process_id,
+            )
+        )
+    source_key = state.process_definition_key
+    state.process_definition_key = definition.key
+    state.bpmn_process_id = definition.bpmn_process_id
+    state.version = definition.version
+    history.append(
+        HistoryRecord(
+            state.key,
+            target.id,
+            ElementType.PROCESS,
+            state.key,
+            "MIGRATED",
+            now,
+            None,
+            definition.key,
+            definition.bpmn_process_id,
+            "PROCESS_INSTANCE_MIGRATION",
+            {
+                "sourceProcessDefinitionKey": source_key,
+                "targetProcessDefinitionKey": definition.key,
+                "mappingInstructions": [
+                    {"sourceElementId": s, "targetElementId": t} for s, t in mapping.items()
+                ],
+            },
+        )
+    )
+    return history

@@ -1,0 +1,192 @@
+"""Process instance migration (Zeebe's rules): mapped active elements keep their keys, jobs, user tasks and
+subscriptions but follow the target definition; anything unmapped or changed is refused, nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bizdevops.engine.core.errors import InvalidArgument, NotFound
+from tests.engine.core.harness import (
+    EngineHarness,
+    assert_trail,
+    assert_trail_ends,
+    deploy,
+    instance,
+    lifecycle,
+    taken,
+    trail,
+)
+
+MAPPING = [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "task_b2"), ("sub_cancel", "sub_cancel2")]
+
+
+def start(harness: EngineHarness) -> tuple[int, int, int]:
+    """An instance of v1 waiting at task_a (a job) and task_b (a user task in `sub`, which has a message
+    boundary event); returns (instance key, v1 key, v2 key)."""
+    v1 = deploy(harness, "migration_v1.bpmn").processes[0].key
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="migration", variables={"key": "k-1"}
+    ).process_instance_key
+    v2 = deploy(harness, "migration_v2.bpmn").processes[0].key
+    return key, v1, v2
+
+
+def snapshot(harness: EngineHarness, key: int) -> tuple[object, ...]:
+    state = harness.engine.get_process_instance(key)
+    assert state is not None
+    return (
+        state.to_dict(),
+        len(harness.history()),
+        harness.jobs(key),
+        harness.user_tasks(key),
+        harness.message_subscriptions(),
+    )
+
+
+def test_migrated_instance_keeps_its_work_and_follows_the_new_version(harness: EngineHarness) -> None:
+    # given
+    key, v1, v2 = start(harness)
+    before = trail(harness, key)
+    [job] = harness.jobs(key)
+    [task] = harness.user_tasks(key)
+    [subscription] = harness.message_subscriptions()
+    assert (job.element_id, task.element_id, subscription.element_id) == ("task_a", "task_b", "sub_cancel")
+    keys = {ei.element_id: ei.key for ei in instance(harness, key).elements.values()}
+    # when
+    harness.engine.migrate_process_instance(key, v2, MAPPING)
+    # then: every element instance is migrated in place (same keys), nothing else happens
+    assert_trail(
+        trail(harness, key),
+        [
+            *before,
+            ("migration", "ELEMENT_MIGRATED"),
+            ("task_a2", "ELEMENT_MIGRATED"),
+            ("sub2", "ELEMENT_MIGRATED"),
+            ("task_b2", "ELEMENT_MIGRATED"),
+        ],
+    )
+    state = instance(harness, key)
+    assert (state.process_definition_key, state.version) == (v2, 2)
+    assert {ei.element_id: ei.key for ei in state.elements.values()} == {
+        "migration": keys["migration"],
+        "task_a2": keys["task_a"],
+        "sub2": keys["sub"],
+        "task_b2": keys["task_b"],
+    }
+    [job_after] = harness.jobs(key)
+    assert (job_after.key, job_after.element_id, job_after.process_definition_key) == (job.key, "task_a2", v2)
+    assert job_after.process_definition_version == 2
+    [task_after] = harness.user_tasks(key)
+    assert (task_after.key, task_after.element_id, task_after.process_definition_key) == (
+        task.key,
+        "task_b2",
+        v2,
+    )
+    [sub_after] = harness.message_subscriptions()
+    assert (sub_after.key, sub_after.element_id, sub_after.process_definition_key) == (
+        subscription.key,
+        "sub_cancel2",
+        v2,
+    )
+    records = [r for r in harness.history() if r.intent == "MIGRATED"]
+    assert [r.data for r in records] == [
+        {
+            "sourceProcessDefinitionKey": v1,
+            "targetProcessDefinitionKey": v2,
+            "mappingInstructions": [{"sourceElementId": s, "targetElementId": t} for s, t in MAPPING],
+        }
+    ]
+    # when the job completes, the flow of v2 continues (a review task v1 did not have)
+    [activated] = harness.engine.activate_jobs("a", "w", 10_000, 1)
+    assert (activated.element_id, activated.process_definition_key) == ("task_a2", v2)
+    harness.engine.complete_job(activated.job_key)
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("task_a2", "ELEMENT_COMPLETING"),
+            ("task_a2", "ELEMENT_COMPLETED"),
+            taken("f4"),
+            *lifecycle("review", end="activated"),
+        ],
+    )
+    # and the migrated boundary message interrupts the migrated subprocess, taking v2's flow
+    harness.engine.publish_message("cancel", "k-1")
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("sub2", "ELEMENT_TERMINATING"),
+            ("task_b2", "ELEMENT_TERMINATING"),
+            ("task_b2", "ELEMENT_TERMINATED"),
+            ("sub2", "ELEMENT_TERMINATED"),
+            *lifecycle("sub_cancel2"),
+            taken("f6"),
+            *lifecycle("canceled2"),
+        ],
+    )
+    review = next(t for t in harness.user_tasks(key) if t.element_id == "review")
+    harness.engine.complete_user_task(review.key)
+    assert instance(harness, key).status == "COMPLETED"
+    assert [t.state for t in harness.user_tasks(key) if t.key == task.key] == ["CANCELED"]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (MAPPING[1:], "no mapping instruction defined for active element with id 'task_a'"),
+        (
+            [("task_a", "task_a_user"), *MAPPING[1:]],
+            "active element with id 'task_a' and type 'SERVICE_TASK' is mapped to an element with id "
+            "'task_a_user' and different type 'USER_TASK'",
+        ),
+        (
+            [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "task_b2")],
+            "subscription for the catch event 'sub_cancel' that is not mapped",
+        ),
+        (
+            [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "deep_b"), ("sub_cancel", "sub_cancel2")],
+            "the flow scope of active element with id 'task_b' is changed",
+        ),
+        ([*MAPPING, ("task_a", "review")], "duplicate source element ids 'task_a'"),
+        ([*MAPPING, ("ghost", "task_a2")], "non-existing source element id 'ghost'"),
+        ([*MAPPING[:3], ("sub_cancel", "ghost")], "non-existing target element id 'ghost'"),
+    ],
+)
+def test_invalid_migrations_change_nothing(
+    harness: EngineHarness, mapping: list[tuple[str, str]], message: str
+) -> None:
+    key, _, v2 = start(harness)
+    before = snapshot(harness, key)
+    with pytest.raises(InvalidArgument, match=message):
+        harness.engine.migrate_process_instance(key, v2, mapping)
+    assert snapshot(harness, key) == before
+
+
+def test_unknown_instance_or_target_is_not_found(harness: EngineHarness) -> None:
+    key, _, v2 = start(harness)
+    before = snapshot(harness, key)
+    with pytest.raises(NotFound):
+        harness.engine.migrate_process_instance(key + 100_000, v2, MAPPING)
+    with pytest.raises(NotFound, match="no process definition found"):
+        harness.engine.migrate_process_instance(key, v2 + 100_000, MAPPING)
+    assert snapshot(harness, key) == before
+
+
+def test_target_subscriptions_the_source_does_not_have_are_refused(harness: EngineHarness) -> None:
+    # v2 -> v1 would need a subscription for nothing in v2... map back, but the v1 subprocess has a boundary
+    # event that v2's instance (after migration) does have: mapping back without it is refused
+    key, v1, v2 = start(harness)
+    harness.engine.migrate_process_instance(key, v2, MAPPING)
+    before = snapshot(harness, key)
+    with pytest.raises(InvalidArgument, match="sub_cancel2"):
+        harness.engine.migrate_process_instance(
+            key, v1, [("task_a2", "task_a"), ("sub2", "sub"), ("task_b2", "task_b")]
+        )
+    assert snapshot(harness, key) == before
+    # and the complete mapping back works
+    harness.engine.migrate_process_instance(
+        key,
+        v1,
+        [("task_a2", "task_a"), ("sub2", "sub"), ("task_b2", "task_b"), ("sub_cancel2", "sub_cancel")],
+    )
+    assert instance(harness, key).process_definition_key == v1
+    assert [s.element_id for s in harness.message_subscriptions()] == ["sub_cancel"]
