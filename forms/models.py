@@ -31,3 +31,23 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class DocumentAttachment(models.Model):
+    """A stored file its uploader submitted into a process instance: who may see a task of that instance (or
+    of its called children) may download it. Naming a document id in variables by other means (the REST
+    API, a script) attaches nothing, so knowing someone else's id grants nothing."""
+
+    document = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="attachments")
+    process_instance_key = models.BigIntegerField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "process_instance_key"], name="forms_attachment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.process_instance_key}"

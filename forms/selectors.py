@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -20,6 +21,17 @@ def get_stored_file(*, document_id: str, user: AbstractBaseUser | None = None) -
     if user is not None:
         queryset = queryset.filter(owner=user)
     return queryset.first()
+
+
+def document_refs(value: Any) -> list[dict[str, Any]]:
+    """The Camunda document references (`{"camunda.document.type": "camunda", "documentId": …}`) in a value."""
+    if isinstance(value, dict):
+        if value.get("camunda.document.type") == "camunda" and isinstance(value.get("documentId"), str):
+            return [value]
+        return [ref for item in value.values() for ref in document_refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in document_refs(item)]
+    return []
 
 
 def file_resolver_for(user: AbstractBaseUser) -> FileResolver:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forms.models import StoredFile
+from forms.models import DocumentAttachment, StoredFile
 from forms.validation import accepts
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -115,6 +115,29 @@ def store_upload(*, user: AbstractBaseUser, upload: UploadedFile, accept: str = 
     return stored
 
 
+def attach_documents(
+    *, user: AbstractBaseUser, variables: dict[str, object], process_instance_key: int
+) -> int:
+    """Attach the files `user` uploaded and submitted in `variables` to the process instance (see
+    DocumentAttachment); references to anyone else's files are ignored. Returns how many were attached."""
+    import uuid
+
+    from forms.selectors import document_refs
+
+    ids = set()
+    for ref in document_refs(variables):
+        try:
+            ids.add(uuid.UUID(ref["documentId"]))
+        except ValueError:
+            continue
+    owned = StoredFile.objects.filter(pk__in=ids, owner=user).values_list("pk", flat=True)
+    DocumentAttachment.objects.bulk_create(
+        [DocumentAttachment(document_id=pk, process_instance_key=process_instance_key) for pk in owned],
+        ignore_conflicts=True,
+    )
+    return len(owned)
+
+
 def delete_unreferenced_uploads(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
     """Delete uploads no process variable refers to once they are older than `older_than` (a form that was
     never submitted leaves its files behind). Returns how many were deleted."""
@@ -131,7 +154,7 @@ def delete_unreferenced_uploads(*, older_than: dt.timedelta = dt.timedelta(days=
             .filter(text__contains=str(stored.pk))
             .exists()
         )
-        if referenced:
+        if referenced or stored.attachments.exists():
             continue
         stored.file.delete(save=False)
         stored.delete()

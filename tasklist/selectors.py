@@ -22,11 +22,13 @@ from django.utils import timezone
 from bizdevops.engine.state.models import (
     FormDefinition,
     ProcessDefinition,
+    ProcessInstance,
     UserTask,
     UserTaskCandidate,
     UserTaskState,
     Variable,
 )
+from forms.selectors import document_refs
 from tasklist.models import SavedView, TaskComment, TaskDraft, TaskEvent
 
 PAGE_SIZE = 50
@@ -565,23 +567,13 @@ def get_startable_process(user: AbstractBaseUser, bpmn_process_id: str) -> Start
 # --- documents uploaded through forms -----------------------------------------------------------------------
 
 
-def _document_refs(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, dict):
-        if value.get("camunda.document.type") == "camunda" and isinstance(value.get("documentId"), str):
-            return [value]
-        return [ref for item in value.values() for ref in _document_refs(item)]
-    if isinstance(value, list):
-        return [ref for item in value for ref in _document_refs(item)]
-    return []
-
-
 def task_documents(task: UserTask) -> list[dict[str, Any]]:
     """Files uploaded in this process instance's forms (document references in its variables)."""
     documents: list[dict[str, Any]] = []
     for name, value in Variable.objects.filter(process_instance_key=task.process_instance_key).values_list(
         "name", "value"
     ):
-        for ref in _document_refs(value):
+        for ref in document_refs(value):
             metadata = ref.get("metadata") or {}
             documents.append(
                 {
@@ -596,12 +588,14 @@ def task_documents(task: UserTask) -> list[dict[str, Any]]:
 
 
 def may_read_document(user: AbstractBaseUser, document_id: str, owner_id: int) -> bool:
-    """The uploader may; so may anyone who can see a task of a process instance that references it."""
+    """The uploader may; so may anyone who can see a task of a process instance its uploader submitted it
+    into (or of an instance that instance called). A mere reference in variables grants nothing."""
+    from forms.models import DocumentAttachment
+
     if owner_id == user.pk or is_admin(user):
         return True
-    instances = (
-        Variable.objects.annotate(text=Cast("value", TextField()))
-        .filter(text__contains=document_id)
-        .values("process_instance_key")
-    )
+    attached = DocumentAttachment.objects.filter(document_id=document_id).values("process_instance_key")
+    instances = ProcessInstance.objects.filter(
+        Q(key__in=attached) | Q(root_process_instance_key__in=attached)
+    ).values("key")
     return visible_tasks(user, state="ALL").filter(process_instance_key__in=instances).exists()

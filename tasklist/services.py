@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from bizdevops.engine.state.models import UserTask, UserTaskState
 from forms.schema import referenced_variables
 from forms.selectors import file_resolver_for
+from forms.services import attach_documents
 from forms.validation import validate_submission
 from tasklist import live, selectors
 from tasklist.models import SavedView, TaskComment, TaskDraft, TaskEvent
@@ -203,6 +204,7 @@ def complete_task(*, user: AbstractBaseUser, task_key: int, data: dict[str, Any]
             raise SubmissionInvalid(errors=errors)
         variables = cleaned
     _call("complete_user_task", user_task_key=task.key, variables=variables, action="complete")
+    attach_documents(user=user, variables=variables, process_instance_key=task.process_instance_key)
     TaskDraft.objects.filter(task_key=task.key).delete()
     _record(task, user, TaskEvent.Action.COMPLETED)
     live.task_changed_by_tasklist(_reload(task.key), "COMPLETED")
@@ -298,6 +300,7 @@ def start_process(*, user: AbstractBaseUser, bpmn_process_id: str, data: dict[st
         variables=variables,
         user=user,
     )
+    attach_documents(user=user, variables=variables, process_instance_key=int(created.process_instance_key))
     return int(created.process_instance_key)
 
 

@@ -143,10 +143,6 @@ def test_live_updates_go_only_to_who_may_see_the_task(scene) -> None:  # type: i
     assert groups == {live.ADMIN_GROUP, live.user_group("victim")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 9: any variable naming a document id grants its download (reference by the reader)",
-)
 def test_referencing_someone_elses_document_does_not_grant_it(client: Client, role_user, scene) -> None:  # type: ignore[no-untyped-def]
     import base64
 
