@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 from types import ModuleType
 from typing import Any
 
@@ -178,6 +177,12 @@ def instance_outcome(instance_key: int) -> tuple[str, dict[str, Any]]:
     return "COMPLETED", variables
 
 
+def _variable_instructions(items: list[dict[str, Any]]) -> tuple[Any, ...]:
+    from bizdevops.engine.core.commands import VariableInstruction
+
+    return tuple(VariableInstruction(dict(i["variables"]), i.get("scopeId") or "") for i in items)
+
+
 def modify_instance(
     *,
     process_instance_key: int,
@@ -185,30 +190,49 @@ def modify_instance(
     move: list[dict[str, Any]],
     terminate: list[dict[str, Any]],
 ) -> None:
+    """Validated ProcessInstanceModificationInstruction parts → the engine's instructions."""
+    from bizdevops.engine.core.commands import ActivateInstruction, MoveInstruction, TerminateInstruction
+
+    moves = []
+    for i in move:
+        source = i["sourceElementInstruction"]
+        ancestor = i.get("ancestorScopeInstruction") or {"ancestorScopeType": "direct"}
+        moves.append(
+            MoveInstruction(
+                target_element_id=i["targetElementId"],
+                source_element_id=source.get("sourceElementId") if source["sourceType"] == "byId" else None,
+                source_element_instance_key=(
+                    source.get("sourceElementInstanceKey") if source["sourceType"] == "byKey" else None
+                ),
+                ancestor=ancestor["ancestorScopeType"],
+                ancestor_key=ancestor.get("ancestorElementInstanceKey"),
+                variable_instructions=_variable_instructions(i["variableInstructions"]),
+            )
+        )
     call(
         "modify_process_instance",
         process_instance_key=process_instance_key,
-        activate_element_ids=[str(i.get("elementId")) for i in activate if i.get("elementId")],
-        terminate_element_instance_keys=[
-            int(str(i.get("elementInstanceKey")))
-            for i in terminate
-            if re.fullmatch(r"[0-9]{1,19}", str(i.get("elementInstanceKey", "")))
+        activate=[
+            ActivateInstruction(
+                i["elementId"],
+                i.get("ancestorElementInstanceKey"),
+                _variable_instructions(i["variableInstructions"]),
+            )
+            for i in activate
         ],
-        terminate_element_ids=[str(i.get("elementId")) for i in terminate if i.get("elementId")],
-        move=[(str(i.get("sourceElementId")), str(i.get("targetElementId"))) for i in move],
+        terminate=[TerminateInstruction(i.get("elementInstanceKey"), i.get("elementId")) for i in terminate],
+        move=moves,
     )
 
 
 def migrate_instance(
     *, process_instance_key: int, target_definition_key: int, mapping: list[dict[str, Any]]
 ) -> None:
-    if not hasattr(services(), "migrate_process_instance"):
-        raise ApiProblem(400, "Process instance migration is not supported by this engine yet.")
     call(
         "migrate_process_instance",
         process_instance_key=process_instance_key,
-        target_definition_key=target_definition_key,
-        mapping={str(i.get("sourceElementId")): str(i.get("targetElementId")) for i in mapping},
+        target_process_definition_key=target_definition_key,
+        mapping=[(i["sourceElementId"], i["targetElementId"]) for i in mapping],
     )
 
 

@@ -148,10 +148,12 @@ def list_element_instances(
     for r in list_history_records(process_instance_key=process_instance_key):
         if r.value_type != "PROCESS_INSTANCE" or r.intent == "SEQUENCE_FLOW_TAKEN":
             continue
-        if element_id is not None and r.element_id != element_id:
-            continue
         moment = to_datetime(r.timestamp)
         item = folded.get(r.element_instance_key)
+        if r.intent == "ELEMENT_MIGRATED":
+            if item is not None:  # a migrated instance: its element id and definition are the target's now
+                item["record"] = r
+            continue
         if item is None:
             item = folded[r.element_instance_key] = {
                 "record": r,
@@ -175,6 +177,8 @@ def list_element_instances(
     result = []
     for key, item in folded.items():
         r = item["record"]
+        if element_id is not None and r.element_id != element_id:
+            continue
         result.append(
             ElementInstance(
                 key=key,
@@ -209,7 +213,7 @@ def list_element_statistics(*, process_definition_key: int) -> dict[str, dict[st
         if r.value_type != "PROCESS_INSTANCE":
             continue
         entry = counts.setdefault(r.element_id, {"active": 0, "completed": 0, "terminated": 0})
-        if r.intent == "ELEMENT_ACTIVATED":
+        if r.intent in ("ELEMENT_ACTIVATED", "ELEMENT_MIGRATED"):  # migrated here from another version
             entry["active"] += 1
         elif r.intent == "ELEMENT_COMPLETED":
             entry["active"] -= 1

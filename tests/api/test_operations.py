@@ -244,13 +244,17 @@ def test_decision_evaluation_lists_matched_rules(dev) -> None:  # type: ignore[n
     assert b"api_discount" in xml.content
 
 
-def test_migration_is_honestly_unsupported(dev) -> None:  # type: ignore[no-untyped-def]
+def test_migration_without_a_mapping_for_an_active_element_is_refused(dev) -> None:  # type: ignore[no-untyped-def]
     key = start(dev, "api_service")
     definition = m.ProcessDefinition.objects.get(bpmn_process_id="api_service")
     body = {"targetProcessDefinitionKey": str(definition.key), "mappingInstructions": []}
     response = dev.post(f"/v2/process-instances/{key}/migration", body, format="json")
     assert response.status_code == 400
-    assert "not supported" in response.json()["detail"]
+    assert (
+        "no mapping instruction defined for active element with id 'Task_Work'" in response.json()["detail"]
+    )
+    body["mappingInstructions"] = [{"sourceElementId": "Task_Work", "targetElementId": "Task_Work"}]
+    assert dev.post(f"/v2/process-instances/{key}/migration", body, format="json").status_code == 204
 
 
 def test_clock_pin_and_reset(admin_api) -> None:  # type: ignore[no-untyped-def]

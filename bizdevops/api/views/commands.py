@@ -180,10 +180,64 @@ class ProcessInstanceCancelView(ApiView):
         return Response(status=204)
 
 
+class AncestorKeyField(KeyField):
+    """An ancestor element instance key; "-1" (Camunda's "none") means: infer it."""
+
+    def to_internal_value(self, data: Any) -> int | None:  # type: ignore[override]
+        if str(data) == "-1":
+            return None
+        return super().to_internal_value(data)
+
+
+class VariableInstructionRequest(serializers.Serializer):
+    variables = serializers.DictField()
+    scopeId = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActivateInstructionRequest(serializers.Serializer):
+    elementId = serializers.CharField()
+    ancestorElementInstanceKey = AncestorKeyField(required=False, default=None, allow_null=True)
+    variableInstructions = VariableInstructionRequest(many=True, required=False, default=list)
+
+
+class TerminateInstructionRequest(serializers.Serializer):
+    elementInstanceKey = KeyField(required=False)
+    elementId = serializers.CharField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("elementInstanceKey" in attrs) == ("elementId" in attrs):
+            raise serializers.ValidationError("Give exactly one of elementInstanceKey or elementId.")
+        return attrs
+
+
+class SourceElementInstructionRequest(serializers.Serializer):
+    sourceType = serializers.ChoiceField(choices=["byId", "byKey"])
+    sourceElementId = serializers.CharField(required=False)
+    sourceElementInstanceKey = KeyField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        needed = "sourceElementId" if attrs["sourceType"] == "byId" else "sourceElementInstanceKey"
+        if needed not in attrs:
+            raise serializers.ValidationError(f"sourceType {attrs['sourceType']} needs {needed}.")
+        return attrs
+
+
+class AncestorScopeInstructionRequest(serializers.Serializer):
+    ancestorScopeType = serializers.ChoiceField(choices=["direct", "inferred", "sourceParent"])
+    ancestorElementInstanceKey = AncestorKeyField(required=False, default=None, allow_null=True)
+
+
+class MoveInstructionRequest(serializers.Serializer):
+    sourceElementInstruction = SourceElementInstructionRequest()
+    targetElementId = serializers.CharField()
+    ancestorScopeInstruction = AncestorScopeInstructionRequest(required=False)
+    variableInstructions = VariableInstructionRequest(many=True, required=False, default=list)
+
+
 class ModificationRequest(serializers.Serializer):
-    activateInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
-    moveInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
-    terminateInstructions = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    activateInstructions = ActivateInstructionRequest(many=True, required=False, default=list)
+    moveInstructions = MoveInstructionRequest(many=True, required=False, default=list)
+    terminateInstructions = TerminateInstructionRequest(many=True, required=False, default=list)
     operationReference = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -191,9 +245,10 @@ class ProcessInstanceModifyView(ApiView):
     @extend_schema(operation_id="modifyProcessInstance", request=ModificationRequest, responses={204: None})
     def post(self, request: Request, key: str) -> Response:
         require(request.user, Can.OPERATE)
+        instance_key = parse_key(key, "processInstanceKey")
         data = valid(ModificationRequest, request)
         gateway.modify_instance(
-            process_instance_key=parse_key(key, "processInstanceKey"),
+            process_instance_key=instance_key,
             activate=data["activateInstructions"],
             move=data["moveInstructions"],
             terminate=data["terminateInstructions"],
@@ -201,9 +256,14 @@ class ProcessInstanceModifyView(ApiView):
         return Response(status=204)
 
 
+class MappingInstructionRequest(serializers.Serializer):
+    sourceElementId = serializers.CharField()
+    targetElementId = serializers.CharField()
+
+
 class MigrationRequest(serializers.Serializer):
     targetProcessDefinitionKey = KeyField()
-    mappingInstructions = serializers.ListField(child=serializers.DictField())
+    mappingInstructions = MappingInstructionRequest(many=True)
     operationReference = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -211,9 +271,10 @@ class ProcessInstanceMigrateView(ApiView):
     @extend_schema(operation_id="migrateProcessInstance", request=MigrationRequest, responses={204: None})
     def post(self, request: Request, key: str) -> Response:
         require(request.user, Can.OPERATE)
+        instance_key = parse_key(key, "processInstanceKey")
         data = valid(MigrationRequest, request)
         gateway.migrate_instance(
-            process_instance_key=parse_key(key, "processInstanceKey"),
+            process_instance_key=instance_key,
             target_definition_key=data["targetProcessDefinitionKey"],
             mapping=data["mappingInstructions"],
         )

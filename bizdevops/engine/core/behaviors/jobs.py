@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,7 @@ from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.behaviors.variables import context
 from bizdevops.engine.core.expressions import ExpressionError, evaluate_int, evaluate_string, evaluate_value
 from bizdevops.engine.core.model.elements import Event, JobTask, UserTask
-from bizdevops.engine.core.records import JobRecord, JobState, UserTaskRecord, UserTaskState
+from bizdevops.engine.core.records import ErrorType, JobRecord, JobState, UserTaskRecord, UserTaskState
 from bizdevops.engine.core.state import ElementInstance
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ def create_job(ctx: Processing, element: JobTask | Event, ei: ElementInstance) -
         raise IncidentRaised.from_expression(exc) from None
     except ValueError:
         retries = 3
+    _new_job(ctx, ei, job_type, retries, dict(element.headers))
+
+
+def _new_job(
+    ctx: Processing, ei: ElementInstance, job_type: str, retries: int, headers: dict[str, str]
+) -> None:
     d = ctx.definition
     job = JobRecord(
         key=ctx.next_key(),
@@ -45,7 +52,7 @@ def create_job(ctx: Processing, element: JobTask | Event, ei: ElementInstance) -
         element_id=ei.element_id,
         element_instance_key=ei.key,
         created_at=ctx.now,
-        custom_headers=dict(element.headers),
+        custom_headers=headers,
         tenant_id=ctx.state.tenant_id,
     )
     ei.job_key = job.key
@@ -79,16 +86,73 @@ def _list(value: Any) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(value).split(",") if part.strip())
 
 
-def create_user_task(ctx: Processing, element: UserTask, ei: ElementInstance) -> None:
+def _assignment(ctx: Processing, element: UserTask, ei: ElementInstance) -> tuple[Any, Any, Any, Any, Any]:
+    """Assignee, candidate users, candidate groups, due date and follow-up date, evaluated."""
     p = element.properties
     scope_context = context(ctx, ei.key)
     try:
-        assignee = evaluate_value(p.assignee, scope_context) if p.assignee else None
-        users = evaluate_value(p.candidate_users, scope_context) if p.candidate_users else None
-        groups = evaluate_value(p.candidate_groups, scope_context) if p.candidate_groups else None
-        due = evaluate_value(p.due_date, scope_context) if p.due_date else None
-        follow_up = evaluate_value(p.follow_up_date, scope_context) if p.follow_up_date else None
-        priority = evaluate_int(p.priority, scope_context, "priority") if p.priority else 50
+        return (
+            evaluate_value(p.assignee, scope_context) if p.assignee else None,
+            evaluate_value(p.candidate_users, scope_context) if p.candidate_users else None,
+            evaluate_value(p.candidate_groups, scope_context) if p.candidate_groups else None,
+            evaluate_value(p.due_date, scope_context) if p.due_date else None,
+            evaluate_value(p.follow_up_date, scope_context) if p.follow_up_date else None,
+        )
+    except ExpressionError as exc:
+        raise IncidentRaised.from_expression(exc) from None
+
+
+USER_TASK_JOB_TYPE = "io.camunda.zeebe:userTask"
+_HEADER = "io.camunda.zeebe:"
+
+
+def create_job_worker_user_task(ctx: Processing, element: UserTask, ei: ElementInstance) -> None:
+    """A user task without zeebe:userTask (Zeebe's job-based user task): a job of type
+    io.camunda.zeebe:userTask, one retry, whose custom headers add the evaluated assignment (candidate lists
+    as JSON arrays), schedule and form key (the formKey as written, or the key of the latest form with the
+    formId) to the task headers. It completes, fails and throws errors like any job."""
+    assignee, users, groups, due, follow_up = _assignment(ctx, element, ei)
+    form = element.properties.form
+    headers = dict(element.headers)
+    if assignee not in (None, ""):
+        headers[_HEADER + "assignee"] = str(assignee)
+    if element.properties.candidate_groups:
+        headers[_HEADER + "candidateGroups"] = _json_list(_list(groups))
+    if element.properties.candidate_users:
+        headers[_HEADER + "candidateUsers"] = _json_list(_list(users))
+    if due not in (None, ""):
+        headers[_HEADER + "dueDate"] = str(due)
+    if follow_up not in (None, ""):
+        headers[_HEADER + "followUpDate"] = str(follow_up)
+    if form is not None and form.form_key:
+        headers[_HEADER + "formKey"] = form.form_key
+    elif form is not None and form.form_id:
+        try:
+            form_id = evaluate_string(form.form_id, context(ctx, ei.key), "form id")
+        except ExpressionError as exc:
+            raise IncidentRaised.from_expression(exc) from None
+        linked = ctx.store.latest_form(form_id)
+        if linked is None:
+            raise IncidentRaised(
+                ErrorType.FORM_NOT_FOUND,
+                f"Expected to find a form with id '{form_id}', but no form with this id is found, at least a "
+                "form with this id should be available. To resolve the Incident please deploy a form with the "
+                "same id",
+            )
+        headers[_HEADER + "formKey"] = str(linked.key)
+    _new_job(ctx, ei, USER_TASK_JOB_TYPE, 1, headers)
+
+
+def _json_list(items: tuple[str, ...]) -> str:
+    """Zeebe's list literal for candidate headers: ["a","b"]."""
+    return json.dumps(list(items), separators=(",", ":"), ensure_ascii=False)
+
+
+def create_user_task(ctx: Processing, element: UserTask, ei: ElementInstance) -> None:
+    p = element.properties
+    assignee, users, groups, due, follow_up = _assignment(ctx, element, ei)
+    try:
+        priority = evaluate_int(p.priority, context(ctx, ei.key), "priority") if p.priority else 50
     except ExpressionError as exc:
         raise IncidentRaised.from_expression(exc) from None
     if not 0 <= priority <= 100:

@@ -177,8 +177,12 @@ class JobTask(Activity):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserTask(Activity):
+    """`native` (zeebe:userTask): a Camunda user task record; otherwise a job-based user task, i.e. a job of
+    type io.camunda.zeebe:userTask whose custom headers carry the assignment, schedule and form key."""
+
     properties: UserTaskProperties = field(default_factory=UserTaskProperties)
     headers: tuple[tuple[str, str], ...] = ()
+    native: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -390,7 +390,12 @@ class _DefinitionsParser:
                 task_definition=task_def, headers=headers, called_decision=decision, **activity
             )
         if name == "userTask":
-            return UserTask(properties=self.parse_user_task(ext, node_id), headers=headers, **activity)
+            return UserTask(
+                properties=self.parse_user_task(ext, node_id),
+                headers=headers,
+                native=ext is not None and ext.find(_Z + "userTask") is not None,
+                **activity,
+            )
         if name == "callActivity":
             called_el = ext.find(_Z + "calledElement") if ext is not None else None
             called_element = None
