@@ -226,7 +226,19 @@ class InMemoryStore:
         return len(expired)
 
     def find_message_start_instance(self, bpmn_process_id: str, correlation_key: str) -> int | None:
-        return self.message_starts.get((bpmn_process_id, correlation_key))
+        index = (bpmn_process_id, correlation_key)
+        key = self.message_starts.get(index)
+        if key is None:
+            return None
+        state = self.load_instance(key, for_update=False)
+        if (
+            state is None
+            or state.status != InstanceStatus.ACTIVE
+            or (state.bpmn_process_id, state.start_correlation_key) != index
+        ):
+            del self.message_starts[index]  # moved on meanwhile (e.g. migrated to another process)
+            return None
+        return key
 
     # signals
     def save_signal_subscriptions(self, subscriptions: Sequence[SignalSubscriptionRecord]) -> None:
