@@ -244,3 +244,34 @@ def test_migration_to_an_unknown_definition_is_404_and_needs_operate(api, dev) -
     body = {"targetProcessDefinitionKey": v2, "mappingInstructions": MAPPING}
     assert_problem(api("Employee").post(f"/v2/process-instances/{key}/migration", body, format="json"), 403)
     assert unchanged(key) == before
+
+
+def test_instances_and_targets_of_restricted_definitions_are_404(api, admin_api) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    deploy(admin_api, "modification.bpmn")
+    key = start(admin_api, "modification")
+    payroll = Group.objects.create(name="Payroll")
+    assign_perm(
+        "engine.view_processdefinition",
+        payroll,
+        m.ProcessDefinition.objects.get(bpmn_process_id="modification"),
+    )
+    outsider = api("Operator", username="outsider")
+    before = unchanged(key)
+    body = {"terminateInstructions": [{"elementId": "task_a"}]}
+    assert_problem(outsider.post(f"/v2/process-instances/{key}/modification", body, format="json"), 404)
+    assert unchanged(key) == before
+    # a migration target the caller may not see is 404 as well
+    deploy(admin_api, "migration_v1.bpmn")
+    other = start(admin_api, "migration", key="k-1")
+    v2 = deploy(admin_api, "migration_v2.bpmn")
+    assign_perm("engine.view_processdefinition", payroll, m.ProcessDefinition.objects.get(key=int(v2)))
+    before = unchanged(other)
+    body = {"targetProcessDefinitionKey": v2, "mappingInstructions": MAPPING}
+    assert_problem(outsider.post(f"/v2/process-instances/{other}/migration", body, format="json"), 404)
+    assert unchanged(other) == before
+    # an Admin sees everything
+    body = {"terminateInstructions": [{"elementId": "task_a"}]}
+    assert admin_api.post(f"/v2/process-instances/{key}/modification", body, format="json").status_code == 204

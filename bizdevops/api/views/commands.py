@@ -241,12 +241,23 @@ class ModificationRequest(serializers.Serializer):
     operationReference = serializers.IntegerField(required=False, min_value=1)
 
 
+def _require_visible_instance(request: Request, instance_key: int) -> None:
+    """404 for an instance of a definition restricted to others, as for an unknown one (unknown ones the
+    engine answers)."""
+    from bizdevops.engine.state.models import ProcessInstance
+
+    row = ProcessInstance.objects.filter(key=instance_key).select_related("process_definition").first()
+    if row is not None:
+        require_visible_definition(request.user, row.process_definition, "Process instance", instance_key)
+
+
 class ProcessInstanceModifyView(ApiView):
     @extend_schema(operation_id="modifyProcessInstance", request=ModificationRequest, responses={204: None})
     def post(self, request: Request, key: str) -> Response:
         require(request.user, Can.OPERATE)
         instance_key = parse_key(key, "processInstanceKey")
         data = valid(ModificationRequest, request)
+        _require_visible_instance(request, instance_key)
         gateway.modify_instance(
             process_instance_key=instance_key,
             activate=data["activateInstructions"],
@@ -273,6 +284,14 @@ class ProcessInstanceMigrateView(ApiView):
         require(request.user, Can.OPERATE)
         instance_key = parse_key(key, "processInstanceKey")
         data = valid(MigrationRequest, request)
+        _require_visible_instance(request, instance_key)
+        from bizdevops.engine.state.models import ProcessDefinition
+
+        target = ProcessDefinition.objects.filter(key=data["targetProcessDefinitionKey"]).first()
+        if target is not None:
+            require_visible_definition(
+                request.user, target, "Process definition", data["targetProcessDefinitionKey"]
+            )
         gateway.migrate_instance(
             process_instance_key=instance_key,
             target_definition_key=data["targetProcessDefinitionKey"],
