@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connections
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -42,12 +43,34 @@ def _load_user_with_groups(pk: int) -> Any:
     the user object for the request (`_api_groups`, read by bizdevops.api.permissions)."""
     model = get_user_model()
     fields = [field.attname for field in model._meta.concrete_fields]
-    rows = list(model.objects.filter(pk=pk, is_active=True).values_list(*fields, "groups__name"))
+    rows = _user_rows(model, fields, pk)
     if not rows:
         return None
     user = model.from_db(model.objects.db, fields, rows[0][:-1])
     user._api_groups = sorted({row[-1] for row in rows if row[-1] is not None})
     return user
+
+
+# The ORM spends ~1.2 ms of CPU building that SQL on every request; on PostgreSQL it is built once (per user
+# model and database) and run as is. Values need no conversion there (elsewhere the ORM converts them).
+_USER_SQL: dict[tuple[str, str], str | None] = {}
+
+
+def _user_rows(model: Any, fields: list[str], pk: int) -> list[tuple[Any, ...]]:
+    alias = model.objects.db
+    cache_key = (alias, model._meta.label)
+    sql = _USER_SQL.get(cache_key)
+    if sql is None:
+        query = model.objects.filter(pk=pk, is_active=True).values_list(*fields, "groups__name")
+        if cache_key in _USER_SQL or connections[alias].vendor != "postgresql":
+            return list(query)
+        sql, params = query.query.sql_with_params()
+        _USER_SQL[cache_key] = sql if params == (pk,) else None  # only the pk may be a parameter
+        if params != (pk,):
+            return list(query)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [pk])
+        return list(cursor.fetchall())
 
 
 class CachedBasicAuthentication(authentication.BasicAuthentication):

@@ -422,7 +422,13 @@ class DjangoStore:
     # -- instances -----------------------------------------------------------------------------------
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
         self._begin()
-        if connection.vendor == "postgresql":
+        # read in this unit with its jobs (activatable_jobs): no lock asked, none taken
+        read = (
+            None if for_update else (getattr(self._local, "locked", None) or {}).pop(("instance", key), None)
+        )
+        if read is not None:
+            found = json.loads(read)
+        elif connection.vendor == "postgresql":
             found = self._load_instance_row(key, for_update)
         else:
             rows = m.ProcessInstance.objects.filter(key=key)
@@ -440,7 +446,9 @@ class DjangoStore:
     def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
         if connection.vendor != "postgresql":
             record = self._read_row(kind, key, False)
-            return None if record is None else self.load_instance(record.process_instance_key, for_update=True)
+            return (
+                None if record is None else self.load_instance(record.process_instance_key, for_update=True)
+            )
         self._begin()
         # BEGIN, the owning instance's lock and the job/task row's lock in ONE round trip, instance first
         # (the order every unit locks in). An instance's jobs and tasks never move to another instance.
@@ -574,6 +582,8 @@ class DjangoStore:
 
     def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
         self._begin()
+        if connection.vendor == "postgresql":
+            return self._activatable_jobs_pg(job_type, now, limit)
         moment = to_datetime(now)
         rows = m.Job.objects.filter(
             Q(state=m.JobState.ACTIVATABLE, retry_at__isnull=True)
@@ -583,6 +593,36 @@ class DjangoStore:
         ).order_by("key")
         rows = rows.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
         return [_job_record(r) for r in rows[:limit]]
+
+    def _activatable_jobs_pg(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+        """BEGIN and the locked jobs in ONE round trip (a job activation runs this on every long-poll check),
+        each with its instance's document read (no lock) alongside: the activation's variables come from it,
+        so `load_instance(..., for_update=False)` finds it in this unit instead of querying per job. The
+        job type is quoted by libpq; everything else inlined is an integer."""
+        from psycopg.sql import Literal
+
+        moment = f"to_timestamp({int(now)} / 1000.0)"
+        rows = simple_query(
+            connection,
+            "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
+            "j.process_instance_key) FROM engine_job j WHERE j.type = "
+            f"{Literal(job_type).as_string(connection.connection)} AND ((j.state = 'ACTIVATABLE' AND "
+            f"(j.retry_at IS NULL OR j.retry_at <= {moment})) OR (j.state = 'ACTIVATED' AND j.deadline <= "
+            f"{moment})) ORDER BY j.key LIMIT {max(0, int(limit))} FOR UPDATE OF j SKIP LOCKED",
+            begin=True,
+        )
+        jobs: list[JobRecord] = []
+        locked = getattr(self._local, "locked", None)
+        if not rows:
+            return jobs
+        result = rows[0]
+        for n in range(result.ntuples):
+            job = _json_record("job", json.loads(result.get_value(n, 0)))
+            jobs.append(job)
+            state = result.get_value(n, 1)
+            if locked is not None and state is not None:
+                locked[("instance", job.process_instance_key)] = state
+        return jobs
 
     # -- user tasks ----------------------------------------------------------------------------------
     def save_user_tasks(self, tasks: Sequence[UserTaskRecord]) -> None:
