@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bizdevops.api import engine_gateway as gateway
-from bizdevops.api import jobwake, pool
+from bizdevops.api import jobwake, pool, results
 from bizdevops.api.errors import ApiProblem
 from bizdevops.api.permissions import (
     Can,
@@ -68,7 +68,7 @@ class DeploymentView(ApiView):
                 },
             )
         },
-        responses=inline_serializer("DeploymentResult", {"deploymentKey": serializers.CharField()}),
+        responses=results.DeploymentResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.DEPLOY)
@@ -111,9 +111,7 @@ class ProcessInstanceCreateView(ApiView):
     @extend_schema(
         operation_id="createProcessInstance",
         request=CreateInstanceRequest,
-        responses=inline_serializer(
-            "CreateProcessInstanceResult", {"processInstanceKey": serializers.CharField()}
-        ),
+        responses=results.CreateProcessInstanceResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.START)
@@ -349,9 +347,7 @@ class JobActivationView(ApiView):
     @extend_schema(
         operation_id="activateJobs",
         request=ActivationRequest,
-        responses=inline_serializer(
-            "JobActivationResult", {"jobs": serializers.ListField(child=serializers.DictField())}
-        ),
+        responses=results.JobActivationResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.WORK_JOBS)
@@ -568,7 +564,7 @@ class MessagePublicationView(ApiView):
     @extend_schema(
         operation_id="publishMessage",
         request=PublicationRequest,
-        responses=inline_serializer("MessagePublicationResult", {"messageKey": serializers.CharField()}),
+        responses=results.MessagePublicationResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.MESSAGE)
@@ -595,7 +591,7 @@ class MessageCorrelationView(ApiView):
     @extend_schema(
         operation_id="correlateMessage",
         request=CorrelationRequest,
-        responses=inline_serializer("MessageCorrelationResult", {"messageKey": serializers.CharField()}),
+        responses=results.MessageCorrelationResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.MESSAGE)
@@ -622,7 +618,7 @@ class SignalBroadcastView(ApiView):
     @extend_schema(
         operation_id="broadcastSignal",
         request=SignalRequest,
-        responses=inline_serializer("SignalBroadcastResult", {"signalKey": serializers.CharField()}),
+        responses=results.SignalBroadcastResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.MESSAGE)
@@ -667,9 +663,7 @@ class DecisionEvaluationView(ApiView):
     @extend_schema(
         operation_id="evaluateDecision",
         request=EvaluateDecisionRequest,
-        responses=inline_serializer(
-            "EvaluateDecisionResult", {"decisionDefinitionKey": serializers.CharField()}
-        ),
+        responses=results.EvaluateDecisionResult,
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.EVALUATE)

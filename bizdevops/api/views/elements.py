@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from bizdevops.api import results
 from bizdevops.api.errors import ApiProblem
 from bizdevops.api.permissions import Can, require
 from bizdevops.api.resources import iso
@@ -120,7 +121,9 @@ def _normalize(name: str, condition: Any) -> Any:
 
 class ElementInstanceSearchView(ApiView):
     @extend_schema(
-        operation_id="searchElementInstances", request=SearchQuery, responses=_result("ElementInstances")
+        operation_id="searchElementInstances",
+        request=SearchQuery,
+        responses=_result("ElementInstances", results.ElementInstanceResult),
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.READ)
@@ -167,7 +170,7 @@ class ElementInstanceSearchView(ApiView):
 
 
 class ElementInstanceGetView(ApiView):
-    @extend_schema(operation_id="getElementInstance", responses=_result("ElementInstance"))
+    @extend_schema(operation_id="getElementInstance", responses=results.ElementInstanceResult)
     def get(self, request: Request, key: str) -> Response:
         require(request.user, Can.READ)
         element_key = parse_key(key, "elementInstanceKey")

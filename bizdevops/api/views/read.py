@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bizdevops.api import resources as r
+from bizdevops.api import results
 from bizdevops.api.errors import ApiProblem
 from bizdevops.api.permissions import (
     Can,
@@ -36,22 +37,8 @@ SearchQuery = inline_serializer(
 )
 
 
-def _result(name: str) -> Any:
-    return inline_serializer(
-        f"{name}SearchQueryResult",
-        {
-            "items": serializers.ListField(child=serializers.DictField()),
-            "page": inline_serializer(
-                f"{name}SearchPage",
-                {
-                    "totalItems": serializers.IntegerField(),
-                    "hasMoreTotalItems": serializers.BooleanField(),
-                    "startCursor": serializers.CharField(allow_null=True),
-                    "endCursor": serializers.CharField(allow_null=True),
-                },
-            ),
-        },
-    )
+def _result(name: str, item: type[serializers.Serializer]) -> Any:
+    return results.search_result(name, item())
 
 
 Scope = Callable[[Request, QuerySet[Any]], QuerySet[Any]]
@@ -77,12 +64,13 @@ def search_view(
     queryset: Callable[[], QuerySet[Any]],
     spec: SearchSpec,
     serialize: Callable[[Any], dict[str, Any]],
+    item: type[serializers.Serializer],
     scope: Scope = _read_scope,
 ) -> type[ApiView]:
-    """A `POST …/search` view class for one resource."""
+    """A `POST …/search` view class for one resource; `item` documents one result."""
 
     class View(ApiView):
-        @extend_schema(operation_id=f"search{name}", request=SearchQuery, responses=_result(name))
+        @extend_schema(operation_id=f"search{name}", request=SearchQuery, responses=_result(name, item))
         def post(self, request: Request) -> Response:
             rows = scope(request, queryset())
             return Response(search(rows, spec, body(request)).body(serialize))
@@ -96,16 +84,14 @@ def get_view(
     key_name: str,
     queryset: Callable[[], QuerySet[Any]],
     serialize: Callable[[Any], dict[str, Any]],
+    item: type[serializers.Serializer],
     scope: Scope = _read_scope,
     key_field: str = "key",
 ) -> type[ApiView]:
     """A `GET …/{key}` view class for one resource; unknown and invisible keys are both 404."""
 
     class View(ApiView):
-        @extend_schema(
-            operation_id=f"get{name}",
-            responses=inline_serializer(f"{name}Result", {"key": serializers.CharField()}),
-        )
+        @extend_schema(operation_id=f"get{name}", responses=item)
         def get(self, request: Request, key: str) -> Response:
             row = find(request, key)
             return Response(serialize(row))
@@ -145,29 +131,57 @@ ProcessDefinitionSearch = search_view(
     _definitions,
     r.PROCESS_DEFINITION_SPEC,
     r.process_definition,
+    results.ProcessDefinitionResult,
     _definition_scope,
 )
 ProcessDefinitionGet = get_view(
-    "ProcessDefinition", "processDefinitionKey", _definitions, r.process_definition, _definition_scope
+    "ProcessDefinition",
+    "processDefinitionKey",
+    _definitions,
+    r.process_definition,
+    results.ProcessDefinitionResult,
+    _definition_scope,
 )
 ProcessInstanceSearch = search_view(
-    "ProcessInstances", _instances, r.PROCESS_INSTANCE_SPEC, r.process_instance
+    "ProcessInstances",
+    _instances,
+    r.PROCESS_INSTANCE_SPEC,
+    r.process_instance,
+    results.ProcessInstanceResult,
 )
-ProcessInstanceGet = get_view("ProcessInstance", "processInstanceKey", _instances, r.process_instance)
-JobSearch = search_view("Jobs", m.Job.objects.all, r.JOB_SPEC, r.job)
-UserTaskSearch = search_view("UserTasks", m.UserTask.objects.all, r.USER_TASK_SPEC, r.user_task, _task_scope)
-UserTaskGet = get_view("UserTask", "userTaskKey", m.UserTask.objects.all, r.user_task, _task_scope)
-IncidentSearch = search_view("Incidents", m.Incident.objects.all, r.INCIDENT_SPEC, r.incident)
-IncidentGet = get_view("Incident", "incidentKey", m.Incident.objects.all, r.incident)
+ProcessInstanceGet = get_view(
+    "ProcessInstance", "processInstanceKey", _instances, r.process_instance, results.ProcessInstanceResult
+)
+JobSearch = search_view("Jobs", m.Job.objects.all, r.JOB_SPEC, r.job, results.JobSearchResult)
+UserTaskSearch = search_view(
+    "UserTasks",
+    m.UserTask.objects.all,
+    r.USER_TASK_SPEC,
+    r.user_task,
+    results.UserTaskResult,
+    _task_scope,
+)
+UserTaskGet = get_view(
+    "UserTask", "userTaskKey", m.UserTask.objects.all, r.user_task, results.UserTaskResult, _task_scope
+)
+IncidentSearch = search_view(
+    "Incidents", m.Incident.objects.all, r.INCIDENT_SPEC, r.incident, results.IncidentResult
+)
+IncidentGet = get_view("Incident", "incidentKey", m.Incident.objects.all, r.incident, results.IncidentResult)
 VariableSearch = search_view(
-    "Variables", m.Variable.objects.all, r.VARIABLE_SPEC, lambda row: r.variable(row, full=False)
+    "Variables",
+    m.Variable.objects.all,
+    r.VARIABLE_SPEC,
+    lambda row: r.variable(row, full=False),
+    results.VariableSearchResult,
 )
-VariableGet = get_view("Variable", "variableKey", m.Variable.objects.all, r.variable)
+VariableGet = get_view("Variable", "variableKey", m.Variable.objects.all, r.variable, results.VariableResult)
 DecisionDefinitionSearch = search_view(
     "DecisionDefinitions",
     _decisions,
     r.DECISION_DEFINITION_SPEC,
     r.decision_definition,
+    results.DecisionDefinitionResult,
     _definition_scope,
 )
 DecisionDefinitionGet = get_view(
@@ -175,6 +189,7 @@ DecisionDefinitionGet = get_view(
     "decisionDefinitionKey",
     _decisions,
     r.decision_definition,
+    results.DecisionDefinitionResult,
     _definition_scope,
 )
 DecisionRequirementsSearch = search_view(
@@ -182,6 +197,7 @@ DecisionRequirementsSearch = search_view(
     _requirements,
     r.DECISION_REQUIREMENTS_SPEC,
     r.decision_requirements,
+    results.DecisionRequirementsResult,
     _definition_scope,
 )
 DecisionRequirementsGet = get_view(
@@ -189,10 +205,16 @@ DecisionRequirementsGet = get_view(
     "decisionRequirementsKey",
     _requirements,
     r.decision_requirements,
+    results.DecisionRequirementsResult,
     _definition_scope,
 )
 FormGet = get_view(
-    "Form", "formKey", lambda: m.FormDefinition.objects.defer("resource"), r.form, _definition_scope
+    "Form",
+    "formKey",
+    lambda: m.FormDefinition.objects.defer("resource"),
+    r.form,
+    results.FormResult,
+    _definition_scope,
 )
 
 
@@ -232,22 +254,10 @@ class DecisionRequirementsXmlView(ApiView):
         return _xml(m.DecisionRequirements.objects.values_list("resource", flat=True).get(key=row.key))
 
 
-FormResult = inline_serializer(
-    "FormResult",
-    {
-        "formKey": serializers.CharField(),
-        "formId": serializers.CharField(),
-        "version": serializers.IntegerField(),
-        "schema": serializers.CharField(),
-        "tenantId": serializers.CharField(),
-    },
-)
-
-
 class StartProcessFormView(ApiView):
     @extend_schema(
         operation_id="getStartProcessForm",
-        responses={200: FormResult, 204: None},
+        responses={200: results.FormResult, 204: None},
     )
     def get(self, request: Request, key: str) -> Response:
         # Tasklist's start page asks for the form before starting: starters may read it too.
@@ -269,7 +279,7 @@ class UserTaskFormView(ApiView):
     @extend_schema(
         operation_id="getUserTaskForm",
         responses={
-            200: inline_serializer("UserTaskFormResult", {"formKey": serializers.CharField()}),
+            200: results.FormResult,
             204: None,
         },
     )
@@ -294,7 +304,7 @@ class UserTaskVariablesView(ApiView):
     @extend_schema(
         operation_id="searchUserTaskVariables",
         request=SearchQuery,
-        responses=_result("UserTaskVariables"),
+        responses=_result("UserTaskVariables", results.VariableSearchResult),
     )
     def post(self, request: Request, key: str) -> Response:
         task = UserTaskGet.find(request, key)  # type: ignore[attr-defined]
