@@ -249,7 +249,7 @@ def test_migration_without_a_mapping_for_an_active_element_is_refused(dev) -> No
     definition = m.ProcessDefinition.objects.get(bpmn_process_id="api_service")
     body = {"targetProcessDefinitionKey": str(definition.key), "mappingInstructions": []}
     response = dev.post(f"/v2/process-instances/{key}/migration", body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409  # Zeebe's INVALID_STATE
     assert (
         "no mapping instruction defined for active element with id 'Task_Work'" in response.json()["detail"]
     )

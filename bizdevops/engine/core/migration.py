@@ -8,12 +8,15 @@ Nothing runs: element instances keep their keys and state and only change their 
 tasks, incidents, timers and message/signal subscriptions keep their keys and point at the new definition
 and element. The history gets an ELEMENT_MIGRATED record per element instance.
 
-Refused (InvalidArgument, nothing changed): unknown or duplicate mapping ids, unmapped active elements,
-changed types, changed flow scopes, element types Zeebe cannot migrate (gateways waiting to join, manual
-tasks...), active event-based gateways, and event subscriptions that would change: every boundary event or
-event-subprocess start event subscription of an active element instance must be mapped to one of the same
-kind on the mapped element (or in the mapped scope), and the target must not add subscriptions the source
-instance does not have (this engine does not open or close subscriptions during a migration yet)."""
+Refused, nothing changed: unknown or duplicate mapping ids and a target of another tenant are an
+InvalidArgument (400); what the instance's state does not allow is a Conflict (Zeebe's INVALID_STATE, 409
+in Camunda's REST API), listing every element id: unmapped active elements, changed types, event kinds or
+loop characteristics, changed flow scopes, element types Zeebe cannot migrate (manual tasks, gateways),
+active event-based gateways, tokens waiting at a joining gateway, and event subscriptions that would change:
+every boundary event or event-subprocess start event subscription of an active element instance must be
+mapped to one of the same kind on the mapped element (or in the mapped scope), and the target must not add
+subscriptions the source instance does not have (this engine does not open or close subscriptions during
+a migration yet)."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bizdevops.engine.core.behaviors.events import definition_of
 from bizdevops.engine.core.commands import MigrateProcessInstance
-from bizdevops.engine.core.errors import InvalidArgument, NotFound
+from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
 from bizdevops.engine.core.lifecycle import ACTIVATED
 from bizdevops.engine.core.model.elements import (
     BoundaryEvent,
@@ -214,7 +217,8 @@ def _check(
             problems,
         )
     if problems:
-        raise InvalidArgument(f"{prefix} " + "; ".join(problems) + ".")
+        # Zeebe rejects these with INVALID_STATE, which Camunda's REST API answers with 409
+        raise Conflict(f"{prefix} " + "; ".join(problems) + ".")
     return catch_ids
 
 

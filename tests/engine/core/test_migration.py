@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bizdevops.engine.core.errors import InvalidArgument, NotFound
+from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
 from tests.engine.core.harness import (
     EngineHarness,
     assert_trail,
@@ -130,33 +130,36 @@ def test_migrated_instance_keeps_its_work_and_follows_the_new_version(harness: E
 
 
 @pytest.mark.parametrize(
-    ("mapping", "message"),
+    ("mapping", "error", "message"),
     [
-        (MAPPING[1:], "no mapping instruction defined for active element with id 'task_a'"),
+        (MAPPING[1:], Conflict, "no mapping instruction defined for active element with id 'task_a'"),
         (
             [("task_a", "task_a_user"), *MAPPING[1:]],
+            Conflict,
             "active element with id 'task_a' and type 'SERVICE_TASK' is mapped to an element with id "
             "'task_a_user' and different type 'USER_TASK'",
         ),
         (
             [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "task_b2")],
+            Conflict,
             "subscription for the catch event 'sub_cancel' that is not mapped",
         ),
         (
             [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "deep_b"), ("sub_cancel", "sub_cancel2")],
+            Conflict,
             "the flow scope of active element with id 'task_b' is changed",
         ),
-        ([*MAPPING, ("task_a", "review")], "duplicate source element ids 'task_a'"),
-        ([*MAPPING, ("ghost", "task_a2")], "non-existing source element id 'ghost'"),
-        ([*MAPPING[:3], ("sub_cancel", "ghost")], "non-existing target element id 'ghost'"),
+        ([*MAPPING, ("task_a", "review")], InvalidArgument, "duplicate source element ids 'task_a'"),
+        ([*MAPPING, ("ghost", "task_a2")], InvalidArgument, "non-existing source element id 'ghost'"),
+        ([*MAPPING[:3], ("sub_cancel", "ghost")], InvalidArgument, "non-existing target element id 'ghost'"),
     ],
 )
 def test_invalid_migrations_change_nothing(
-    harness: EngineHarness, mapping: list[tuple[str, str]], message: str
+    harness: EngineHarness, mapping: list[tuple[str, str]], error: type[Exception], message: str
 ) -> None:
     key, _, v2 = start(harness)
     before = snapshot(harness, key)
-    with pytest.raises(InvalidArgument, match=message):
+    with pytest.raises(error, match=message):
         harness.engine.migrate_process_instance(key, v2, mapping)
     assert snapshot(harness, key) == before
 
@@ -177,7 +180,7 @@ def test_target_subscriptions_the_source_does_not_have_are_refused(harness: Engi
     key, v1, v2 = start(harness)
     harness.engine.migrate_process_instance(key, v2, MAPPING)
     before = snapshot(harness, key)
-    with pytest.raises(InvalidArgument, match="sub_cancel2"):
+    with pytest.raises(Conflict, match="sub_cancel2"):
         harness.engine.migrate_process_instance(
             key, v1, [("task_a2", "task_a"), ("sub2", "sub"), ("task_b2", "task_b")]
         )
