@@ -218,3 +218,77 @@ def test_wrong_password_is_an_error_in_the_sdk(api_site, site_user) -> None:  # 
         pytest.raises(UnauthorizedError),
     ):
         client.get_topology()
+
+
+def test_modify_and_migrate_with_the_sdk(api_site, site_user, unique, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from camunda_orchestration_sdk.errors import BadRequestError, ConflictError
+    from camunda_orchestration_sdk.models import (
+        ProcessInstanceMigrationInstruction,
+        ProcessInstanceModificationInstruction,
+    )
+
+    core = Path(__file__).parent.parent.parent / "engine" / "core"
+    files = []
+    for name in ("migration_v1.bpmn", "migration_v2.bpmn"):
+        text = (core / name).read_text()
+        text = text.replace('id="migration"', f'id="migration_{unique}"').replace(
+            'type="a"', f'type="a_{unique}"'
+        )
+        path = tmp_path / name
+        path.write_text(text.replace('name="cancel"', f'name="cancel_{unique}"'))
+        files.append(path)
+    with CamundaClient(configuration=_config(api_site, *site_user("Developer"))) as client:
+        client.deploy_resources_from_files([files[0]])
+        created = client.create_process_instance(
+            data=ProcessCreationById.from_dict(
+                {"processDefinitionId": f"migration_{unique}", "variables": {"key": unique}}
+            )
+        )
+        key = created.process_instance_key
+        v2 = client.deploy_resources_from_files([files[1]]).processes[0].process_definition_key
+
+        # an unknown element is a 400 the SDK reports as such
+        with pytest.raises(BadRequestError):
+            client.modify_process_instance(
+                process_instance_key=key,
+                data=ProcessInstanceModificationInstruction.from_dict(
+                    {"activateInstructions": [{"elementId": "nope"}]}
+                ),
+            )
+        # terminate task_a by element id: the subprocess keeps the instance running
+        client.modify_process_instance(
+            process_instance_key=key,
+            data=ProcessInstanceModificationInstruction.from_dict(
+                {"terminateInstructions": [{"elementId": "task_a"}]}
+            ),
+        )
+        assert _state(client, key) == "ACTIVE"
+
+        mapping = [
+            {"sourceElementId": "sub", "targetElementId": "sub2"},
+            {"sourceElementId": "task_b", "targetElementId": "task_b2"},
+        ]
+        # the boundary message's subscription is not mapped: Zeebe's INVALID_STATE, a 409
+        with pytest.raises(ConflictError):
+            client.migrate_process_instance(
+                process_instance_key=key,
+                data=ProcessInstanceMigrationInstruction.from_dict(
+                    {"targetProcessDefinitionKey": str(v2), "mappingInstructions": mapping}
+                ),
+            )
+        mapping.append({"sourceElementId": "sub_cancel", "targetElementId": "sub_cancel2"})
+        client.migrate_process_instance(
+            process_instance_key=key,
+            data=ProcessInstanceMigrationInstruction.from_dict(
+                {"targetProcessDefinitionKey": str(v2), "mappingInstructions": mapping}
+            ),
+        )
+        migrated = client.get_process_instance(process_instance_key=key)
+        assert (str(migrated.process_definition_key), migrated.process_definition_version) == (str(v2), 2)
+        # the migrated boundary message ends the subprocess on v2's path
+        client.publish_message(
+            data=MessagePublicationRequest.from_dict({"name": f"cancel_{unique}", "correlationKey": unique})
+        )
+        _wait_for(lambda: _state(client, key) == "COMPLETED")
