@@ -1,7 +1,8 @@
 """Contract tests: Camunda's own clients against our live site (daphne on a free port, test database).
 
-The server is another process, so test data must be committed: these tests use `committed_db` (autocommit ORM
-access, as tests/e2e does) and unique names (users, process ids, job types) instead of rollbacks.
+The server is another process, so test data must be committed: these tests use `committed_db` (pytest-django's
+transactional_db: autocommit ORM access, flushed after each test, as tests/e2e does) and unique names (users,
+process ids, job types), since the server outlives each test.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.e2e.conftest import serve_project
 
@@ -32,9 +34,15 @@ def api_site(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: igno
 
 
 @pytest.fixture
-def committed_db(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        yield
+def committed_db(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    """ORM access in autocommit mode on the test database, so the live server sees what the test writes.
+
+    Built on pytest-django's transactional_db, as tests/e2e's: the test database is always created (never the
+    one DATABASE_URL names) and flushed after the test.
+    """
+    assert settings.DATABASES["default"]["NAME"].startswith("test_"), (
+        "contract tests must use the test database"
+    )
 
 
 @pytest.fixture
