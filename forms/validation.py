@@ -99,6 +99,12 @@ def validate_submission(
     return cleaned, run.errors
 
 
+def form_field_names(schema: dict[str, Any]) -> set[str]:
+    """The top-level variable names a form's fields write (a field `a.b` writes `a`)."""
+    components = schema.get("components") if isinstance(schema, dict) else None
+    return _top_level_names(components if isinstance(components, list) else [])
+
+
 def _top_level_names(components: list[Any]) -> set[str]:
     names: set[str] = set()
     for component in components:

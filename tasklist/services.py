@@ -21,7 +21,7 @@ from bizdevops.engine.state.models import UserTask, UserTaskState
 from forms.schema import referenced_variables
 from forms.selectors import file_resolver_for
 from forms.services import attach_documents
-from forms.validation import validate_submission
+from forms.validation import form_field_names, validate_submission
 from tasklist import live, selectors
 from tasklist.models import SavedView, TaskComment, TaskDraft, TaskEvent
 
@@ -209,6 +209,25 @@ def complete_task(*, user: AbstractBaseUser, task_key: int, data: dict[str, Any]
     _record(task, user, TaskEvent.Action.COMPLETED)
     live.task_changed_by_tasklist(_reload(task.key), "COMPLETED")
     return variables
+
+
+def check_form_variables(
+    *, user: AbstractBaseUser, task: UserTask, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """The variables a person may complete `task` with from outside the Tasklist (the REST API): with a form,
+    the Tasklist's own server-side validation applies, and a variable that is not a field of the form is
+    refused rather than silently dropped; without a form, the variables as given. Raises SubmissionInvalid."""
+    schema = selectors.task_form_schema(task)
+    if schema is None:
+        return variables
+    cleaned, errors = validate_submission(
+        schema, variables, variables=prefill(task, schema), resolve_file=file_resolver_for(user)
+    )
+    for name in sorted(set(variables) - form_field_names(schema)):
+        errors[name] = _("This is not a field of the task's form.")
+    if errors:
+        raise SubmissionInvalid(errors=errors)
+    return cleaned
 
 
 def save_draft(*, user: AbstractBaseUser, task_key: int, data: dict[str, Any]) -> TaskDraft:

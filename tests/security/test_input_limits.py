@@ -114,10 +114,6 @@ def test_task_completion_cannot_mass_assign_variables(client: Client, role_user)
     assert values["premium"] == 1000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: /v2 user-task completion by a person skips the form's server-side validation",
-)
 def test_api_completion_by_a_person_cannot_bypass_the_form(role_user) -> None:  # type: ignore[no-untyped-def]
     from bizdevops.engine import services as engine
     from tests.tasklist.conftest import APPLICATION, deploy_demo
@@ -148,5 +144,44 @@ def test_api_completion_by_a_person_cannot_bypass_the_form(role_user) -> None:  
             "name", "value"
         )
     )
-    assert response.status_code in (204, 400), response.content[:300]
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    assert "coverageAmount" in response.json()["detail"]
     assert values["coverageAmount"] == APPLICATION["coverageAmount"]
+    assert m.UserTask.objects.get(key=task.key).state == "CREATED"
+
+
+def test_api_completion_by_a_person_with_the_forms_fields_works(role_user) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.engine import services as engine
+    from tests.tasklist.conftest import APPLICATION, deploy_demo
+
+    # given the underwriter review, claimed by an employee over the REST API
+    deploy_demo()
+    created = engine.create_process_instance(
+        bpmn_process_id="simple_insurance_enrolment", variables=APPLICATION
+    )
+    task = m.UserTask.objects.get(process_instance_key=created.process_instance_key, state="CREATED")
+    worker = role_user("Employee")
+    api = _api(worker.username)
+    api.post(f"/v2/user-tasks/{task.key}/assignment", {"assignee": worker.username}, format="json")
+    # when a value has the wrong type, the completion is refused and nothing changes
+    wrong = api.post(
+        f"/v2/user-tasks/{task.key}/completion",
+        {"variables": {"reviewDecision": "approve", "premium": "a lot"}},
+        format="json",
+    )
+    assert wrong.status_code == 400, wrong.content[:300]
+    assert "premium" in wrong.json()["detail"]
+    assert m.UserTask.objects.get(key=task.key).state == "CREATED"
+    # when they complete it with the form's fields, it completes with the form's typed values
+    response = api.post(
+        f"/v2/user-tasks/{task.key}/completion",
+        {"variables": {"reviewDecision": "approve", "premium": 1000}},
+        format="json",
+    )
+    assert response.status_code == 204, response.content[:300]
+    assert m.UserTask.objects.get(key=task.key).state == "COMPLETED"
+    assert (
+        m.Variable.objects.get(process_instance_key=created.process_instance_key, name="premium").value
+        == 1000
+    )

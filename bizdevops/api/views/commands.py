@@ -512,15 +512,29 @@ class UserTaskCompleteView(ApiView):
     def post(self, request: Request, key: str) -> Response:
         task = _own_task(request, key)
         data = valid(UserTaskCompletionRequest, request)
-        if not has(request.user, Can.ALL_TASKS) and task.assignee not in ("", request.user.get_username()):
-            raise ApiProblem(403, "This task is assigned to someone else.")
+        variables = data.get("variables") or {}
+        if not has(request.user, Can.ALL_TASKS):
+            if task.assignee not in ("", request.user.get_username()):
+                raise ApiProblem(403, "This task is assigned to someone else.")
+            # Someone who may only work their own tasks is held to the task's form, as in the Tasklist.
+            variables = _form_checked(request, task, variables)
         gateway.call(
             "complete_user_task",
             user_task_key=task.key,
-            variables=data.get("variables") or {},
+            variables=variables,
             action=data.get("action") or "complete",
         )
         return Response(status=204)
+
+
+def _form_checked(request: Request, task: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    from tasklist.services import SubmissionInvalid, check_form_variables
+
+    try:
+        return check_form_variables(user=request.user, task=task, variables=variables)
+    except SubmissionInvalid as exc:
+        lines = "; ".join(f"{name}: {message}" for name, message in sorted(exc.errors.items()))
+        raise ApiProblem(400, f"The variables do not match the task's form. {lines}") from None
 
 
 class UserTaskChangeset(serializers.Serializer):
