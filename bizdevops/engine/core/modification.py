@@ -465,13 +465,11 @@ class Modification:
         state = self.state
         while scope_key is not None:
             scope = state.elements.get(scope_key)
-            if (
-                scope is None
-                or scope.state != ACTIVATED
-                or scope.active_children
-                or scope.active_flows
-                or scope.joins
-            ):
+            if scope is None or scope.state != ACTIVATED or scope.active_children or scope.joins:
+                return
+            # a pending token holds the scope, except in a multi-instance body: there it is only the body's
+            # own next inner instance, which Zeebe's modification does not start (the body ends instead)
+            if scope.active_flows and scope.element_type != ElementType.MULTI_INSTANCE_BODY:
                 return
             if scope.flow_scope_key is None and state.parent_instance_key is not None:
                 raise InvalidArgument(self._called_instance_message())

@@ -193,3 +193,68 @@ def test_target_subscriptions_the_source_does_not_have_are_refused(harness: Engi
     )
     assert instance(harness, key).process_definition_key == v1
     assert [s.element_id for s in harness.message_subscriptions()] == ["sub_cancel"]
+
+
+def test_incident_and_job_follow_the_migration(harness: EngineHarness) -> None:
+    key, _, v2 = start(harness)
+    [job] = harness.engine.activate_jobs("a", "w", 10_000, 1)
+    harness.engine.fail_job(job.job_key, 0, "boom")
+    [incident] = harness.engine.list_incidents(key)
+    assert incident.element_id == "task_a"
+    harness.engine.migrate_process_instance(key, v2, MAPPING)
+    [migrated] = harness.engine.list_incidents(key)
+    assert (migrated.key, migrated.element_id, migrated.process_definition_key) == (
+        incident.key,
+        "task_a2",
+        v2,
+    )
+    # resolving works on the migrated element: the job is retried and completes on v2's path
+    harness.engine.update_job_retries(job.job_key, 1)
+    harness.engine.resolve_incident(incident.key)
+    [again] = harness.engine.activate_jobs("a", "w", 10_000, 1)
+    assert (again.job_key, again.element_id) == (job.job_key, "task_a2")
+    harness.engine.complete_job(again.job_key)
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("task_a2", "ELEMENT_COMPLETING"),
+            ("task_a2", "ELEMENT_COMPLETED"),
+            taken("f4"),
+            *lifecycle("review", end="activated"),
+        ],
+    )
+
+
+def test_multi_instance_body_and_its_boundary_timer_migrate(harness: EngineHarness) -> None:
+    # migrating to the same definition (allowed, as in Zeebe) with the identity mapping
+    definition = deploy(harness, "multi_instance.bpmn").processes
+    target = next(p.key for p in definition if p.bpmn_process_id == "mi_subprocess")
+    key = harness.engine.create_process_instance(bpmn_process_id="mi_subprocess").process_instance_key
+    [timer] = harness.timers()
+    before = trail(harness, key)
+    mapping = [("p_sub", "p_sub"), ("p_sub_task", "p_sub_task"), ("p_timeout", "p_timeout")]
+    harness.engine.migrate_process_instance(key, target, mapping)
+    assert_trail(
+        trail(harness, key),
+        [
+            *before,
+            ("mi_subprocess", "ELEMENT_MIGRATED"),
+            ("p_sub", "ELEMENT_MIGRATED"),
+            ("p_sub", "ELEMENT_MIGRATED"),
+            ("p_sub_task", "ELEMENT_MIGRATED"),
+        ],
+    )
+    assert harness.timers() == [timer]
+    # without the boundary event's mapping its timer would change: refused
+    with pytest.raises(Conflict, match="p_timeout"):
+        harness.engine.migrate_process_instance(key, target, mapping[:2])
+    # the migrated body goes on to its second item
+    [task] = [t for t in harness.user_tasks(key) if t.state == "CREATED"]
+    harness.engine.complete_user_task(task.key)
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            *lifecycle("p_sub_task", end="activated"),
+        ],
+    )
+    assert [t.state for t in harness.user_tasks(key)] == ["COMPLETED", "CREATED"]

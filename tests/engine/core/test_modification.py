@@ -326,3 +326,91 @@ def test_a_called_instance_cannot_be_terminated_by_modification(harness: EngineH
     harness.engine.modify_process_instance(parent, terminate=[TerminateInstruction(call.key)])
     assert instance(harness, parent).status == "TERMINATED"
     assert instance(harness, child).status == "TERMINATED"
+
+
+def test_activating_a_multi_instance_element_runs_its_body(harness: EngineHarness) -> None:
+    key = start(harness)
+    harness.engine.modify_process_instance(key, activate=[ActivateInstruction("mi_sub")])
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("mi_sub", "ELEMENT_ACTIVATING"),
+            ("mi_sub", "ELEMENT_ACTIVATED"),
+            ("mi_sub", "ELEMENT_ACTIVATING"),
+            ("mi_sub", "ELEMENT_ACTIVATED"),
+            ("mi_sub", "ELEMENT_ACTIVATING"),
+            ("mi_sub", "ELEMENT_ACTIVATED"),
+            # the two inner instances interleave as the engine's FIFO steps do
+            *lifecycle("mi_start", end="activated"),
+            *lifecycle("mi_start", end="activated"),
+            ("mi_start", "ELEMENT_COMPLETING"),
+            ("mi_start", "ELEMENT_COMPLETED"),
+            taken("mi_f1"),
+            ("mi_start", "ELEMENT_COMPLETING"),
+            ("mi_start", "ELEMENT_COMPLETED"),
+            taken("mi_f1"),
+            *lifecycle("mi_task", end="activated"),
+            *lifecycle("mi_task", end="activated"),
+        ],
+    )
+    open_jobs = sorted(j.element_id for j in harness.jobs(key) if j.state == "ACTIVATABLE")
+    assert open_jobs == ["mi_task", "mi_task", "task_a"]
+
+
+def test_terminating_inside_a_sequential_multi_instance_ends_the_body(harness: EngineHarness) -> None:
+    deploy(harness, "multi_instance.bpmn")
+    key = harness.engine.create_process_instance(bpmn_process_id="mi_subprocess").process_instance_key
+    task = element_key(harness, key, "p_sub_task")
+    # a second token in the (single) running inner instance: body and inner instance are reused
+    harness.engine.modify_process_instance(key, activate=[ActivateInstruction("p_sub_task")])
+    assert_trail_ends(trail(harness, key), lifecycle("p_sub_task", end="activated"))
+    second = next(
+        ei.key
+        for ei in instance(harness, key).elements.values()
+        if ei.element_id == "p_sub_task" and ei.key != task
+    )
+    # terminating both: the inner instance, then the body end (no next item starts), then the process
+    harness.engine.modify_process_instance(
+        key, terminate=[TerminateInstruction(task), TerminateInstruction(second)]
+    )
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("p_sub_task", "ELEMENT_TERMINATING"),
+            ("p_sub_task", "ELEMENT_TERMINATED"),
+            ("p_sub_task", "ELEMENT_TERMINATING"),
+            ("p_sub_task", "ELEMENT_TERMINATED"),
+            ("p_sub", "ELEMENT_TERMINATING"),
+            ("p_sub", "ELEMENT_TERMINATED"),
+            ("p_sub", "ELEMENT_TERMINATING"),
+            ("p_sub", "ELEMENT_TERMINATED"),
+            ("mi_subprocess", "ELEMENT_TERMINATING"),
+            ("mi_subprocess", "ELEMENT_TERMINATED"),
+        ],
+    )
+    assert instance(harness, key).status == "TERMINATED"
+    assert harness.timers() == []
+
+
+def test_move_with_an_inferred_ancestor_stays_in_the_source_subprocess(harness: EngineHarness) -> None:
+    key = start(harness)
+    harness.engine.modify_process_instance(key, activate=[ActivateInstruction("task_c", key)])
+    harness.engine.modify_process_instance(key, activate=[ActivateInstruction("task_c", key)])
+    subs = sorted(ei.key for ei in instance(harness, key).elements.values() if ei.element_id == "sub")
+    source = next(ei.key for ei in instance(harness, key).elements.values() if ei.flow_scope_key == subs[1])
+    # task_c again, next to the moved one: "inferred" finds the second subprocess instance
+    harness.engine.modify_process_instance(
+        key, move=[MoveInstruction("task_c", source_element_instance_key=source, ancestor="inferred")]
+    )
+    by_scope = [
+        ei.flow_scope_key for ei in instance(harness, key).elements.values() if ei.element_id == "task_c"
+    ]
+    assert sorted(by_scope) == subs
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("task_c", "ELEMENT_TERMINATING"),
+            ("task_c", "ELEMENT_TERMINATED"),
+            *lifecycle("task_c", end="activated"),
+        ],
+    )
