@@ -34,6 +34,7 @@ from bizdevops.engine.core.model.elements import (
     ProcessModel,
     StartEvent,
     SubProcess,
+    UserTask,
 )
 from bizdevops.engine.core.records import HistoryRecord, ProcessDefinition
 from bizdevops.engine.core.state import ElementInstance, InstanceState, InstanceStatus
@@ -163,6 +164,14 @@ def _check(
                 f"active element with id '{ei.element_id}' and type '{element.type}' is mapped to an element "
                 f"with id '{target_id}' and different type '{mapped.type}'. Elements must be mapped to "
                 "elements of the same type"
+            )
+            continue
+        if isinstance(element, UserTask) and isinstance(mapped, UserTask) and element.native != mapped.native:
+            kinds = {True: "zeebe user task", False: "job worker"}
+            problems.append(
+                f"active user task with id '{ei.element_id}' and implementation '{kinds[element.native]}' is "
+                f"mapped to an user task with id '{target_id}' and different implementation "
+                f"'{kinds[mapped.native]}'. Elements must be mapped to elements of the same implementation"
             )
             continue
         source_event, target_event = definition_of(element), definition_of(mapped)

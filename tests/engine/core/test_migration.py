@@ -149,6 +149,12 @@ def test_migrated_instance_keeps_its_work_and_follows_the_new_version(harness: E
             Conflict,
             "the flow scope of active element with id 'task_b' is changed",
         ),
+        (
+            [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "task_b_job"), ("sub_cancel", "sub_cancel2")],
+            Conflict,
+            "implementation 'zeebe user task' is mapped to an user task with id 'task_b_job' and different "
+            "implementation 'job worker'",
+        ),
         ([*MAPPING, ("task_a", "review")], InvalidArgument, "duplicate source element ids 'task_a'"),
         ([*MAPPING, ("ghost", "task_a2")], InvalidArgument, "non-existing source element id 'ghost'"),
         ([*MAPPING[:3], ("sub_cancel", "ghost")], InvalidArgument, "non-existing target element id 'ghost'"),
