@@ -207,22 +207,32 @@ def list_history(*, process_instance_key: int | None = None) -> QuerySet[m.Histo
 
 def list_element_statistics(*, process_definition_key: int) -> dict[str, dict[str, int]]:
     """Per element id of one definition: how many element instances are active / completed / terminated
-    (the numbers Operate draws on the diagram)."""
+    (the numbers Operate draws on the diagram). An element instance migrated to this definition counts
+    here from its ELEMENT_MIGRATED record on; one migrated away no longer counts as active here."""
     counts: dict[str, dict[str, int]] = {}
+    open_here: dict[int, tuple[str, int]] = {}  # element instance key -> (element id, process instance key)
     for r in list_history_records(process_definition_key=process_definition_key):
         if r.value_type != "PROCESS_INSTANCE":
             continue
         entry = counts.setdefault(r.element_id, {"active": 0, "completed": 0, "terminated": 0})
-        if r.intent in ("ELEMENT_ACTIVATED", "ELEMENT_MIGRATED"):  # migrated here from another version
-            entry["active"] += 1
+        if r.intent in ("ELEMENT_ACTIVATED", "ELEMENT_MIGRATED"):
+            open_here[r.element_instance_key] = (r.element_id, r.process_instance_key)
         elif r.intent == "ELEMENT_COMPLETED":
-            entry["active"] -= 1
+            open_here.pop(r.element_instance_key, None)
             entry["completed"] += 1
         elif r.intent == "ELEMENT_TERMINATED":
-            entry["active"] -= 1
+            open_here.pop(r.element_instance_key, None)
             entry["terminated"] += 1
-    for entry in counts.values():
-        entry["active"] = max(entry["active"], 0)
+    if open_here:
+        # still open here, unless its instance was migrated to another definition since
+        moved = set(
+            m.ProcessInstance.objects.filter(key__in={pi for _, pi in open_here.values()})
+            .exclude(process_definition_id=process_definition_key)
+            .values_list("key", flat=True)
+        )
+        for element_id, instance_key in open_here.values():
+            if instance_key not in moved:
+                counts[element_id]["active"] += 1
     return counts
 
 

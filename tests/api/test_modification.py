@@ -280,3 +280,17 @@ def test_instances_and_targets_of_restricted_definitions_are_404(api, admin_api)
     # an Admin sees everything
     body = {"terminateInstructions": [{"elementId": "task_a"}]}
     assert admin_api.post(f"/v2/process-instances/{key}/modification", body, format="json").status_code == 204
+
+
+def test_element_statistics_follow_a_migrated_instance(dev) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.engine.selectors import list_element_statistics
+
+    v1 = deploy(dev, "migration_v1.bpmn")
+    key = start(dev, "migration", key="k-9")
+    v2 = deploy(dev, "migration_v2.bpmn")
+    assert list_element_statistics(process_definition_key=int(v1))["task_a"]["active"] == 1
+    body = {"targetProcessDefinitionKey": v2, "mappingInstructions": MAPPING}
+    assert dev.post(f"/v2/process-instances/{key}/migration", body, format="json").status_code == 204
+    before, after = (list_element_statistics(process_definition_key=int(v)) for v in (v1, v2))
+    assert [before[e]["active"] for e in ("task_a", "sub", "task_b")] == [0, 0, 0]
+    assert [after[e]["active"] for e in ("task_a2", "sub2", "task_b2")] == [1, 1, 1]
