@@ -45,7 +45,7 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import models as m
-from bizdevops.engine.state.writer import PendingWrites, prepared_cursor, simple_query
+from bizdevops.engine.state.writer import PendingWrites, new_row, prepared_cursor, simple_query
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -501,7 +501,8 @@ class DjangoStore:
             if status == m.InstanceStatus.ACTIVE and _has_incident(state):
                 status = m.InstanceStatus.INCIDENT
             rows.append(
-                m.ProcessInstance(
+                new_row(
+                    m.ProcessInstance,
                     key=state.key,
                     process_definition_id=state.process_definition_key,
                     bpmn_process_id=state.bpmn_process_id,
@@ -664,7 +665,7 @@ class DjangoStore:
                 # but a unique (task, kind, name) row re-inserted must not collide with its old copy.
                 m.UserTaskCandidate.objects.filter(user_task_id__in=stale).delete()
             candidates = [
-                m.UserTaskCandidate(user_task_id=t.key, kind=kind, name=name)
+                new_row(m.UserTaskCandidate, user_task_id=t.key, kind=kind, name=name)
                 for t in fresh
                 for kind, names in (
                     (m.UserTaskCandidate.KIND_USER, t.candidate_users),
@@ -701,7 +702,8 @@ class DjangoStore:
         if not timers:
             return
         rows = [
-            m.Timer(
+            new_row(
+                m.Timer,
                 key=t.key,
                 due_at=to_datetime(t.due),
                 repetitions=t.repetitions,
@@ -743,7 +745,8 @@ class DjangoStore:
         if not subscriptions:
             return
         rows = [
-            m.MessageSubscription(
+            new_row(
+                m.MessageSubscription,
                 key=s.key,
                 message_name=s.message_name,
                 correlation_key=s.correlation_key,
@@ -800,7 +803,8 @@ class DjangoStore:
                 key__in=[msg.key for msg in messages]
             ).delete()
         rows = [
-            m.BufferedMessage(
+            new_row(
+                m.BufferedMessage,
                 key=msg.key,
                 name=msg.name,
                 correlation_key=msg.correlation_key,
@@ -852,7 +856,8 @@ class DjangoStore:
         if not subscriptions:
             return
         rows = [
-            m.SignalSubscription(
+            new_row(
+                m.SignalSubscription,
                 key=s.key,
                 signal_name=s.signal_name,
                 element_id=s.element_id,
@@ -952,7 +957,8 @@ class DjangoStore:
         if not incidents:
             return
         rows = [
-            m.Incident(
+            new_row(
+                m.Incident,
                 key=i.key,
                 error_type=i.error_type,
                 error_message=i.error_message,
@@ -998,7 +1004,8 @@ class DjangoStore:
             for r in records:
                 row = batches.get(r.process_instance_key)
                 if row is None:
-                    row = batches[r.process_instance_key] = m.History(
+                    row = batches[r.process_instance_key] = new_row(
+                        m.History,
                         timestamp=to_datetime(r.timestamp),
                         process_instance_key=r.process_instance_key,
                         process_definition_key=r.process_definition_key or None,
@@ -1181,7 +1188,8 @@ def _changed_variables(state: InstanceState, before: dict[int, dict[str, Any]]) 
             if old is not None and name in old and old[name] == value:
                 continue
             rows.append(
-                m.Variable(
+                new_row(
+                    m.Variable,
                     key=_variable_key(scope, name),
                     scope_key=scope,
                     name=name,
@@ -1217,7 +1225,8 @@ _JOB_UPDATE_FIELDS = (
 
 
 def _job_row(j: JobRecord) -> m.Job:
-    return m.Job(
+    return new_row(
+        m.Job,
         key=j.key,
         type=j.type,
         kind=j.kind,
@@ -1284,7 +1293,8 @@ _USER_TASK_UPDATE_FIELDS = (
 
 
 def _user_task_row(t: UserTaskRecord) -> m.UserTask:
-    return m.UserTask(
+    return new_row(
+        m.UserTask,
         key=t.key,
         element_id=t.element_id,
         name=t.name or "",
