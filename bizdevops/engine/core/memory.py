@@ -273,6 +273,10 @@ class InMemoryStore:
         catch_ids: Mapping[str, str],
     ) -> None:
         definition = {"process_definition_key": target.key, "bpmn_process_id": target.bpmn_process_id}
+        # the message-start index is keyed by process id: save_instances files the instance anew
+        for index, owner in list(self.message_starts.items()):
+            if owner == process_instance_key:
+                del self.message_starts[index]
         for job in list(self.jobs.values()):
             if job.process_instance_key == process_instance_key and job.element_instance_key in element_ids:
                 self.jobs[job.key] = replace(

@@ -97,9 +97,9 @@ def migrate(engine: Engine, command: MigrateProcessInstance) -> None:
         catch_ids = _check(state, source, target, mapping)
         history = _apply(state, target_definition, target, mapping, catch_ids, engine.clock.now_ms())
         element_ids = {ei.key: ei.element_id for ei in state.elements.values()}
+        store.migrate_instance_records(state.key, target_definition, element_ids, catch_ids)
         store.save_instances([state])
         store.append_history(history)
-        store.migrate_instance_records(state.key, target_definition, element_ids, catch_ids)
 
 
 def _check(
