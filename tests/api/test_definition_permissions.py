@@ -163,3 +163,33 @@ def test_a_new_version_stays_restricted(api, admin_api, restricted) -> None:  # 
     # then outsiders see neither version
     found = found_ids(api("Developer"))
     assert found["/v2/process-definitions/search"] == {"api_flow"}
+
+
+def test_definition_access_command_grants_shows_and_revokes(api, admin_api) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    # given an open process and a Payroll group with one member
+    deploy(admin_api, "api_service.bpmn")
+    Group.objects.create(name="Payroll")
+    insider, outsider = api("Developer", username="pat"), api("Developer", username="olga")
+    User.objects.get(username="pat").groups.add(Group.objects.get(name="Payroll"))
+
+    def run(*args: str) -> str:
+        out = StringIO()
+        call_command("definition_access", *args, stdout=out)
+        return out.getvalue()
+
+    assert "open to every reader" in run("show", "process", "api_service")
+    # when the process is granted to the group
+    assert "group Payroll" in run("grant", "process", "api_service", "--group", "Payroll")
+    # then only the group sees it
+    assert found_ids(insider)["/v2/process-definitions/search"] == {"api_service"}
+    assert found_ids(outsider)["/v2/process-definitions/search"] == set()
+    # and after revoking, everyone does again
+    assert "open to every reader" in run("revoke", "process", "api_service", "--group", "Payroll")
+    assert found_ids(outsider)["/v2/process-definitions/search"] == {"api_service"}
+    with pytest.raises(CommandError):
+        run("grant", "process", "nope", "--group", "Payroll")
