@@ -264,3 +264,35 @@ def test_multi_instance_body_and_its_boundary_timer_migrate(harness: EngineHarne
         ],
     )
     assert [t.state for t in harness.user_tasks(key)] == ["COMPLETED", "CREATED"]
+
+
+def test_migration_to_another_process(harness: EngineHarness) -> None:
+    deploy(harness, "modification.bpmn")
+    key = harness.engine.create_process_instance(bpmn_process_id="modification").process_instance_key
+    target = deploy(harness, "migration_v2.bpmn").processes[0]
+    harness.engine.migrate_process_instance(key, target.key, [("task_a", "task_a2")])
+    state = instance(harness, key)
+    assert (state.bpmn_process_id, state.process_definition_key) == ("migration", target.key)
+    assert_trail_ends(
+        trail(harness, key), [("migration", "ELEMENT_MIGRATED"), ("task_a2", "ELEMENT_MIGRATED")]
+    )
+    [job] = harness.jobs(key)
+    assert (job.bpmn_process_id, job.element_id) == ("migration", "task_a2")
+    [activated] = harness.engine.activate_jobs("a", "w", 10_000, 1)
+    assert activated.process_definition_id == "migration"
+    harness.engine.complete_job(activated.job_key)
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("task_a2", "ELEMENT_COMPLETING"),
+            ("task_a2", "ELEMENT_COMPLETED"),
+            taken("f4"),
+            *lifecycle("review", end="activated"),
+        ],
+    )
+    [task] = [t for t in harness.user_tasks(key) if t.state == "CREATED"]
+    harness.engine.complete_user_task(task.key)
+    assert_trail_ends(
+        trail(harness, key),
+        [*lifecycle("end_a"), ("migration", "ELEMENT_COMPLETING"), ("migration", "ELEMENT_COMPLETED")],
+    )
