@@ -222,7 +222,11 @@ def test_migration_to_a_new_version(dev) -> None:  # type: ignore[no-untyped-def
             409,
             ("'task_a'", "different type 'USER_TASK'"),
         ),
-        (MAPPING[:3], 409, ("sub_cancel",)),
+        (
+            [*MAPPING[:3], {"sourceElementId": "sub_cancel", "targetElementId": "canceled2"}],
+            409,
+            ("catch event with id 'sub_cancel' that is mapped to 'canceled2'",),
+        ),
         ([*MAPPING, {"sourceElementId": "task_a", "targetElementId": "review"}], 400, ("duplicate",)),
         ([{"sourceElementId": "task_a"}], 400, ("targetElementId",)),
     ],

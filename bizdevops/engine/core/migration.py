@@ -8,23 +8,28 @@ Nothing runs: element instances keep their keys and state and only change their 
 tasks, incidents, timers and message/signal subscriptions keep their keys and point at the new definition
 and element. The history gets an ELEMENT_MIGRATED record per element instance.
 
+Event subscriptions follow Zeebe's rules: a boundary event or event-subprocess start event that is mapped
+keeps its subscription (same key, due date) and must map to a catch event of the same kind and interrupting
+flag owned by the mapped element; an unmapped one is closed; a target catch event nothing maps to is
+subscribed to (a timer counts from now).
+
 Refused, nothing changed: unknown or duplicate mapping ids and a target of another tenant are an
 InvalidArgument (400); what the instance's state does not allow is a Conflict (Zeebe's INVALID_STATE, 409
-in Camunda's REST API), listing every element id: unmapped active elements, changed types, event kinds or
-loop characteristics, changed flow scopes, element types Zeebe cannot migrate (manual tasks, gateways),
-active event-based gateways, tokens waiting at a joining gateway, and event subscriptions that would change:
-every boundary event or event-subprocess start event subscription of an active element instance must be
-mapped to one of the same kind on the mapped element (or in the mapped scope), and the target must not add
-subscriptions the source instance does not have (this engine does not open or close subscriptions during
-a migration yet)."""
+in Camunda's REST API), listing every element id: unmapped active elements, changed types, user task
+implementations, event kinds or loop characteristics, changed flow scopes, element types Zeebe cannot
+migrate (manual tasks, gateways), active event-based gateways, tokens waiting at a joining gateway, and
+catch events mapped to something other than a catch event of the same kind on the mapped element."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bizdevops.engine.core.behaviors.events import definition_of
+from bizdevops.engine.core.behaviors.events import definition_of, open_subscriptions
+from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.commands import MigrateProcessInstance
 from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
+from bizdevops.engine.core.events import Effects
 from bizdevops.engine.core.lifecycle import ACTIVATED
 from bizdevops.engine.core.model.elements import (
     BoundaryEvent,
@@ -36,6 +41,7 @@ from bizdevops.engine.core.model.elements import (
     SubProcess,
     UserTask,
 )
+from bizdevops.engine.core.processing import Processing
 from bizdevops.engine.core.records import HistoryRecord, ProcessDefinition
 from bizdevops.engine.core.state import ElementInstance, InstanceState, InstanceStatus
 
@@ -94,18 +100,61 @@ def migrate(engine: Engine, command: MigrateProcessInstance) -> None:
                 f"Expected to migrate process instance '{key}' but the target process definition belongs to "
                 f"another tenant ('{target_definition.tenant_id}', the instance's is '{state.tenant_id}')."
             )
-        catch_ids = _check(state, source, target, mapping)
-        history = _apply(state, target_definition, target, mapping, catch_ids, engine.clock.now_ms())
+        plan = _check(state, source, target, mapping)
+        now = engine.clock.now_ms()
+        effects = Effects()
+        effects.history.extend(_apply(state, target_definition, target, mapping, plan.catch_ids, now))
+        ctx = Processing(engine, state, target, target_definition, now, effects)
+        _reconcile_subscriptions(ctx, plan)
+        ctx.run()  # a buffered message may correlate at once with a newly opened subscription
         element_ids = {ei.key: ei.element_id for ei in state.elements.values()}
-        store.migrate_instance_records(state.key, target_definition, element_ids, catch_ids)
-        store.save_instances([state])
-        store.append_history(history)
+        store.migrate_instance_records(state.key, target_definition, element_ids, plan.catch_ids)
+        effects.instances.append(state)
+        engine._apply(effects)
+    engine._follow_up(effects)
 
 
-def _check(
-    state: InstanceState, source: ProcessModel, target: ProcessModel, mapping: dict[str, str]
-) -> dict[str, str]:
-    """Every precondition; returns the catch element id mapping of the instance's subscriptions."""
+def _reconcile_subscriptions(ctx: Processing, plan: Plan) -> None:
+    """Close the subscriptions of unmapped catch events, open those of target catch events nothing maps
+    to (evaluated in the migrated instance: timers start counting now, as in Zeebe)."""
+    effects = ctx.effects
+    for key, closing in plan.close.items():
+        ei = ctx.state.elements[key]
+        kept: list[list[Any]] = []
+        for sub in ei.subscriptions or ():
+            kind, sub_key, _ = sub
+            if sub_key not in closing:
+                kept.append(sub)
+            elif kind == "T":
+                effects.timers_deleted.append(sub_key)
+            elif kind == "M":
+                effects.message_subscriptions_deleted.append(sub_key)
+            else:
+                effects.signal_subscriptions_deleted.append(sub_key)
+        ei.subscriptions = kept or None
+    for key, catch_ids in plan.open.items():
+        ei = ctx.state.elements[key]
+        try:
+            open_subscriptions(ctx, ei, [ctx.elements[c] for c in catch_ids])
+        except IncidentRaised as exc:
+            raise Conflict(
+                f"Expected to migrate process instance '{ctx.state.key}' but the catch event(s) "
+                f"'{', '.join(catch_ids)}' of '{ei.element_id}' cannot be subscribed to: {exc.message}"
+            ) from None
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a migration does beyond renaming: the catch element ids of kept subscriptions (old -> new), the
+    subscriptions to close and the target catch events to subscribe to, per element instance key."""
+
+    catch_ids: dict[str, str] = field(default_factory=dict)
+    close: dict[int, set[int]] = field(default_factory=dict)
+    open: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, mapping: dict[str, str]) -> Plan:
+    """Every precondition (raises, nothing changed); returns the plan."""
     key = state.key
     prefix = f"Expected to migrate process instance '{key}' but"
     for source_id in mapping:
@@ -121,7 +170,7 @@ def _check(
                 "Elements provided in mapping instructions must exist in the target process definition."
             )
     problems: list[str] = []
-    catch_ids: dict[str, str] = {}
+    plan = Plan()
     elements = state.elements
     for ei in sorted(elements.values(), key=lambda e: e.key):
         if ei.joins and any(ei.joins.values()):
@@ -132,16 +181,7 @@ def _check(
             )
         if ei.flow_scope_key is None:
             _check_catches(
-                ei,
-                source,
-                target,
-                source.event_subprocesses,
-                target.event_subprocesses,
-                None,
-                target.id,
-                mapping,
-                catch_ids,
-                problems,
+                ei, source, target, target.event_subprocesses, (), target.id, mapping, plan, problems
             )
             continue
         element = source.elements[ei.element_id]
@@ -206,29 +246,15 @@ def _check(
         # subscriptions the instance owns: boundary events (the body's, for a multi-instance activity),
         # event subprocess starts of a subprocess scope, its own catch event
         owns_boundaries = element.loop is None or ei.element_type == ElementType.MULTI_INSTANCE_BODY
-        source_boundaries = element.boundary_events if owns_boundaries else ()
         target_boundaries = mapped.boundary_events if owns_boundaries else ()
-        source_subs: tuple[str, ...] = ()
         target_subs: tuple[str, ...] = ()
         if ei.element_type in (ElementType.SUB_PROCESS, ElementType.EVENT_SUB_PROCESS):
-            source_subs = element.event_subprocesses if isinstance(element, SubProcess) else ()
             target_subs = mapped.event_subprocesses if isinstance(mapped, SubProcess) else ()
-        _check_catches(
-            ei,
-            source,
-            target,
-            source_subs,
-            target_subs,
-            (source_boundaries, target_boundaries),
-            target_id,
-            mapping,
-            catch_ids,
-            problems,
-        )
+        _check_catches(ei, source, target, target_subs, target_boundaries, target_id, mapping, plan, problems)
     if problems:
         # Zeebe rejects these with INVALID_STATE, which Camunda's REST API answers with 409
         raise Conflict(f"{prefix} " + "; ".join(problems) + ".")
-    return catch_ids
+    return plan
 
 
 def _catches(
@@ -254,52 +280,53 @@ def _check_catches(
     ei: ElementInstance,
     source: ProcessModel,
     target: ProcessModel,
-    source_subs: tuple[str, ...],
     target_subs: tuple[str, ...],
-    boundaries: tuple[tuple[str, ...], tuple[str, ...]] | None,
+    target_boundaries: tuple[str, ...],
     target_id: str,
     mapping: dict[str, str],
-    catch_ids: dict[str, str],
+    plan: Plan,
     problems: list[str],
 ) -> None:
-    """The subscriptions of `ei` must map one to one onto the target's: same kind, same owner."""
-    source_boundaries, target_boundaries = boundaries or ((), ())
+    """Zeebe's rules for the subscriptions `ei` owns (boundary events, event subprocess starts): a mapped
+    catch event keeps its subscription and must map to a catch event of the same kind and interrupting flag
+    owned by the mapped element; an unmapped one is closed; a target catch event nothing maps to is opened."""
     expected = {c.id: c for c in _catches(target, target_subs, target_boundaries)}
     covered: set[str] = set()
     for sub in ei.subscriptions or ():
         catch_id = sub[2]
         if catch_id == ei.element_id:
-            catch_ids[catch_id] = target_id  # its own catch event / receive task
+            plan.catch_ids[catch_id] = target_id  # its own catch event / receive task
             continue
         mapped_id = mapping.get(catch_id)
+        if mapped_id is None:
+            plan.close.setdefault(ei.key, set()).add(sub[1])
+            continue
         source_catch = source.elements.get(catch_id)
-        target_catch = expected.get(mapped_id) if mapped_id is not None else None
+        target_catch = expected.get(mapped_id)
+        source_event = definition_of(source_catch) if source_catch is not None else None
+        target_event = definition_of(target_catch) if target_catch is not None else None
         if (
-            target_catch is None
-            or source_catch is None
-            or definition_of(source_catch) is None
-            or definition_of(target_catch) is None
-            or definition_of(source_catch).kind != definition_of(target_catch).kind  # type: ignore[union-attr]
+            source_catch is None
+            or target_catch is None
+            or source_event is None
+            or target_event is None
+            or source_event.kind != target_event.kind
             or _interrupting(source_catch) != _interrupting(target_catch)
             or mapped_id in covered
         ):
             problems.append(
-                f"active element with id '{ei.element_id}' has a subscription for the catch event "
-                f"'{catch_id}' that is not mapped to a catch event of the same kind on '{target_id}'; "
-                "event subscriptions that would change cannot be migrated yet"
+                f"active element with id '{ei.element_id}' is mapped to an element with id '{target_id}' and "
+                f"has a catch event with id '{catch_id}' that is mapped to '{mapped_id}', which is not a catch "
+                f"event of the same kind attached to '{target_id}' (or is the target of another mapping). "
+                "Catch events must stay attached to the same element instance"
             )
             continue
-        assert mapped_id is not None
         covered.add(mapped_id)
-        catch_ids[catch_id] = mapped_id
+        plan.catch_ids[catch_id] = mapped_id
     if ei.state == ACTIVATED:
         added = [c for c in expected if c not in covered]
         if added:
-            problems.append(
-                f"target element with id '{target_id}' has catch events '{', '.join(added)}' that the active "
-                f"element '{ei.element_id}' has no subscription for; event subscriptions that would change "
-                "cannot be migrated yet"
-            )
+            plan.open[ei.key] = added
 
 
 def _interrupting(catch: FlowNode) -> bool:

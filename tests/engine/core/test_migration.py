@@ -140,9 +140,9 @@ def test_migrated_instance_keeps_its_work_and_follows_the_new_version(harness: E
             "'task_a_user' and different type 'USER_TASK'",
         ),
         (
-            [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "task_b2")],
+            [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "task_b2"), ("sub_cancel", "canceled2")],
             Conflict,
-            "subscription for the catch event 'sub_cancel' that is not mapped",
+            "has a catch event with id 'sub_cancel' that is mapped to 'canceled2', which is not a catch event",
         ),
         (
             [("task_a", "task_a2"), ("sub", "sub2"), ("task_b", "deep_b"), ("sub_cancel", "sub_cancel2")],
@@ -180,25 +180,37 @@ def test_unknown_instance_or_target_is_not_found(harness: EngineHarness) -> None
     assert snapshot(harness, key) == before
 
 
-def test_target_subscriptions_the_source_does_not_have_are_refused(harness: EngineHarness) -> None:
-    # v2 -> v1 would need a subscription for nothing in v2... map back, but the v1 subprocess has a boundary
-    # event that v2's instance (after migration) does have: mapping back without it is refused
-    key, v1, v2 = start(harness)
-    harness.engine.migrate_process_instance(key, v2, MAPPING)
-    before = snapshot(harness, key)
-    with pytest.raises(Conflict, match="sub_cancel2"):
-        harness.engine.migrate_process_instance(
-            key, v1, [("task_a2", "task_a"), ("sub2", "sub"), ("task_b2", "task_b")]
-        )
-    assert snapshot(harness, key) == before
-    # and the complete mapping back works
-    harness.engine.migrate_process_instance(
-        key,
-        v1,
-        [("task_a2", "task_a"), ("sub2", "sub"), ("task_b2", "task_b"), ("sub_cancel2", "sub_cancel")],
+def test_unmapped_catch_events_are_closed_and_new_ones_opened(harness: EngineHarness) -> None:
+    # as Zeebe: the boundary message of v1 is not mapped, so its subscription closes; v2's boundary message
+    # is not the target of any mapping, so it is subscribed to (a new subscription, evaluated now)
+    key, _, v2 = start(harness)
+    [old] = harness.message_subscriptions()
+    harness.engine.migrate_process_instance(key, v2, MAPPING[:3])
+    [new] = harness.message_subscriptions()
+    assert new.key != old.key
+    assert (new.element_id, new.message_name, new.correlation_key, new.process_definition_key) == (
+        "sub_cancel2",
+        "cancel",
+        "k-1",
+        v2,
     )
-    assert instance(harness, key).process_definition_key == v1
-    assert [s.element_id for s in harness.message_subscriptions()] == ["sub_cancel"]
+    sub2 = next(ei for ei in instance(harness, key).elements.values() if ei.element_id == "sub2")
+    assert sub2.subscriptions == [["M", new.key, "sub_cancel2"]]
+    assert new.element_instance_key == sub2.key
+    # the new subscription works
+    harness.engine.publish_message("cancel", "k-1")
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("sub2", "ELEMENT_TERMINATING"),
+            ("task_b2", "ELEMENT_TERMINATING"),
+            ("task_b2", "ELEMENT_TERMINATED"),
+            ("sub2", "ELEMENT_TERMINATED"),
+            *lifecycle("sub_cancel2"),
+            taken("f6"),
+            *lifecycle("canceled2"),
+        ],
+    )
 
 
 def test_incident_and_job_follow_the_migration(harness: EngineHarness) -> None:
@@ -251,9 +263,12 @@ def test_multi_instance_body_and_its_boundary_timer_migrate(harness: EngineHarne
         ],
     )
     assert harness.timers() == [timer]
-    # without the boundary event's mapping its timer would change: refused
-    with pytest.raises(Conflict, match="p_timeout"):
-        harness.engine.migrate_process_instance(key, target, mapping[:2])
+    # without the boundary event's mapping its timer is replaced by a new one, counting from now
+    harness.advance(minutes=10)
+    harness.engine.migrate_process_instance(key, target, mapping[:2])
+    [replaced] = harness.timers()
+    assert replaced.key != timer.key
+    assert (replaced.element_id, replaced.due) == ("p_timeout", harness.now() + 3_600_000)
     # the migrated body goes on to its second item
     [task] = [t for t in harness.user_tasks(key) if t.state == "CREATED"]
     harness.engine.complete_user_task(task.key)
