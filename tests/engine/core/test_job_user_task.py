@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from bizdevops.engine.core.parser.validate import DeploymentRejected
 from tests.engine.core.harness import (
+    HERE,
     EngineHarness,
     assert_trail,
     deploy,
@@ -128,3 +132,19 @@ def test_a_linked_form_becomes_the_form_key_header_and_a_missing_one_an_incident
     assert job.custom_headers == {"io.camunda.zeebe:formKey": str(form.key)}
     harness.engine.complete_job(job.key)
     assert instance(harness, key).status == "COMPLETED"
+
+
+def test_a_task_header_may_not_use_a_restricted_user_task_header_name(harness: EngineHarness) -> None:
+    xml = (
+        (HERE / "job_user_task.bpmn")
+        .read_bytes()
+        .replace(
+            b'<zeebe:header key="region" value="eu" />',
+            b'<zeebe:header key="io.camunda.zeebe:assignee" value="x" />',
+        )
+    )
+    with pytest.raises(DeploymentRejected) as refused:
+        harness.engine.deploy([("restricted.bpmn", xml)])
+    assert [str(p) for p in refused.value.problems] == [
+        "approve: Attribute 'key' may not use restricted header 'io.camunda.zeebe:assignee'."
+    ]

@@ -36,6 +36,11 @@ class Problem:
         return f"{self.element_id}: {self.message}" if self.element_id else self.message
 
 
+_RESTRICTED_HEADERS = frozenset(
+    {"io.camunda.zeebe:assignee", "io.camunda.zeebe:candidateGroups", "io.camunda.zeebe:formKey"}
+)
+
+
 class DeploymentRejected(Exception):
     """The deployment was refused; nothing of it was stored."""
 
@@ -155,6 +160,9 @@ class _Validator:
             else:
                 self.expression(nid, "task type", td.type)
                 self.expression(nid, "retries", td.retries)
+        for header, _ in getattr(node, "headers", ()):
+            if header in _RESTRICTED_HEADERS:  # Zeebe's: the engine writes these for job-based user tasks
+                self.add(nid, f"Attribute 'key' may not use restricted header '{header}'.")
         if isinstance(node, UserTask):
             p = node.properties
             for what, text in (
