@@ -311,3 +311,30 @@ def test_migration_to_another_process(harness: EngineHarness) -> None:
         trail(harness, key),
         [*lifecycle("end_a"), ("migration", "ELEMENT_COMPLETING"), ("migration", "ELEMENT_COMPLETED")],
     )
+
+
+def test_event_subprocess_subscriptions_of_the_process(harness: EngineHarness) -> None:
+    definition = deploy(harness, "event_subprocess.bpmn").processes[0]
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="event_subprocess", variables={"caseId": "c-1"}
+    ).process_instance_key
+    root = instance(harness, key).elements[key]
+    before = sorted(root.subscriptions or [])
+    assert sorted(s[2] for s in before) == ["audit_start", "cancel_start", "reminder_start"]
+    # mapped start events keep their subscriptions (same keys)
+    starts = [
+        ("reminder_start", "reminder_start"),
+        ("cancel_start", "cancel_start"),
+        ("audit_start", "audit_start"),
+    ]
+    harness.engine.migrate_process_instance(key, definition.key, [("work", "work"), *starts])
+    assert sorted(instance(harness, key).elements[key].subscriptions or []) == before
+    # unmapped ones are closed and subscribed to again (new keys, same catch events)
+    harness.engine.migrate_process_instance(key, definition.key, [("work", "work")])
+    after = sorted(instance(harness, key).elements[key].subscriptions or [])
+    assert sorted(s[2] for s in after) == sorted(s[2] for s in before)
+    assert not {s[1] for s in after} & {s[1] for s in before}
+    assert [s.element_id for s in harness.message_subscriptions()] == ["cancel_start"]
+    # and they still work: the message starts the interrupting event subprocess
+    harness.engine.publish_message("cancel", "c-1")
+    assert instance(harness, key).status == "COMPLETED"

@@ -414,3 +414,62 @@ def test_move_with_an_inferred_ancestor_stays_in_the_source_subprocess(harness: 
             *lifecycle("task_c", end="activated"),
         ],
     )
+
+
+def start_event_subprocess(harness: EngineHarness) -> int:
+    deploy(harness, "event_subprocess.bpmn")
+    return harness.engine.create_process_instance(
+        bpmn_process_id="event_subprocess", variables={"caseId": "c-1"}
+    ).process_instance_key
+
+
+def test_activate_inside_an_event_subprocess(harness: EngineHarness) -> None:
+    key = start_event_subprocess(harness)
+    harness.engine.modify_process_instance(key, activate=[ActivateInstruction("audit_task")])
+    # the event subprocess is created as a flow scope: no start event, nothing interrupted
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("audit", "ELEMENT_ACTIVATING"),
+            ("audit", "ELEMENT_ACTIVATED"),
+            *lifecycle("audit_task", end="activated"),
+        ],
+    )
+    audit_task = next(t for t in harness.user_tasks(key) if t.element_id == "audit_task")
+    harness.engine.complete_user_task(audit_task.key)
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("audit_task", "ELEMENT_COMPLETING"),
+            ("audit_task", "ELEMENT_COMPLETED"),
+            taken("a_f2"),
+            *lifecycle("audit_end"),
+            ("audit", "ELEMENT_COMPLETING"),
+            ("audit", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert sorted(ei.element_id for ei in instance(harness, key).elements.values()) == [
+        "event_subprocess",
+        "work",
+    ]
+
+
+def test_activating_an_event_subprocess_starts_it_at_its_start_event(harness: EngineHarness) -> None:
+    key = start_event_subprocess(harness)
+    harness.engine.modify_process_instance(key, activate=[ActivateInstruction("audit")])
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            *lifecycle("audit", end="activated"),
+            *lifecycle("audit_start"),
+            taken("a_f1"),
+            *lifecycle("audit_task", end="activated"),
+        ],
+    )
+    # the process's own event subprocess subscriptions are untouched
+    assert sorted(ei.element_id for ei in instance(harness, key).elements.values()) == [
+        "audit",
+        "audit_task",
+        "event_subprocess",
+        "work",
+    ]
