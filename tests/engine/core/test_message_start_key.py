@@ -203,3 +203,32 @@ def test_instances_that_end_at_once_start_one_after_the_other(harness: EngineHar
                 ("instant", "ELEMENT_COMPLETED"),
             ],
         )
+
+
+def test_the_starting_message_does_not_also_correlate_to_the_instance_it_started(
+    harness: EngineHarness,
+) -> None:
+    # a process started by message "self" that then waits for message "self" with the same key
+    deploy(harness, "message_start_key.bpmn")
+    harness.engine.publish_message("self", "k-1", {"key": "k-1", "x": 1}, time_to_live_ms=MINUTE)
+    [key] = started(harness, "self_catch")
+    # the buffered starting message is not correlated again: the instance waits
+    assert instance(harness, key).status == "ACTIVE"
+    # the next message with the key goes to the waiting catch event, not to a new instance
+    harness.engine.publish_message("self", "k-1", {"x": 2}, time_to_live_ms=MINUTE)
+    assert started(harness, "self_catch") == [key]
+    assert root_variables(harness, key) == {"key": "k-1", "x": 2}
+    assert_trail(
+        trail(harness, key),
+        [
+            ("self_catch", "ELEMENT_ACTIVATING"),
+            ("self_catch", "ELEMENT_ACTIVATED"),
+            *lifecycle("s_start"),
+            taken("s_f1"),
+            *lifecycle("again"),
+            taken("s_f2"),
+            *lifecycle("s_end"),
+            ("self_catch", "ELEMENT_COMPLETING"),
+            ("self_catch", "ELEMENT_COMPLETED"),
+        ],
+    )
