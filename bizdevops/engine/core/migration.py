@@ -8,8 +8,8 @@ Nothing runs: element instances keep their keys and state and only change their 
 tasks, incidents, timers and message/signal subscriptions keep their keys and point at the new definition
 and element. The history gets an ELEMENT_MIGRATED record per element instance.
 
-Event subscriptions follow Zeebe's rules: a boundary event or event-subprocess start event that is mapped
-keeps its subscription (same key, due date) and must map to a catch event of the same kind and interrupting
+Event subscriptions follow Zeebe's rules: a boundary event, event-subprocess start event or event after an
+active event-based gateway that is mapped keeps its subscription (same key, due date) and must map to a catch event of the same kind and interrupting
 flag owned by the mapped element; an unmapped one is closed; a target catch event nothing maps to is
 subscribed to (a timer counts from now).
 
@@ -17,8 +17,7 @@ Refused, nothing changed: unknown or duplicate mapping ids and a target of anoth
 InvalidArgument (400); what the instance's state does not allow is a Conflict (Zeebe's INVALID_STATE, 409
 in Camunda's REST API), listing every element id: unmapped active elements, changed types, user task
 implementations, event kinds or loop characteristics, changed flow scopes, element types Zeebe cannot
-migrate (manual tasks, gateways), active event-based gateways, tokens waiting at a joining gateway, and
-catch events mapped to something other than a catch event of the same kind on the mapped element."""
+migrate (manual tasks, joining gateways), tokens waiting at a joining gateway, and catch events mapped to something other than a catch event of the same kind on the mapped element."""
 
 from __future__ import annotations
 
@@ -58,6 +57,7 @@ SUPPORTED = frozenset(
         ElementType.RECEIVE_TASK,
         ElementType.EVENT_SUB_PROCESS,
         ElementType.EXCLUSIVE_GATEWAY,
+        ElementType.EVENT_BASED_GATEWAY,
         ElementType.BUSINESS_RULE_TASK,
         ElementType.SCRIPT_TASK,
         ElementType.SEND_TASK,
@@ -180,9 +180,8 @@ def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, map
                 "not supported yet"
             )
         if ei.flow_scope_key is None:
-            _check_catches(
-                ei, source, target, target.event_subprocesses, (), target.id, mapping, plan, problems
-            )
+            expected = _catches(target, target.event_subprocesses, ())
+            _check_catches(ei, source, expected, target.id, mapping, plan, problems)
             continue
         element = source.elements[ei.element_id]
         if ei.element_type not in SUPPORTED:
@@ -235,11 +234,11 @@ def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, map
         parent = elements.get(ei.flow_scope_key)
         inner = parent is not None and parent.element_type == ElementType.MULTI_INSTANCE_BODY
         if not inner and parent is not None:
-            expected = target.id if parent.flow_scope_key is None else mapping.get(parent.element_id)
-            if mapped.scope != expected:
+            scope_id = target.id if parent.flow_scope_key is None else mapping.get(parent.element_id)
+            if mapped.scope != scope_id:
                 problems.append(
                     f"the flow scope of active element with id '{ei.element_id}' is changed. The flow scope "
-                    f"of the active element is expected to be '{expected}' but was '{mapped.scope}'. The flow "
+                    f"of the active element is expected to be '{scope_id}' but was '{mapped.scope}'. The flow "
                     "scope of an element cannot be changed during migration yet"
                 )
                 continue
@@ -250,7 +249,9 @@ def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, map
         target_subs: tuple[str, ...] = ()
         if ei.element_type in (ElementType.SUB_PROCESS, ElementType.EVENT_SUB_PROCESS):
             target_subs = mapped.event_subprocesses if isinstance(mapped, SubProcess) else ()
-        _check_catches(ei, source, target, target_subs, target_boundaries, target_id, mapping, plan, problems)
+        gateway = mapped if ei.element_type == ElementType.EVENT_BASED_GATEWAY else None
+        expected = _catches(target, target_subs, target_boundaries, gateway)
+        _check_catches(ei, source, expected, target_id, mapping, plan, problems)
     if problems:
         # Zeebe rejects these with INVALID_STATE, which Camunda's REST API answers with 409
         raise Conflict(f"{prefix} " + "; ".join(problems) + ".")
@@ -258,10 +259,20 @@ def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, map
 
 
 def _catches(
-    model: ProcessModel, event_subprocesses: tuple[str, ...], boundaries: tuple[str, ...]
+    model: ProcessModel,
+    event_subprocesses: tuple[str, ...],
+    boundaries: tuple[str, ...],
+    gateway: FlowNode | None = None,
 ) -> list[FlowNode]:
-    """The catch elements with a subscription (timer, message, signal) an instance of a scope/activity owns."""
+    """The catch elements with a subscription (timer, message, signal) an instance owns: the boundary events
+    of an activity, the event-subprocess starts of a scope, the events after an event-based gateway."""
     found: list[FlowNode] = []
+    if gateway is not None:
+        for flow in gateway.outgoing:
+            after = model.elements[flow.target]
+            event = definition_of(after)
+            if event is not None and event.kind in _SUBSCRIBED:
+                found.append(after)
     for boundary_id in boundaries:
         boundary = model.elements[boundary_id]
         if isinstance(boundary, BoundaryEvent) and boundary.event.kind in _SUBSCRIBED:
@@ -279,9 +290,7 @@ def _catches(
 def _check_catches(
     ei: ElementInstance,
     source: ProcessModel,
-    target: ProcessModel,
-    target_subs: tuple[str, ...],
-    target_boundaries: tuple[str, ...],
+    target_catches: list[FlowNode],
     target_id: str,
     mapping: dict[str, str],
     plan: Plan,
@@ -290,7 +299,7 @@ def _check_catches(
     """Zeebe's rules for the subscriptions `ei` owns (boundary events, event subprocess starts): a mapped
     catch event keeps its subscription and must map to a catch event of the same kind and interrupting flag
     owned by the mapped element; an unmapped one is closed; a target catch event nothing maps to is opened."""
-    expected = {c.id: c for c in _catches(target, target_subs, target_boundaries)}
+    expected = {c.id: c for c in target_catches}
     covered: set[str] = set()
     for sub in ei.subscriptions or ():
         catch_id = sub[2]

@@ -338,3 +338,41 @@ def test_event_subprocess_subscriptions_of_the_process(harness: EngineHarness) -
     # and they still work: the message starts the interrupting event subprocess
     harness.engine.publish_message("cancel", "c-1")
     assert instance(harness, key).status == "COMPLETED"
+
+
+def test_event_based_gateway_and_its_events(harness: EngineHarness) -> None:
+    definition = deploy(harness, "event_based_gateway.bpmn").processes[0]
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="event_based_gateway", variables={"orderId": "o-1"}
+    ).process_instance_key
+    [timer] = harness.timers()
+    [message] = harness.message_subscriptions()
+    # the events after the gateway mapped: both subscriptions kept
+    harness.engine.migrate_process_instance(
+        key, definition.key, [("gw", "gw"), ("paid", "paid"), ("too_late", "too_late")]
+    )
+    assert (harness.timers(), harness.message_subscriptions()) == ([timer], [message])
+    # mapped onto each other's kind: refused
+    with pytest.raises(Conflict, match="catch event with id 'paid' that is mapped to 'too_late'"):
+        harness.engine.migrate_process_instance(key, definition.key, [("gw", "gw"), ("paid", "too_late")])
+    # not mapped: renewed
+    harness.engine.migrate_process_instance(key, definition.key, [("gw", "gw")])
+    [new_timer] = harness.timers()
+    [new_message] = harness.message_subscriptions()
+    assert new_timer.key != timer.key
+    assert new_message.key != message.key
+    harness.engine.publish_message("paid", "o-1")
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            ("gw", "ELEMENT_COMPLETING"),
+            ("gw", "ELEMENT_COMPLETED"),
+            taken("to_msg"),
+            *lifecycle("paid"),
+            taken("f_paid"),
+            *lifecycle("end_paid"),
+            ("event_based_gateway", "ELEMENT_COMPLETING"),
+            ("event_based_gateway", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert harness.timers() == []
