@@ -59,7 +59,8 @@ class ApiASGIHandler(ASGIHandler):
             await self.send_response(response, send)
         finally:
             body_file.close()
-        await pool.run(response.close)  # request_finished: close_old_connections on the pool thread
+        if response.streaming:  # closed once its content has been sent (request_finished on a pool thread)
+            await pool.run(response.close)
 
     def _respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponse:
         set_script_prefix(get_script_prefix(scope))
@@ -69,10 +70,15 @@ class ApiASGIHandler(ASGIHandler):
             return error_response  # type: ignore[no-any-return]
         try:
             with pool.working():
-                return self.get_response(request)  # type: ignore[no-any-return]
+                response: HttpResponse = self.get_response(request)
         except Exception as exc:  # the middleware chain converts exceptions; this is a last resort
             log.exception("API request failed outside the middleware chain")
-            return response_for_exception(request, exc)  # type: ignore[no-any-return]
+            response = response_for_exception(request, exc)
+        if not response.streaming:
+            # The body is rendered (bytes in memory): close it here (request_finished and its
+            # close_old_connections) instead of in a second thread hop after sending, as WSGI servers do.
+            response.close()
+        return response
 
 
 class ApiRouter:

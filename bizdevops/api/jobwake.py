@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -23,16 +25,29 @@ CHANNEL = "bizdevops:jobs"
 POLL_FLOOR = 0.5
 
 _lock = threading.Lock()
-_waiters: dict[str, set[threading.Event]] = {}
+# Per job type, the waiting requests' events in arrival order (a dict keeps it): the longest-waiting first.
+_waiters: dict[str, dict[threading.Event, None]] = {}
 _subscriber: threading.Thread | None = None
 _publisher: Any = None
+_ORIGIN = uuid.uuid4().hex  # this process: it has woken its own waiters before publishing
 
 
-def notify_local(types: Iterable[str]) -> None:
+def notify_local(counts: Mapping[str, int] | Iterable[str]) -> None:
+    """Wake, per job type, as many waiting requests as jobs became activatable (the longest-waiting first),
+    not all of them: each woken request runs an activation query, and a herd of them would find one job
+    and spend a query each on nothing. A woken request that finds no job (another poller was faster) waits
+    again. A plain list of types (an older publisher) wakes one waiter per type."""
+    if not isinstance(counts, Mapping):
+        counts = dict.fromkeys(counts, 1)
     with _lock:
-        for job_type in types:
+        for job_type, count in counts.items():
+            woken = 0
             for event in _waiters.get(job_type, ()):
-                event.set()
+                if woken >= count:
+                    break
+                if not event.is_set():  # one set for another type (a multi-topic fetch) is awake already
+                    event.set()
+                    woken += 1
 
 
 def _redis() -> Any:
@@ -45,15 +60,16 @@ def _redis() -> Any:
 
 
 def notify(types: Iterable[str]) -> None:
-    """New activatable jobs of `types` exist (called after commit)."""
-    unique = sorted(set(types))
-    if not unique:
+    """New activatable jobs of `types` exist, one entry per job (called after commit)."""
+    counts = dict(sorted(Counter(types).items()))
+    counts.pop("", None)
+    if not counts:
         return
-    notify_local(unique)
+    notify_local(counts)
     client = _redis()
     if client is not None:
         try:
-            client.publish(CHANNEL, json.dumps(unique))
+            client.publish(CHANNEL, json.dumps({"origin": _ORIGIN, "jobs": counts}))
         except Exception:  # a doorbell: the pollers' floor interval covers a failed ring
             log.warning("could not publish job wake-up", exc_info=True)
 
@@ -75,7 +91,14 @@ def _listen() -> None:
             pubsub.subscribe(CHANNEL)
             for message in pubsub.listen():
                 try:
-                    notify_local(json.loads(message["data"]))
+                    data = json.loads(message["data"])
+                    if isinstance(data, dict) and "jobs" in data:
+                        if data.get("origin") != _ORIGIN:
+                            notify_local({str(k): int(v) for k, v in data["jobs"].items()})
+                    elif isinstance(data, dict):
+                        notify_local({str(k): int(v) for k, v in data.items()})
+                    elif isinstance(data, list):
+                        notify_local([str(t) for t in data])
                 except (ValueError, TypeError):
                     continue
         except Exception:
@@ -99,7 +122,7 @@ def wait(types: Sequence[str], timeout: float) -> bool:
     event = threading.Event()
     with _lock:
         for job_type in types:
-            _waiters.setdefault(job_type, set()).add(event)
+            _waiters.setdefault(job_type, {})[event] = None
     try:
         return event.wait(max(0.0, min(timeout, POLL_FLOOR)))
     finally:
@@ -107,7 +130,7 @@ def wait(types: Sequence[str], timeout: float) -> bool:
             for job_type in types:
                 waiting = _waiters.get(job_type)
                 if waiting is not None:
-                    waiting.discard(event)
+                    waiting.pop(event, None)
                     if not waiting:
                         del _waiters[job_type]
 
