@@ -10,7 +10,10 @@ capability until someone restricts one: a django-guardian object permission `eng
 a user or group on a definition restricts its id (BPMN process id, decision id, DRG id, form id) in its
 tenant, across all versions, to the holders of such a grant on any version and to Admins, as Camunda's
 authorizations name a process by its id. A new version deployed later stays restricted. A caller outside
-sees nothing of it: searches omit it, gets answer 404, starting or evaluating it answers 404.
+sees nothing of it: searches omit it, gets answer 404, starting or evaluating it answers 404; nor of a
+restricted process's instances (their jobs, incidents, variables and element instances), and Operate's
+commands on them (cancel, set variables, resolve incidents, modify, migrate) answer 404 too. User tasks keep
+their own rule (assignee and candidates).
 """
 
 from __future__ import annotations
@@ -268,3 +271,46 @@ def require_visible_definition(user: Any, row: Row | None, what: str, reference:
     if row is None or not may_see_definition(user, row):
         raise ApiProblem(404, f"{what} '{reference}' not found.")
     return row
+
+
+def _hidden_process_q(user: Any) -> Q | None:
+    """A Q on rows carrying tenant_id and bpmn_process_id that matches processes restricted to others."""
+    from bizdevops.engine.state.models import ProcessDefinition
+
+    hidden = hidden_definitions(user, ProcessDefinition)
+    if not hidden:
+        return None
+    q = Q()
+    for tenant_id, process_id in hidden:
+        q |= Q(tenant_id=tenant_id, bpmn_process_id=process_id)
+    return q
+
+
+def visible_runtime(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Instances, jobs, incidents or variables of `queryset`, less those of processes restricted to others:
+    who may not see a process sees nothing of its instances either."""
+    from bizdevops.engine.state.models import ProcessInstance
+
+    q = _hidden_process_q(user)
+    if q is None:
+        return queryset
+    if any(field.name == "bpmn_process_id" for field in queryset.model._meta.get_fields()):
+        return queryset.exclude(q)
+    return queryset.exclude(process_instance_key__in=ProcessInstance.objects.filter(q).values("key"))
+
+
+def may_see_instance(user: Any, process_instance_key: int) -> bool:
+    """False for an instance of a process restricted to others (unknown instances are not hidden)."""
+    from bizdevops.engine.state.models import ProcessInstance
+
+    q = _hidden_process_q(user)
+    return q is None or not ProcessInstance.objects.filter(q, key=process_instance_key).exists()
+
+
+def require_visible_instance(
+    user: Any, process_instance_key: int | None, reference: Any, what: str = "Process instance"
+) -> None:
+    """404 for an instance (or a part of one) of a process restricted to others, as for an unknown one
+    (unknown instances pass through: the engine answers them)."""
+    if process_instance_key is not None and not may_see_instance(user, process_instance_key):
+        raise ApiProblem(404, f"{what} '{reference}' not found.")

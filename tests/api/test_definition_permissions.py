@@ -193,3 +193,78 @@ def test_definition_access_command_grants_shows_and_revokes(api, admin_api) -> N
     assert found_ids(outsider)["/v2/process-definitions/search"] == {"api_service"}
     with pytest.raises(CommandError):
         run("grant", "process", "nope", "--group", "Payroll")
+
+
+@pytest.fixture
+def restricted_instance(admin_api, restricted) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A running api_service instance (restricted process) with a variable and an incident on its job."""
+    created = admin_api.post(
+        "/v2/process-instances", {"processDefinitionId": "api_service", "variables": {"x": 1}}, format="json"
+    )
+    assert created.status_code == 200, created.content
+    body = {"type": "api-work", "timeout": 30_000, "maxJobsToActivate": 1, "requestTimeout": -1}
+    [job] = admin_api.post("/v2/jobs/activation", body, format="json").json()["jobs"]
+    failed = admin_api.post(f"/v2/jobs/{job['jobKey']}/failure", {"retries": 0}, format="json")
+    assert failed.status_code == 204
+    incident = m.Incident.objects.get(process_instance_key=int(job["processInstanceKey"]))
+    return {
+        "instance": job["processInstanceKey"],
+        "element": job["elementInstanceKey"],
+        "incident": str(incident.key),
+        "variable": str(m.Variable.objects.get(process_instance_key=int(job["processInstanceKey"])).key),
+    }
+
+
+@pytest.mark.parametrize("role", ["Developer", "Operator", "Analyst"])
+def test_outsiders_see_nothing_of_a_restricted_process_s_instances(api, restricted_instance, role) -> None:  # type: ignore[no-untyped-def]
+    client = api(role)
+    keys = restricted_instance
+    for url in (
+        "/v2/process-instances/search",
+        "/v2/jobs/search",
+        "/v2/incidents/search",
+        "/v2/variables/search",
+    ):
+        response = client.post(url, {}, format="json")
+        assert response.status_code == 200, url
+        assert response.json()["items"] == [], url
+    elements = client.post(
+        "/v2/element-instances/search", {"filter": {"processInstanceKey": keys["instance"]}}, format="json"
+    )
+    assert elements.json()["items"] == []
+    for url in (
+        f"/v2/process-instances/{keys['instance']}",
+        f"/v2/incidents/{keys['incident']}",
+        f"/v2/variables/{keys['variable']}",
+        f"/v2/element-instances/{keys['element']}",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("role", ["Developer", "Operator"])
+def test_outsiders_cannot_operate_a_restricted_process_s_instances(api, restricted_instance, role) -> None:  # type: ignore[no-untyped-def]
+    client = api(role)
+    keys = restricted_instance
+    before = (snapshot(), list(m.Incident.objects.values_list("state", flat=True)))
+    responses = [
+        client.post(f"/v2/process-instances/{keys['instance']}/cancellation", {}, format="json"),
+        client.put(
+            f"/v2/element-instances/{keys['instance']}/variables", {"variables": {"x": 2}}, format="json"
+        ),
+        client.post(f"/v2/incidents/{keys['incident']}/resolution", {}, format="json"),
+    ]
+    assert [r.status_code for r in responses] == [404, 404, 404]
+    assert (snapshot(), list(m.Incident.objects.values_list("state", flat=True))) == before
+    assert m.ProcessInstance.objects.get(key=int(keys["instance"])).status == "INCIDENT"
+    assert m.Variable.objects.get(key=int(keys["variable"])).value == 1
+
+
+def test_grant_holders_see_and_operate_a_restricted_process_s_instances(api, restricted_instance) -> None:  # type: ignore[no-untyped-def]
+    client = api("Operator", username="ops")
+    User.objects.get(username="ops").groups.add(Group.objects.get(name="Payroll"))
+    keys = restricted_instance
+    found = client.post("/v2/process-instances/search", {}, format="json").json()["items"]
+    assert [i["processInstanceKey"] for i in found] == [keys["instance"]]
+    assert client.get(f"/v2/incidents/{keys['incident']}").status_code == 200
+    cancel = client.post(f"/v2/process-instances/{keys['instance']}/cancellation", {}, format="json")
+    assert cancel.status_code == 204

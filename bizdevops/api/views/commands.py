@@ -22,9 +22,12 @@ from bizdevops.api.permissions import (
     require,
     require_candidate_starter,
     require_visible_definition,
+    require_visible_instance,
 )
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
+from bizdevops.api.views.elements import process_instance_of
 from bizdevops.api.views.read import UserTaskGet
+from bizdevops.engine.state.models import Incident
 
 DEFAULT_TENANT = "<default>"
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000  # Camunda's default long-polling time
@@ -174,7 +177,9 @@ class ProcessInstanceCancelView(ApiView):
     def post(self, request: Request, key: str) -> Response:
         require(request.user, Can.OPERATE)
         valid(OperationReference, request)
-        gateway.call("cancel_process_instance", process_instance_key=parse_key(key, "processInstanceKey"))
+        instance_key = parse_key(key, "processInstanceKey")
+        require_visible_instance(request.user, instance_key, key)
+        gateway.call("cancel_process_instance", process_instance_key=instance_key)
         return Response(status=204)
 
 
@@ -311,9 +316,11 @@ class ElementInstanceVariablesView(ApiView):
     def put(self, request: Request, key: str) -> Response:
         require(request.user, Can.OPERATE)
         data = valid(SetVariablesRequest, request)
+        element_key = parse_key(key, "elementInstanceKey")
+        require_visible_instance(request.user, process_instance_of(element_key), key, "Element instance")
         gateway.call(
             "set_variables",
-            element_instance_key=parse_key(key, "elementInstanceKey"),
+            element_instance_key=element_key,
             variables=data["variables"],
             local=data["local"],
         )
@@ -325,7 +332,12 @@ class IncidentResolveView(ApiView):
     def post(self, request: Request, key: str) -> Response:
         require(request.user, Can.OPERATE)
         valid(OperationReference, request)
-        gateway.call("resolve_incident", incident_key=parse_key(key, "incidentKey"))
+        incident_key = parse_key(key, "incidentKey")
+        instance_key = (
+            Incident.objects.filter(key=incident_key).values_list("process_instance_key", flat=True).first()
+        )
+        require_visible_instance(request.user, instance_key, key, "Incident")
+        gateway.call("resolve_incident", incident_key=incident_key)
         return Response(status=204)
 
 

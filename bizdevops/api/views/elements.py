@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from bizdevops.api import results
 from bizdevops.api.errors import ApiProblem
-from bizdevops.api.permissions import Can, require
+from bizdevops.api.permissions import Can, may_see_instance, require, require_visible_instance
 from bizdevops.api.resources import iso
 from bizdevops.api.search import like_regex, paginate_list
 from bizdevops.api.views.base import ApiView, body, parse_key
@@ -51,7 +51,7 @@ def element_instance(ei: Any, tenant_id: str = "<default>") -> dict[str, Any]:
     }
 
 
-def _instance_of(element_instance_key: int) -> int | None:
+def process_instance_of(element_instance_key: int) -> int | None:
     """The process instance an element instance belongs to, from the rows that name it."""
     if m.ProcessInstance.objects.filter(key=element_instance_key).exists():
         return element_instance_key
@@ -138,14 +138,16 @@ class ElementInstanceSearchView(ApiView):
         if isinstance(filters.get("processInstanceKey"), (str, int)):
             instance_key = parse_key(filters["processInstanceKey"], "filter.processInstanceKey")
         elif isinstance(filters.get("elementInstanceKey"), (str, int)):
-            instance_key = _instance_of(parse_key(filters["elementInstanceKey"], "filter.elementInstanceKey"))
+            instance_key = process_instance_of(
+                parse_key(filters["elementInstanceKey"], "filter.elementInstanceKey")
+            )
         if instance_key is None and not filters.get("elementInstanceKey"):
             raise ApiProblem(
                 400,
                 "Element instance search needs filter.processInstanceKey (or elementInstanceKey) as a key.",
             )
         items: list[dict[str, Any]] = []
-        if instance_key is not None:
+        if instance_key is not None and may_see_instance(request.user, instance_key):
             tenant = (
                 m.ProcessInstance.objects.filter(key=instance_key).values_list("tenant_id", flat=True).first()
             )
@@ -174,7 +176,8 @@ class ElementInstanceGetView(ApiView):
     def get(self, request: Request, key: str) -> Response:
         require(request.user, Can.READ)
         element_key = parse_key(key, "elementInstanceKey")
-        instance_key = _instance_of(element_key)
+        instance_key = process_instance_of(element_key)
+        require_visible_instance(request.user, instance_key, key, "Element instance with key")
         if instance_key is not None:
             tenant = (
                 m.ProcessInstance.objects.filter(key=instance_key).values_list("tenant_id", flat=True).first()

@@ -20,6 +20,7 @@ from bizdevops.api.permissions import (
     require,
     require_visible_definition,
     visible_definitions,
+    visible_runtime,
     visible_tasks,
 )
 from bizdevops.api.search import SearchSpec, search
@@ -45,8 +46,9 @@ Scope = Callable[[Request, QuerySet[Any]], QuerySet[Any]]
 
 
 def _read_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Operate's view of runtime rows, less those of processes restricted to others."""
     require(request.user, Can.READ)
-    return queryset
+    return visible_runtime(request.user, queryset)
 
 
 def _definition_scope(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
