@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from bizdevops.api.search import BOOL, DATETIME, INT, KEY, Field, SearchSpec
-from bizdevops.api.startforms import has_start_form
+from bizdevops.engine.selectors import has_start_form
 from bizdevops.engine.state import models as m
 
 NO_TAGS: list[str] = []
@@ -57,7 +57,11 @@ def _has_start_form_q(value: Any) -> Q:
 
         raise ApiProblem(400, "filter.hasStartForm: expected a boolean")
     # parsed models are cached per definition key, so this scan parses each definition once per process
-    keys = [k for k in m.ProcessDefinition.objects.values_list("key", flat=True) if has_start_form(k)]
+    keys = [
+        k
+        for k in m.ProcessDefinition.objects.values_list("key", flat=True)
+        if has_start_form(process_definition_key=k)
+    ]
     return Q(key__in=keys) if value else ~Q(key__in=keys)
 
 
@@ -87,7 +91,7 @@ def process_definition(row: m.ProcessDefinition) -> dict[str, Any]:
         "version": row.version,
         "versionTag": text(row.version_tag),
         "tenantId": row.tenant_id,
-        "hasStartForm": has_start_form(row.key),
+        "hasStartForm": has_start_form(process_definition_key=row.key),
         "state": "ACTIVE",
     }
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from bizdevops.engine.core.model.elements import FormDefinition as FormLink
 from bizdevops.engine.core.records import HistoryRecord
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.store import history_records, to_datetime
@@ -77,6 +78,48 @@ def get_form_definition(*, key: int | None = None, form_id: str | None = None) -
     if form_id is not None:
         return m.FormDefinition.objects.filter(form_id=form_id).order_by("-version").first()
     return None
+
+
+# -- start forms ----------------------------------------------------------------------------------------
+
+
+def get_start_form_link(*, process_definition_key: int) -> FormLink | None:
+    """The zeebe:formDefinition of the process's none start event (None when it has none), from the engine's
+    parsed model, cached by (immutable) definition key."""
+    from bizdevops.engine.services import get_engine
+
+    try:
+        _, model = get_engine().definition(process_definition_key)
+    except Exception:  # an unknown or unparsable definition simply has no start form
+        return None
+    if model.start_event is None:
+        return None
+    link: FormLink | None = getattr(model.elements.get(model.start_event), "form", None)
+    return link
+
+
+def has_start_form(*, process_definition_key: int) -> bool:
+    """Whether the start event names a form (linked by formId or embedded by formKey): Camunda's
+    `hasStartForm`."""
+    link = get_start_form_link(process_definition_key=process_definition_key)
+    return link is not None and bool(link.form_id or link.form_key)
+
+
+def get_start_form(*, definition: m.ProcessDefinition) -> m.FormDefinition | None:
+    """The deployed form the start event links to by formId, resolved per its bindingType: the latest version
+    (`latest`, the default), the one deployed with the process (`deployment`) or the one with the version tag
+    (`versionTag`). None without a link, for embedded or external forms and for unresolvable links."""
+    link = get_start_form_link(process_definition_key=definition.key)
+    if link is None or not link.form_id:
+        return None
+    forms = m.FormDefinition.objects.filter(form_id=link.form_id, tenant_id=definition.tenant_id)
+    if link.binding_type == "deployment":
+        forms = forms.filter(deployment_id=definition.deployment_id)
+    elif link.binding_type == "versionTag":
+        if not link.version_tag:
+            return None
+        forms = forms.filter(schema__versionTag=link.version_tag)
+    return forms.order_by("-version").first()
 
 
 def list_deployments() -> QuerySet[m.Deployment]:

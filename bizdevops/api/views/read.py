@@ -24,8 +24,8 @@ from bizdevops.api.permissions import (
     visible_tasks,
 )
 from bizdevops.api.search import SearchSpec, search
-from bizdevops.api.startforms import resolve_start_form
 from bizdevops.api.views.base import ApiView, body, parse_key
+from bizdevops.engine import selectors
 from bizdevops.engine.state import models as m
 
 SearchQuery = inline_serializer(
@@ -271,7 +271,7 @@ class StartProcessFormView(ApiView):
             "Process definition with key",
             key,
         )
-        form = resolve_start_form(row)
+        form = selectors.get_start_form(definition=row)
         if form is None:
             return Response(status=204)
         return Response(r.form(form))
