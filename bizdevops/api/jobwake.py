@@ -3,8 +3,8 @@
 The engine's state layer calls a wake hook after commit with the new activatable jobs. In the process that
 committed, waiting requests are woken directly; with Redis configured the job types are also published on a
 channel, so a job created by a Celery worker or another web process wakes pollers here within a millisecond.
-A lost wake-up only costs latency: pollers re-check the database at least every POLL_FLOOR seconds anyway
-(jobs also become activatable by time alone: retry back-off and expired locks).
+A lost wake-up only costs latency: the longest-waiting poller of a type re-checks the database every
+POLL_FLOOR seconds anyway (jobs also become activatable by time alone: retry back-off and expired locks).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -80,8 +81,6 @@ def _on_engine_wake(kind: str, items: Sequence[Any]) -> None:
 
 
 def _listen() -> None:
-    import time
-
     import redis
 
     while True:
@@ -117,14 +116,27 @@ def _ensure_subscriber() -> None:
 
 
 def wait(types: Sequence[str], timeout: float) -> bool:
-    """Block up to `timeout` seconds (at most POLL_FLOOR) for a wake-up of one of `types`."""
+    """Block up to `timeout` seconds for a wake-up of one of `types`: True when woken, False when the caller
+    should look at the database again. That is at the timeout, and every POLL_FLOOR seconds for the
+    longest-waiting request of a type only (jobs also become activatable by time alone, and a wake-up may be
+    lost): with many workers waiting, the database sees one such look per type and interval, not one per
+    waiting request. A request that looked and waits again queues up behind the others."""
     _ensure_subscriber()
+    deadline = time.monotonic() + timeout
     event = threading.Event()
     with _lock:
         for job_type in types:
             _waiters.setdefault(job_type, {})[event] = None
     try:
-        return event.wait(max(0.0, min(timeout, POLL_FLOOR)))
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if event.wait(min(remaining, POLL_FLOOR)):
+                return True
+            with _lock:
+                if any(next(iter(_waiters.get(job_type, {})), None) is event for job_type in types):
+                    return False
     finally:
         with _lock:
             for job_type in types:
