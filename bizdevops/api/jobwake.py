@@ -3,8 +3,8 @@
 The engine's state layer calls a wake hook after commit with the new activatable jobs. In the process that
 committed, waiting requests are woken directly; with Redis configured the job types are also published on a
 channel, so a job created by a Celery worker or another web process wakes pollers here within a millisecond.
-A lost wake-up only costs latency: the longest-waiting poller of a type re-checks the database every
-POLL_FLOOR seconds anyway (jobs also become activatable by time alone: retry back-off and expired locks).
+A lost wake-up only costs latency: one waiting poller per type re-checks the database every POLL_FLOOR
+seconds anyway (jobs also become activatable by time alone: retry back-off and expired locks).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ POLL_FLOOR = 0.5
 _lock = threading.Lock()
 # Per job type, the waiting requests' events in arrival order (a dict keeps it): the longest-waiting first.
 _waiters: dict[str, dict[threading.Event, None]] = {}
+# Per job type, when a waiting request last went back to look at the database (monotonic seconds).
+_looked: dict[str, float] = {}
 _subscriber: threading.Thread | None = None
 _publisher: Any = None
 _ORIGIN = uuid.uuid4().hex  # this process: it has woken its own waiters before publishing
@@ -117,10 +119,9 @@ def _ensure_subscriber() -> None:
 
 def wait(types: Sequence[str], timeout: float) -> bool:
     """Block up to `timeout` seconds for a wake-up of one of `types`: True when woken, False when the caller
-    should look at the database again. That is at the timeout, and every POLL_FLOOR seconds for the
-    longest-waiting request of a type only (jobs also become activatable by time alone, and a wake-up may be
-    lost): with many workers waiting, the database sees one such look per type and interval, not one per
-    waiting request. A request that looked and waits again queues up behind the others."""
+    should look at the database again. That is at the timeout, and every POLL_FLOOR seconds for one waiting
+    request per type (jobs also become activatable by time alone, and a wake-up may be lost): with many
+    workers waiting, the database sees one such look per type and interval, not one per waiting request."""
     _ensure_subscriber()
     deadline = time.monotonic() + timeout
     event = threading.Event()
@@ -135,7 +136,10 @@ def wait(types: Sequence[str], timeout: float) -> bool:
             if event.wait(min(remaining, POLL_FLOOR)):
                 return True
             with _lock:
-                if any(next(iter(_waiters.get(job_type, {})), None) is event for job_type in types):
+                now = time.monotonic()
+                if any(now - _looked.get(job_type, 0.0) >= POLL_FLOOR * 0.9 for job_type in types):
+                    for job_type in types:
+                        _looked[job_type] = now
                     return False
     finally:
         with _lock:

@@ -83,14 +83,14 @@ def test_a_wake_up_from_an_older_publisher_names_types_only() -> None:
     assert sorted(results) == [False, True]
 
 
-def test_only_the_longest_waiting_poll_of_a_type_looks_at_the_database_each_interval() -> None:
-    """Without wake-ups, waiting polls come back to re-check the database one per POLL_FLOOR (oldest
-    first), not all of them every interval."""
+def test_one_waiting_poll_of_a_type_looks_at_the_database_each_interval() -> None:
+    """Without wake-ups, waiting polls come back to re-check the database one per POLL_FLOOR, not all of
+    them every interval."""
     job_type = f"wake-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
     results, join = _waiting([job_type], 3, timeout=5.0)
     time.sleep(jobwake.POLL_FLOOR * 1.5)
-    assert len(results) == 1  # the oldest came back once; the two others still wait
+    assert len(results) == 1  # one came back to look; the two others still wait
     join()
     elapsed = time.monotonic() - started
     assert results == [False, False, False]
