@@ -9,10 +9,14 @@ end) and then, for --instances instances:
 It prints instances/s (first start → last completion) and the pick-up latency of each job, from its
 creation (the engine's `created_at`) to its activation (the activation's `deadline` minus the lock
 timeout): both read from the server's clock, so no client clock skew enters. Goal (issue #5): ≥ 100
-instances/s with p99 pick-up < 100 ms on this 2-CPU machine.
+instances/s with p99 pick-up < 100 ms on this 2-CPU machine. It also prints the CPU time per instance of the
+site processes, of PostgreSQL's backends and of this process (starters and SDK workers share the machine).
 
-    .venv/bin/python bench/api.py --instances 2000 --workers 4 --starters 8            # max throughput
-    .venv/bin/python bench/api.py --instances 600 --workers 2 --starters 4 --rate 20   # latency below it
+    .venv/bin/python bench/api.py --instances 1000 --workers 16 --starters 8             # max throughput
+    .venv/bin/python bench/api.py --instances 600 --workers 48 --concurrency 8 --starters 4 --rate 20
+                                                                                        # pick-up latency
+The SDK's worker sleeps 1 s after every poll (not configurable), so a job waits for the next worker whose
+sleep has ended unless one is long-polling: for low pick-up latency run more workers than jobs per second.
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bizdevops_api_bench; created and
 migrated), REDIS_URL (optional: only wakes long polls across processes; jobs are created in the web process
 here; needed with --sites/--processes > 1). The site runs the production settings (DEBUG off, no clock API)
@@ -105,8 +109,8 @@ def _start_site(url: str, port: int, processes: int = 1) -> subprocess.Popen[byt
         "BIZDEVOPS_CLOCK_API": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
-        # every waiting long poll holds a pool thread; each thread keeps a database connection
-        "BIZDEVOPS_API_THREADS": os.environ.get("BIZDEVOPS_API_THREADS", "64"),
+        # every waiting long poll holds a pool thread (not a database connection: those belong to work slots)
+        "BIZDEVOPS_API_THREADS": os.environ.get("BIZDEVOPS_API_THREADS", "128"),
     }
     log = open(REPO / "data" / f"bench-api-daphne-{port}.log", "wb")  # noqa: SIM115
     if processes > 1:  # N daphne processes on one port, as `python -m bizdevops.api.serve` runs them
@@ -130,6 +134,46 @@ def _start_site(url: str, port: int, processes: int = 1) -> subprocess.Popen[byt
                 proc.kill()
                 raise SystemExit(f"daphne did not start; see {log.name}") from None
             time.sleep(0.2)
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found = [pid]
+    for tid_dir in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (tid_dir / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found.extend(_descendants(int(child)))
+    return found
+
+
+def _cpu_snapshot(sites: list[subprocess.Popen[bytes]], url: str) -> dict[str, float]:
+    """CPU seconds so far of the site processes, of PostgreSQL's backends serving the bench database and
+    of this process (starters, SDK workers): where the machine's time goes, per instance."""
+    name = url.rsplit("/", 1)[1]
+    with _connect(url) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+            )
+        ]
+    times = os.times()
+    return {
+        "site": sum(_proc_cpu(pid) for site in sites for pid in _descendants(site.pid)),
+        "postgres": sum(_proc_cpu(pid) for pid in pids),
+        "bench": times.user + times.system,
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -205,6 +249,7 @@ def main() -> None:
         done = threading.Event()
         started_at: list[float] = []
         measured_from: list[float] = []  # wall clock: warm-up jobs before it are left out of the latencies
+        cpu: list[dict[str, float]] = []  # CPU seconds at the start and the end of the measured run
 
         async def handle(job: Any) -> dict[str, Any]:
             pickups.append(float(job.deadline))  # activation time = deadline - timeout (server clock)
@@ -263,6 +308,7 @@ def main() -> None:
                 runner = asyncio.create_task(client.run_workers())
                 await asyncio.sleep(1.0)  # workers are long-polling now; the warm-up jobs drain
                 total = args.instances + 20
+                cpu.append(await asyncio.to_thread(_cpu_snapshot, sites, url))
                 started_at.append(time.monotonic())
                 measured_from.append(time.time())
                 share = [
@@ -276,6 +322,7 @@ def main() -> None:
                     await asyncio.sleep(0.01)
                 # the last completions: wait until every instance is COMPLETED in the database
                 finish = await asyncio.to_thread(_wait_completed, url, total)
+                cpu.append(await asyncio.to_thread(_cpu_snapshot, sites, url))
                 for thread in threads:
                     thread.join()
                 done.set()
@@ -299,6 +346,13 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 site.kill()
     rate = args.instances / elapsed
+    used = {part: cpu[1][part] - cpu[0][part] for part in cpu[0]}
+    print(
+        "CPU per instance: "
+        + ", ".join(f"{part} {seconds * 1000 / args.instances:.1f} ms" for part, seconds in used.items())
+        + f" (of {os.cpu_count()} CPUs x {elapsed:.1f} s = {(os.cpu_count() or 1) * elapsed * 1000 / args.instances:.1f} ms"
+        " available per instance; the rest is other load on the machine or idle)"
+    )
     p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
     print(
         f"pick-up latency over {len(latencies)} jobs: p50 {p50:.1f} ms, p90 {_percentile(latencies, 0.9):.1f} ms, "
