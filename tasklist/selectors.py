@@ -522,8 +522,12 @@ def _latest_definitions() -> list[ProcessDefinition]:
 
 
 def _startable(user: AbstractBaseUser, definition: ProcessDefinition) -> Startable | None:
+    # A process restricted to others (object permissions, `manage.py definition_access`) is as absent here
+    # as in the REST API.
+    from bizdevops.api.permissions import may_see_definition
+
     info = _start_info(definition)
-    if info is None or not info.allows(user):
+    if info is None or not info.allows(user) or not may_see_definition(user, definition):
         return None
     schema = None
     if info.form_id:
