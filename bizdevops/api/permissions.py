@@ -260,6 +260,55 @@ def visible_definitions(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset.exclude(excluded)
 
 
+def _deployed_ids(resources: list[tuple[str, bytes]]) -> dict[str, set[str]]:
+    """The definition ids (by definition model name) a deployment would write new versions of. Files that do
+    not parse are left to the deployment's own validation."""
+    import json
+
+    from bizdevops.xmlsafe import parse_xml
+
+    found: dict[str, set[str]] = {name: set() for name in DEFINITION_ID_FIELDS}
+    for name, data in resources:
+        lower = name.lower()
+        try:
+            if lower.endswith(".form"):
+                form_id = json.loads(data).get("id")
+                if isinstance(form_id, str):
+                    found["formdefinition"].add(form_id)
+                continue
+            root = parse_xml(data)
+        except Exception:  # noqa: BLE001, S112 - refused with its own message by the deployment
+            continue
+        for element in root.iter("{*}process"):
+            found["processdefinition"].add(str(element.get("id")))
+        for element in root.iter("{*}decision"):
+            found["decisiondefinition"].add(str(element.get("id")))
+        if root.tag.endswith("}definitions") and "omg.org/spec/DMN" in root.tag:
+            found["decisionrequirements"].add(str(root.get("id")))
+    return found
+
+
+def require_deployable(user: Any, resources: list[tuple[str, bytes]], tenant_id: str) -> None:
+    """A new version of a definition restricted to others may only come from who may see it (403)."""
+    from bizdevops.engine.state import models as m
+
+    models = {
+        "processdefinition": m.ProcessDefinition,
+        "decisiondefinition": m.DecisionDefinition,
+        "decisionrequirements": m.DecisionRequirements,
+        "formdefinition": m.FormDefinition,
+    }
+    for name, ids in _deployed_ids(resources).items():
+        if not ids:
+            continue
+        hidden = hidden_definitions(user, models[name])
+        blocked = sorted(i for i in ids if (tenant_id, i) in hidden)
+        if blocked:
+            raise ApiProblem(
+                403, f"You may not deploy a new version of {', '.join(blocked)}: it is restricted to others."
+            )
+
+
 def may_see_definition(user: Any, row: Any) -> bool:
     """Whether the caller may see one definition row."""
     hidden = hidden_definitions(user, type(row))

@@ -165,6 +165,35 @@ def test_a_new_version_stays_restricted(api, admin_api, restricted) -> None:  # 
     assert found["/v2/process-definitions/search"] == {"api_flow"}
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("api_service.bpmn", b"</bpmn:process>", b"</bpmn:process>\n"),
+        ("api_discount.dmn", b"</definitions>", b"</definitions>\n"),
+        ("api-approve.form", b"{", b"{ "),
+    ],
+)
+def test_outsiders_cannot_deploy_a_new_version_of_a_restricted_definition(
+    api, restricted, name, old, new
+) -> None:  # type: ignore[no-untyped-def]
+    # given a Developer (may deploy) outside the group a definition is restricted to
+    developer = api("Developer")
+    before = m.Deployment.objects.count()
+    changed = (FIXTURES / name).read_bytes().replace(old, new, 1)
+    assert changed != (FIXTURES / name).read_bytes()
+    # when they deploy a changed version of it
+    files = [SimpleUploadedFile(name, changed)]
+    response = developer.post("/v2/deployments", {"resources": files}, format="multipart")
+    # then it is refused and nothing was deployed
+    assert response.status_code == 403, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    assert m.Deployment.objects.count() == before
+    # while an open process still deploys
+    flow = (FIXTURES / "api_flow.bpmn").read_bytes().replace(b"</bpmn:process>", b"</bpmn:process>\n")
+    files = [SimpleUploadedFile("api_flow.bpmn", flow)]
+    assert developer.post("/v2/deployments", {"resources": files}, format="multipart").status_code == 200
+
+
 def test_definition_access_command_grants_shows_and_revokes(api, admin_api) -> None:  # type: ignore[no-untyped-def]
     from io import StringIO
 

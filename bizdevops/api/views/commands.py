@@ -21,6 +21,7 @@ from bizdevops.api.permissions import (
     has,
     require,
     require_candidate_starter,
+    require_deployable,
     require_visible_definition,
     require_visible_instance,
 )
@@ -82,6 +83,7 @@ class DeploymentView(ApiView):
             )
         resources = [(f.name or "resource", f.read()) for f in files]
         tenant = request.data.get("tenantId") or DEFAULT_TENANT
+        require_deployable(request.user, resources, str(tenant))
         return Response(gateway.deploy(resources=resources, tenant_id=str(tenant), user=request.user))
 
 
