@@ -193,7 +193,6 @@ class ProcessInstance(models.Model):
         ordering = ["-key"]
         indexes = [
             models.Index(fields=["bpmn_process_id", "status"], name="engine_pi_process_status"),
-
             models.Index(fields=["status", "-start_date"], name="engine_pi_status_start"),
             # Only called instances have a parent: root instances (nearly all) add no entry.
             models.Index(
