@@ -275,12 +275,7 @@ def main() -> None:
                 "CAMUNDA_BASIC_AUTH_PASSWORD": PASSWORD,
                 "CAMUNDA_SDK_LOG_LEVEL": "error",
             }
-            # One client (one httpx pool) serves every worker: each waiting long poll holds a connection, and
-            # with httpx's default of 100 connections, 96 polling workers would leave 4 for the completions.
-            # Room for every poll and every job in flight instead.
-            room = args.workers * (args.concurrency + 1) + 10
-            limits = httpx.Limits(max_connections=room, max_keepalive_connections=room)
-            async with CamundaAsyncClient(configuration=config, httpx_args={"limits": limits}) as client:
+            async with CamundaAsyncClient(configuration=config) as client:
                 for n in range(args.workers if args.runner == "sdk" else 0):
                     client.create_job_worker(
                         config=WorkerConfig(
