@@ -277,10 +277,11 @@ def activate_jobs(
 ) -> list[ActivatedJob]:
     """Lock up to N jobs of a type for a worker (SKIP LOCKED: concurrent workers never get the same job)."""
     count = max_jobs_to_activate if max_jobs_to_activate is not None else (max_jobs or 1)
-    jobs = _retrying(lambda: get_engine().activate_jobs(job_type, worker, timeout_ms, count, fetch_variables))
-    if tenant_ids:
-        jobs = [job for job in jobs if job.tenant_id in tenant_ids]
-    return jobs
+    return _retrying(  # type: ignore[no-any-return]
+        lambda: get_engine().activate_jobs(
+            job_type, worker, timeout_ms, count, fetch_variables, tenant_ids=tenant_ids or None
+        )
+    )
 
 
 def complete_job(*, job_key: int, variables: dict[str, Any] | None = None) -> None:

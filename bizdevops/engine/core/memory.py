@@ -146,11 +146,13 @@ class InMemoryStore:
     def get_job(self, key: int, *, for_update: bool = False) -> JobRecord | None:
         return self.jobs.get(key)
 
-    def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+    def activatable_jobs(
+        self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
+    ) -> list[JobRecord]:
         result = []
         for key in self.open_jobs.get(job_type, {}):
             job = self.jobs[key]
-            if job.is_activatable(now):
+            if job.is_activatable(now) and (not tenant_ids or job.tenant_id in tenant_ids):
                 result.append(job)
                 if len(result) >= limit:
                     break

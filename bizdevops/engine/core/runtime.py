@@ -693,14 +693,16 @@ class Engine:
         timeout_ms: int,
         max_jobs: int,
         fetch_variables: Sequence[str] | None = None,
+        tenant_ids: Sequence[str] | None = None,
     ) -> list[ActivatedJob]:
-        """Lock up to max_jobs jobs of a type for `worker` until now + timeout_ms (expired locks included)."""
+        """Lock up to max_jobs jobs of a type (of `tenant_ids`, when given) for `worker` until now +
+        timeout_ms (expired locks included)."""
         if timeout_ms <= 0 or max_jobs <= 0:
             raise InvalidArgument("timeout and maxJobsToActivate must be positive.")
         now = self.clock.now_ms()
         result: list[ActivatedJob] = []
         with self.store.transaction():
-            jobs = self.store.activatable_jobs(job_type, now, max_jobs)
+            jobs = self.store.activatable_jobs(job_type, now, max_jobs, tenant_ids)
             if not jobs:
                 return result
             updated: list[JobRecord] = []

@@ -78,9 +78,12 @@ class Store(Protocol):
 
     def get_job(self, key: int, *, for_update: bool = False) -> JobRecord | None: ...
 
-    def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+    def activatable_jobs(
+        self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
+    ) -> list[JobRecord]:
         """Jobs of a type a worker may take now: ACTIVATABLE with retry_at due, or ACTIVATED with an
-        expired deadline; oldest key first; locked for this transaction (skip those locked by others)."""
+        expired deadline; only of `tenant_ids` when given; oldest key first; locked for this transaction
+        (skip those locked by others)."""
         ...
 
     # -- user tasks -------------------------------------------------------------------------------------

@@ -581,10 +581,12 @@ class DjangoStore:
             recent = self._local.recent = {}
         recent[(kind, key)] = instance_key
 
-    def activatable_jobs(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+    def activatable_jobs(
+        self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
+    ) -> list[JobRecord]:
         self._begin()
         if connection.vendor == "postgresql":
-            return self._activatable_jobs_pg(job_type, now, limit)
+            return self._activatable_jobs_pg(job_type, now, limit, tenant_ids)
         moment = to_datetime(now)
         rows = m.Job.objects.filter(
             Q(state=m.JobState.ACTIVATABLE, retry_at__isnull=True)
@@ -592,10 +594,14 @@ class DjangoStore:
             | Q(state=m.JobState.ACTIVATED, deadline__lte=moment),
             type=job_type,
         ).order_by("key")
+        if tenant_ids:
+            rows = rows.filter(tenant_id__in=list(tenant_ids))
         rows = rows.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
         return [_job_record(r) for r in rows[:limit]]
 
-    def _activatable_jobs_pg(self, job_type: str, now: int, limit: int) -> list[JobRecord]:
+    def _activatable_jobs_pg(
+        self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None
+    ) -> list[JobRecord]:
         """BEGIN and the locked jobs in ONE round trip (a job activation runs this on every long-poll check),
         each with its instance's document read (no lock) alongside: the activation's variables come from it,
         so `load_instance(..., for_update=False)` finds it in this unit instead of querying per job. The
@@ -603,11 +609,17 @@ class DjangoStore:
         from psycopg.sql import Literal
 
         moment = f"to_timestamp({int(now)} / 1000.0)"
+        pg = connection.connection
+        tenants = (
+            " AND j.tenant_id IN (" + ", ".join(Literal(str(t)).as_string(pg) for t in tenant_ids) + ")"
+            if tenant_ids
+            else ""
+        )
         rows = simple_query(
             connection,
             "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
             "j.process_instance_key) FROM engine_job j WHERE j.type = "
-            f"{Literal(job_type).as_string(connection.connection)} AND ((j.state = 'ACTIVATABLE' AND "
+            f"{Literal(job_type).as_string(pg)}{tenants} AND ((j.state = 'ACTIVATABLE' AND "
             f"(j.retry_at IS NULL OR j.retry_at <= {moment})) OR (j.state = 'ACTIVATED' AND j.deadline <= "
             f"{moment})) ORDER BY j.key LIMIT {max(0, int(limit))} FOR UPDATE OF j SKIP LOCKED",
             begin=True,
