@@ -893,23 +893,27 @@ class Engine:
         """Set a job's retries (e.g. before resolving its incident)."""
         if retries < 1:
             raise InvalidArgument("retries must be at least 1.")
-        job = self._find_job(job_key)
+        self._update_open_job(job_key, "retries", retries, "RETRIES_UPDATED")
+
+    def _update_open_job(self, job_key: int, field: str, value: int, intent: str) -> None:
+        """Change one field of a job that is not completed or canceled, recording `intent`."""
 
         def handle(ctx: Processing) -> None:
             current = self.store.get_job(job_key, for_update=True)
             if current is None or current.state in (JobState.COMPLETED, JobState.CANCELED):
                 raise Conflict(
-                    f"Expected to update the retries of job '{job_key}', but it is no longer open."
+                    f"Expected to update the {field} of job '{job_key}', but it is no longer open."
                 )
-            ctx.effects.jobs.append(replace(current, retries=retries))
+            changes: dict[str, Any] = {field: value}
+            ctx.effects.jobs.append(replace(current, **changes))
             ctx.record(
                 "JOB",
-                "RETRIES_UPDATED",
+                intent,
                 ctx.state.elements.get(current.element_instance_key),
-                {"jobKey": job_key, "retries": retries},
+                {"jobKey": job_key, field: value},
             )
 
-        self._on_instance(job.process_instance_key, handle)
+        self._on_instance(None, handle, owner_of=("job", job_key))
 
     def update_job_timeout(self, job_key: int, timeout_ms: int) -> None:
         """Extend (or shorten) the lock of an activated job: deadline = now + timeout."""
@@ -930,26 +934,10 @@ class Engine:
         self._on_instance(job.process_instance_key, handle)
 
     def update_job_priority(self, job_key: int, priority: int) -> None:
-        """Set an open job's priority (workers activate higher priorities first)."""
+        """Set an open job's priority (stored and reported; activation still takes jobs oldest first)."""
         if not -(2**31) <= priority < 2**31:
             raise InvalidArgument("priority must be a 32-bit integer.")
-        job = self._find_job(job_key)
-
-        def handle(ctx: Processing) -> None:
-            current = self.store.get_job(job_key, for_update=True)
-            if current is None or current.state in (JobState.COMPLETED, JobState.CANCELED):
-                raise Conflict(
-                    f"Expected to update the priority of job '{job_key}', but it is no longer open."
-                )
-            ctx.effects.jobs.append(replace(current, priority=priority))
-            ctx.record(
-                "JOB",
-                "PRIORITY_UPDATED",
-                ctx.state.elements.get(current.element_instance_key),
-                {"jobKey": job_key, "priority": priority},
-            )
-
-        self._on_instance(job.process_instance_key, handle)
+        self._update_open_job(job_key, "priority", priority, "PRIORITY_UPDATED")
 
     # -- user tasks --------------------------------------------------------------------------------------
 
