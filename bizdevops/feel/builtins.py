@@ -432,6 +432,15 @@ def _replace(env: Env, input: Any, pattern: Any, replacement: Any, flags: Any = 
         template, refs, static = _replacement(plain)
     else:
         template, refs, static = plain.replace("\\", "\\\\"), 0, len(plain)
+    literal = _literal_pattern(_str(pattern, "pattern"), "" if flags is None else _str(flags, "flags"))
+    if literal is not None and refs == 0:
+        # A plain text pattern: str.replace, linear and with no regex time-out to race against.
+        text = template.replace("\\\\", "\\")
+        if len(s) > xpath_regex.MAX_INPUT:
+            raise FeelError(f"input longer than {xpath_regex.MAX_INPUT} characters for a regular expression")
+        if len(s) + s.count(literal) * (len(text) - len(literal)) > MAX_STRING:
+            raise FeelError(f"result longer than {MAX_STRING} characters")
+        return s.replace(literal, text)
     # Matches are never empty, so there are at most len(s) + 1 of them, each replaced by `static`
     # characters plus `refs` copies of at most the match: the output is at most this long.
     if (len(s) + 1) * (refs + max(1, static)) <= MAX_STRING:
@@ -455,6 +464,21 @@ def _replace(env: Env, input: Any, pattern: Any, replacement: Any, flags: Any = 
         return xpath_regex.sub(rx, expand, s)
     except (regex.error, re.error, IndexError) as error:
         raise FeelError(f"invalid replacement: {error}") from error
+
+
+_REGEX_SYNTAX = frozenset("\\^$.|?*+()[]{}")
+
+
+def _literal_pattern(pattern: str, flags: str) -> str | None:
+    """The text a pattern matches when it is plain text (no regex syntax, or the ``q`` flag), else None.
+
+    Case-insensitive (``i``) and free-spacing (``x``) patterns are left to the regex engine.
+    """
+    if not set(flags) <= {"q", "s", "m"}:
+        return None
+    if "q" in flags or not _REGEX_SYNTAX.intersection(pattern):
+        return pattern
+    return None
 
 
 def _regex_input(env: Env, value: Any, what: str) -> str:

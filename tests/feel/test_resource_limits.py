@@ -423,3 +423,15 @@ def test_one_large_replace_runs_in_c_and_counts_its_output() -> None:
     assert elapsed < BUDGETED
     assert evaluate('replace("a.b", ".", "\\\\", "q")') == "a\\b"
     assert evaluate('replace("abc", "b", "\\\\$")') == "a$c"
+
+
+def test_plain_text_patterns_replace_like_their_regex() -> None:
+    # given patterns with no regex syntax (or the q flag), which take the str.replace path
+    assert evaluate('replace("a-b-c", "-", "+")') == "a+b+c"
+    assert evaluate('replace("a+b", "+", "\\\\", "q")') == "a\\b"
+    assert evaluate('replace("a-b", "-", "$0$0")') == "a--b"  # a group reference still goes through regex
+    assert evaluate('replace("aXbx", "x", "y", "i")') == "ayby"  # and so does a case-insensitive pattern
+    # when the output would pass the string limit, then it is refused, not built
+    result, elapsed = timed('replace(s, "x", "yy")', {"s": "x" * 600_000})
+    assert_refused(result, "result longer than")
+    assert elapsed < QUICK
