@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import close_old_connections
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -116,7 +116,13 @@ class ProcessInstanceCreateView(ApiView):
     @extend_schema(
         operation_id="createProcessInstance",
         request=CreateInstanceRequest,
-        responses=results.CreateProcessInstanceResult,
+        responses={
+            200: results.CreateProcessInstanceResult,
+            504: OpenApiResponse(
+                description="awaitCompletion was set and the instance did not complete within requestTimeout "
+                "(as Camunda's gateway answers); the instance itself was created and keeps running."
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         require(request.user, Can.START)
