@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bizdevops.engine.core import lifecycle
-from bizdevops.engine.core.behaviors import message_start
+from bizdevops.engine.core.behaviors import compensation, message_start
 from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.commands import ChildInstanceFinished, ThrowInParent
 from bizdevops.engine.core.errors import RunawayInstance
@@ -244,6 +244,8 @@ class Processing:
         self.state.elements[ei.key] = ei
         if payload is not None:
             ei.payload = payload
+        if element.for_compensation and inner is None:
+            compensation.handler_activating(self, element, ei)
         if inner is not None:
             index, item = inner
             ei.loop_counter = index + 1
@@ -309,9 +311,14 @@ class Processing:
         elif flows is None:
             flows = element.outgoing
         self.close_subscriptions(ei)
+        handler = element.compensation_handler is not None and not inner
+        if handler or state.compensations:
+            compensation.subscribe(self, element, ei, handler)
         self.transition(ei, COMPLETED)
         del state.elements[ei.key]
         state.variables.pop(ei.key, None)
+        if state.compensations:
+            compensation.handler_completed(self, ei)
         for flow in flows:
             self.take(flow, scope)
         scope.active_children -= 1
@@ -432,6 +439,7 @@ class Processing:
         state = self.state
         state.status = InstanceStatus.COMPLETED if completed else InstanceStatus.TERMINATED
         state.end_time = self.now
+        state.compensations = None
         if state.start_correlation_key:
             message_start.release(self)
         if state.parent_instance_key is not None and completed:

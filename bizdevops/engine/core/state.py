@@ -125,6 +125,9 @@ class InstanceState:
     # the correlation key of the message that started this instance (message start event, non-empty key):
     # while the instance is active, no other instance of its process id starts by a message with this key
     start_correlation_key: str | None = None
+    # compensation subscriptions (behaviors/compensation.py): one per completed compensable activity (or
+    # completed subprocess holding some), kept until the instance ends
+    compensations: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -145,6 +148,8 @@ class InstanceState:
         }
         if self.start_correlation_key is not None:
             data["startCorrelationKey"] = self.start_correlation_key
+        if self.compensations:
+            data["compensations"] = self.compensations
         return data
 
     @staticmethod
@@ -167,6 +172,7 @@ class InstanceState:
             end_time=data.get("endTime"),
             tenant_id=data.get("tenantId", "<default>"),
             start_correlation_key=data.get("startCorrelationKey"),
+            compensations=[dict(c) for c in data["compensations"]] if "compensations" in data else None,
         )
 
     def visible_variables(self, scope_key: int) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class EventKind:
     ESCALATION = "ESCALATION"
     TERMINATE = "TERMINATE"
     LINK = "LINK"
+    COMPENSATION = "COMPENSATION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class EventDefinition:
     error_code: str | None = None  # None on a catch event = catch every error
     escalation_code: str | None = None  # None on a catch event = catch every escalation
     link_name: str | None = None
+    activity_ref: str | None = None  # compensation throw event: the one activity to compensate
     reference: str | None = None  # the raw messageRef/errorRef/... id, for validation
 
 
@@ -158,6 +160,11 @@ class FlowNode:
     io: IoMapping | None = None
     loop: LoopCharacteristics | None = None
     boundary_events: tuple[str, ...] = ()
+    # compensation: the handler of this activity's compensation boundary event (on that boundary event too),
+    # and whether this activity
+    # is itself a compensation handler (isForCompensation: no sequence flows, started only by compensation)
+    compensation_handler: str | None = None
+    for_compensation: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -80,7 +80,6 @@ _UNSUPPORTED = {
     "subChoreography",
 }
 _UNSUPPORTED_DEFINITIONS = {
-    "compensateEventDefinition": "compensation event",
     "conditionalEventDefinition": "conditional event",
     "cancelEventDefinition": "cancel event",
 }
@@ -174,6 +173,7 @@ class _DefinitionsParser:
         self.errors: dict[str, str | None] = {}
         self.escalations: dict[str, str | None] = {}
         self.signals: dict[str, str | None] = {}
+        self.associations: list[tuple[str, str]] = []
 
     def problem(self, element_id: str, message: str) -> None:
         self.result.problems.append((element_id, message))
@@ -216,6 +216,11 @@ class _DefinitionsParser:
                 version_tag = tag.get("value") or None
         self.check_listeners(el)
         self.forms = forms
+        # associations anywhere in the process (a compensation boundary event is linked to its handler
+        # by one; modelers put it in the boundary event's scope or in the process)
+        self.associations = [
+            (a.get("sourceRef", ""), a.get("targetRef", "")) for a in el.iter(_B + "association")
+        ]
         elements: dict[str, FlowNode] = {}
         flows: dict[str, SequenceFlow] = {}
         links: dict[tuple[str, str], str] = {}
@@ -253,6 +258,7 @@ class _DefinitionsParser:
         """Parse the flow elements of a process or subprocess; return the ids of its direct flow nodes."""
         raw_flows: list[SequenceFlow] = []
         nodes: list[etree._Element] = []
+        associations = self.associations
         for child in scope_el:
             name = _local(child.tag)
             if name is None or not _is_bpmn(child):
@@ -270,6 +276,7 @@ class _DefinitionsParser:
                 )
             elif name in _TASK_TYPES or name in _GATEWAY_TYPES or name in _EVENT_TYPES:
                 nodes.append(child)
+
             elif name in _UNSUPPORTED:
                 self.problem(child.get("id", ""), f"Unsupported element: {name}.")
             elif name not in _IGNORED:
@@ -288,9 +295,21 @@ class _DefinitionsParser:
                         flow.id, f"The sequence flow's {end} '{ref}' is not a flow node of this scope."
                     )
         boundaries: dict[str, list[str]] = {}
+        # compensation: boundary event id -> its handler (the other end of an association), and the
+        # attached activity -> that handler
+        handlers: dict[str, str] = {}
+        compensated: dict[str, str] = {}
         for n in nodes:
             if _local(n.tag) == "boundaryEvent":
                 boundaries.setdefault(n.get("attachedToRef", ""), []).append(n.get("id", ""))
+                if n.find(_B + "compensateEventDefinition") is not None:
+                    bid = n.get("id", "")
+                    for source, target in associations:
+                        if source == bid or target == bid:
+                            handlers[bid] = target if source == bid else source
+                            break
+                    if bid in handlers:
+                        compensated.setdefault(n.get("attachedToRef", ""), handlers[bid])
         ids: list[str] = []
         for n in nodes:
             node_id = n.get("id", "")
@@ -305,6 +324,12 @@ class _DefinitionsParser:
                 "outgoing": tuple(outgoing.get(node_id, ())),
                 "boundary_events": tuple(boundaries.get(node_id, ())),
             }
+            if node_id in compensated:
+                common["compensation_handler"] = compensated[node_id]
+            elif node_id in handlers:
+                common["compensation_handler"] = handlers[node_id]
+            if n.get("isForCompensation", "false") == "true":
+                common["for_compensation"] = True
             node = self.parse_node(n, common, elements, flows, links)
             if node is None:
                 continue
@@ -594,6 +619,8 @@ class _DefinitionsParser:
             return EventDefinition(EventKind.ESCALATION, escalation_code=code, reference=ref)
         if kind == "terminateEventDefinition":
             return EventDefinition(EventKind.TERMINATE)
+        if kind == "compensateEventDefinition":
+            return EventDefinition(EventKind.COMPENSATION, activity_ref=d.get("activityRef") or None)
         if kind == "linkEventDefinition":
             return EventDefinition(EventKind.LINK, link_name=d.get("name"))
         self.problem(node_id, f"Unsupported element: {kind}.")

@@ -56,6 +56,7 @@ _BOUNDARY_KINDS = {
     EventKind.SIGNAL,
     EventKind.ERROR,
     EventKind.ESCALATION,
+    EventKind.COMPENSATION,
 }
 _END_KINDS = {
     EventKind.NONE,
@@ -64,8 +65,16 @@ _END_KINDS = {
     EventKind.ESCALATION,
     EventKind.MESSAGE,
     EventKind.SIGNAL,
+    EventKind.COMPENSATION,
 }
-_THROW_KINDS = {EventKind.NONE, EventKind.SIGNAL, EventKind.ESCALATION, EventKind.LINK, EventKind.MESSAGE}
+_THROW_KINDS = {
+    EventKind.NONE,
+    EventKind.SIGNAL,
+    EventKind.ESCALATION,
+    EventKind.LINK,
+    EventKind.MESSAGE,
+    EventKind.COMPENSATION,
+}
 _START_KINDS = {EventKind.NONE, EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL}
 _EVENT_SUB_START_KINDS = {
     EventKind.MESSAGE,
@@ -122,6 +131,8 @@ class _Validator:
     def node(self, node: FlowNode) -> None:
         nid = node.id
         model = self.model
+        if node.for_compensation and (node.incoming or node.outgoing):
+            self.add(nid, "A compensation handler has no incoming or outgoing sequence flows.")
         if node.io:
             for m in node.io.inputs + node.io.outputs:
                 if not m.target:
@@ -237,6 +248,45 @@ class _Validator:
         elif len(starts) > 1:
             self.add(node.id, "An embedded subprocess has exactly one (none) start event.")
 
+    def compensation_boundary(self, node: BoundaryEvent) -> None:
+        """As Zeebe: a compensation boundary event has no outgoing flow and is associated with exactly one
+        compensation handler, an activity marked isForCompensation in the same scope."""
+        nid = node.id
+        if node.outgoing:
+            self.add(nid, "A compensation boundary event has no outgoing sequence flow.")
+        handler = self.model.elements.get(node.compensation_handler or "")
+        if node.compensation_handler is None:
+            self.add(nid, "A compensation boundary event needs an association to its compensation handler.")
+        elif handler is None or not isinstance(handler, Activity):
+            self.add(nid, f"The compensation handler '{node.compensation_handler}' is not an activity.")
+        elif not handler.for_compensation:
+            self.add(nid, f"The compensation handler '{handler.id}' must be marked isForCompensation.")
+        elif handler.scope != node.scope:
+            self.add(nid, f"The compensation handler '{handler.id}' must be in the boundary event's scope.")
+        host = self.model.elements.get(node.attached_to)
+        if host is not None:
+            count = sum(
+                1
+                for b in host.boundary_events
+                if isinstance(e := self.model.elements.get(b), BoundaryEvent)
+                and e.event.kind == EventKind.COMPENSATION
+            )
+            if count > 1:
+                self.add(nid, "An activity has at most one compensation boundary event.")
+
+    def compensation_ref(self, node: Event, event_subprocess: FlowNode | None) -> None:
+        """activityRef names an activity with a compensation boundary event in the throw event's scope (or,
+        from an event subprocess, in the scope around it)."""
+        ref = node.event.activity_ref or ""
+        target = self.model.elements.get(ref)
+        scopes = {node.scope} if event_subprocess is None else {node.scope, event_subprocess.scope}
+        if target is None or not isinstance(target, Activity):
+            self.add(node.id, f"The compensation activityRef '{ref}' is not an activity.")
+        elif target.scope not in scopes:
+            self.add(node.id, f"The compensation activityRef '{ref}' is not in the throw event's scope.")
+        elif target.compensation_handler is None:
+            self.add(node.id, f"The activity '{ref}' has no compensation boundary event.")
+
     def message(self, nid: str, name: str | None, key: str | None, *, start: bool) -> None:
         if not name:
             self.add(nid, "The message has no name.")
@@ -286,6 +336,8 @@ class _Validator:
                 self.add(nid, "A boundary event has no incoming sequence flow.")
             if kind == EventKind.ERROR and not node.cancel_activity:
                 self.add(nid, "An error boundary event is always interrupting.")
+            if kind == EventKind.COMPENSATION:
+                self.compensation_boundary(node)
         if (
             kind == EventKind.MESSAGE
             and node.event.reference is not None  # a dangling messageRef is reported by the parser
@@ -316,6 +368,8 @@ class _Validator:
         ):
             if not node.event.escalation_code:
                 self.add(nid, "The escalation throw event needs an escalation with an escalationCode.")
+        if kind == EventKind.COMPENSATION and node.event.activity_ref is not None:
+            self.compensation_ref(node, scope if in_event_sub else None)
         if kind == EventKind.LINK:
             if not node.event.link_name:
                 self.add(nid, "The link event has no name.")

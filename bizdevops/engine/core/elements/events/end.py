@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bizdevops.engine.core.behaviors import compensation
 from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.behaviors.jobs import cancel_job, create_job
 from bizdevops.engine.core.behaviors.variables import apply_outputs, context
@@ -68,6 +69,12 @@ class EndEventProcessor(ElementProcessor):
             return
         if kind == EventKind.ESCALATION:
             throw_escalation(ctx, element, ei)
+            return
+        if kind == EventKind.COMPENSATION:
+            # waits (ACTIVATED) until every handler it invoked completed; nothing to compensate: completes
+            ctx.activated(ei)
+            if not compensation.trigger(ctx, element, ei):
+                ctx.complete_later(ei)
             return
         if kind == EventKind.SIGNAL:
             broadcast_signal(ctx, element, ei)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bizdevops.engine.core.behaviors import compensation
 from bizdevops.engine.core.behaviors.jobs import cancel_job, create_job
 from bizdevops.engine.core.behaviors.variables import apply_inputs, apply_outputs
 from bizdevops.engine.core.elements.base import ElementProcessor
@@ -27,6 +28,12 @@ class IntermediateThrowEventProcessor(ElementProcessor):
             return
         if kind == EventKind.ESCALATION:
             throw_escalation(ctx, element, ei)
+            return
+        if kind == EventKind.COMPENSATION:
+            # waits (ACTIVATED) until every handler it invoked completed; nothing to compensate: completes
+            ctx.activated(ei)
+            if not compensation.trigger(ctx, element, ei):
+                ctx.complete_later(ei)
             return
         if kind == EventKind.SIGNAL:
             broadcast_signal(ctx, element, ei)
