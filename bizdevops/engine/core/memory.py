@@ -6,6 +6,7 @@ changes. `isolated=False` keeps the live objects (the benchmark's fast path)."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -149,14 +150,14 @@ class InMemoryStore:
     def activatable_jobs(
         self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
     ) -> list[JobRecord]:
-        result = []
-        for key in self.open_jobs.get(job_type, {}):
-            job = self.jobs[key]
-            if job.is_activatable(now) and (not tenant_ids or job.tenant_id in tenant_ids):
-                result.append(job)
-                if len(result) >= limit:
-                    break
-        return result
+        jobs = self.jobs
+        candidates = (
+            job
+            for job in (jobs[key] for key in self.open_jobs.get(job_type, {}))
+            if job.is_activatable(now) and (not tenant_ids or job.tenant_id in tenant_ids)
+        )
+        # Highest priority first, then the oldest (smallest key): the order of the PostgreSQL query.
+        return heapq.nsmallest(limit, candidates, key=lambda job: (-job.priority, job.key))
 
     # user tasks
     def save_user_tasks(self, tasks: Sequence[UserTaskRecord]) -> None:

@@ -82,8 +82,8 @@ class Store(Protocol):
         self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
     ) -> list[JobRecord]:
         """Jobs of a type a worker may take now: ACTIVATABLE with retry_at due, or ACTIVATED with an
-        expired deadline; only of `tenant_ids` when given; oldest key first; locked for this transaction
-        (skip those locked by others)."""
+        expired deadline; only of `tenant_ids` when given; highest priority first, then oldest key (Zeebe
+        8.10); locked for this transaction (skip those locked by others)."""
         ...
 
     # -- user tasks -------------------------------------------------------------------------------------

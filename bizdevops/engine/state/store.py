@@ -593,7 +593,7 @@ class DjangoStore:
             | Q(state=m.JobState.ACTIVATABLE, retry_at__lte=moment)
             | Q(state=m.JobState.ACTIVATED, deadline__lte=moment),
             type=job_type,
-        ).order_by("key")
+        ).order_by("-priority", "key")
         if tenant_ids:
             rows = rows.filter(tenant_id__in=list(tenant_ids))
         rows = rows.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
@@ -615,13 +615,21 @@ class DjangoStore:
             if tenant_ids
             else ""
         )
+        # Two branches, each on its own partial index, merged: open jobs in activation order (an index scan
+        # on engine_job_activatable (type, priority DESC, key) that stops after `limit`) and the few
+        # activated jobs whose lock expired (engine_job_locked). One OR over both states would bitmap-scan
+        # and sort the whole backlog of the type on every poll.
+        order = f"ORDER BY j.priority DESC, j.key LIMIT {max(0, int(limit))}"
+        where = f"j.type = {Literal(job_type).as_string(pg)}{tenants}"
         rows = simple_query(
             connection,
+            f"WITH ready AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATABLE' AND "
+            f"(j.retry_at IS NULL OR j.retry_at <= {moment}) {order} FOR UPDATE OF j SKIP LOCKED), "
+            f"expired AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATED' AND "
+            f"j.deadline <= {moment} {order} FOR UPDATE OF j SKIP LOCKED) "
             "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
-            "j.process_instance_key) FROM engine_job j WHERE j.type = "
-            f"{Literal(job_type).as_string(pg)}{tenants} AND ((j.state = 'ACTIVATABLE' AND "
-            f"(j.retry_at IS NULL OR j.retry_at <= {moment})) OR (j.state = 'ACTIVATED' AND j.deadline <= "
-            f"{moment})) ORDER BY j.key LIMIT {max(0, int(limit))} FOR UPDATE OF j SKIP LOCKED",
+            "j.process_instance_key) FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) j "
+            f"{order}",
             begin=True,
         )
         jobs: list[JobRecord] = []

@@ -22,22 +22,34 @@ def create_job(ctx: Processing, element: JobTask | Event, ei: ElementInstance) -
     assert definition is not None  # validated at deploy time
     job_type = definition.type
     retries_text = definition.retries
+    priority_text = definition.priority or "0"
     try:
-        if job_type.startswith("=") or retries_text.startswith("="):
+        if job_type.startswith("=") or retries_text.startswith("=") or priority_text.startswith("="):
             scope_context = context(ctx, ei.key)
             job_type = evaluate_string(job_type, scope_context, "job type")
             retries = evaluate_int(retries_text, scope_context, "job retries")
+            priority = evaluate_int(priority_text, scope_context, "job priority")
         else:
             retries = int(retries_text)
+            priority = int(priority_text)
     except ExpressionError as exc:
         raise IncidentRaised.from_expression(exc) from None
     except ValueError:
-        retries = 3
-    _new_job(ctx, ei, job_type, retries, dict(element.headers))
+        retries, priority = 3, 0
+    if not -(2**31) <= priority < 2**31:
+        raise IncidentRaised(
+            "EXTRACT_VALUE_ERROR", f"Expected job priority to be a 32-bit integer, but was {priority}."
+        )
+    _new_job(ctx, ei, job_type, retries, dict(element.headers), priority)
 
 
 def _new_job(
-    ctx: Processing, ei: ElementInstance, job_type: str, retries: int, headers: dict[str, str]
+    ctx: Processing,
+    ei: ElementInstance,
+    job_type: str,
+    retries: int,
+    headers: dict[str, str],
+    priority: int = 0,
 ) -> None:
     d = ctx.definition
     job = JobRecord(
@@ -53,6 +65,7 @@ def _new_job(
         element_instance_key=ei.key,
         created_at=ctx.now,
         custom_headers=headers,
+        priority=priority,
         tenant_id=ctx.state.tenant_id,
     )
     ei.job_key = job.key
