@@ -111,6 +111,24 @@ class InMemoryStore:
         versions = self.forms_by_id.get(form_id)
         return versions[-1] if versions else None
 
+    def linked_form(
+        self,
+        form_id: str,
+        *,
+        tenant_id: str,
+        deployment_key: int | None = None,
+        version_tag: str | None = None,
+    ) -> FormDefinition | None:
+        for form in reversed(self.forms_by_id.get(form_id, ())):
+            if form.tenant_id != tenant_id:
+                continue
+            if deployment_key is not None and form.deployment_key != deployment_key:
+                continue
+            if version_tag is not None and _form_version_tag(form) != version_tag:
+                continue
+            return form
+        return None
+
     # instances
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
         stored = self.instances.get(key)
@@ -379,3 +397,12 @@ class InMemoryEngine(Engine):
         """Move the clock and fire the timers now due; returns how many fired."""
         self.clock.advance(ms=ms, seconds=seconds, minutes=minutes, hours=hours, days=days)
         return self.fire_due_timers()
+
+
+def _form_version_tag(form: FormDefinition) -> str | None:
+    try:
+        schema = json.loads(form.resource)
+    except ValueError:
+        return None
+    tag = schema.get("versionTag") if isinstance(schema, dict) else None
+    return tag if isinstance(tag, str) else None

@@ -58,6 +58,18 @@ class Store(Protocol):
 
     def latest_form(self, form_id: str) -> FormDefinition | None: ...
 
+    def linked_form(
+        self,
+        form_id: str,
+        *,
+        tenant_id: str,
+        deployment_key: int | None = None,
+        version_tag: str | None = None,
+    ) -> FormDefinition | None:
+        """The highest version of a form id of the tenant, only of that deployment / with that versionTag
+        (the form-js schema's) when given: a user task's zeebe:formDefinition per its bindingType."""
+        ...
+
     # -- instances --------------------------------------------------------------------------------------
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
         """The instance's state; with for_update the row stays locked until the transaction ends."""

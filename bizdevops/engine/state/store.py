@@ -399,8 +399,27 @@ class DjangoStore:
             .values_list("key", flat=True)
             .first()
         )
-        if key is None:
-            return None
+        return None if key is None else self._form(key)
+
+    def linked_form(
+        self,
+        form_id: str,
+        *,
+        tenant_id: str,
+        deployment_key: int | None = None,
+        version_tag: str | None = None,
+    ) -> FormDefinition | None:
+        self._begin()
+        rows = m.FormDefinition.objects.filter(form_id=form_id, tenant_id=tenant_id)
+        if deployment_key is not None:
+            rows = rows.filter(deployment_id=deployment_key)
+        if version_tag is not None:
+            rows = rows.filter(schema__versionTag=version_tag)
+        key = rows.order_by("-version").values_list("key", flat=True).first()
+        return None if key is None else self._form(key)
+
+    def _form(self, key: int) -> FormDefinition | None:
+        """A deployed form by key (immutable: cached)."""
 
         def load() -> FormDefinition | None:
             row = m.FormDefinition.objects.filter(key=key).first()
@@ -1329,6 +1348,7 @@ def _user_task_row(t: UserTaskRecord) -> m.UserTask:
         priority=t.priority,
         form_key=t.form_key or "",
         form_id=t.form_id or "",
+        form_definition_key=t.form_definition_key,
         external_form_reference=t.external_form_reference or "",
         embedded_form=t.embedded_form or "",
         custom_headers=t.custom_headers,
@@ -1363,6 +1383,7 @@ def _user_task_record(row: m.UserTask) -> UserTaskRecord:
         priority=row.priority,
         form_key=row.form_key or None,
         form_id=row.form_id or None,
+        form_definition_key=row.form_definition_key,
         external_form_reference=row.external_form_reference or None,
         embedded_form=row.embedded_form or None,
         custom_headers=dict(row.custom_headers or {}),
