@@ -50,7 +50,7 @@ def test_user_task_creates_a_task_record_not_a_job(harness: EngineHarness) -> No
     assert task.follow_up_date == "2026-01-05T09:00:00Z"
     assert task.priority == 70
     assert task.form_id == "review-form"
-    [form] = [f for f in harness.engine.deploy([("review.form", REVIEW_FORM)]).forms]
+    [form] = harness.engine.deploy([("review.form", REVIEW_FORM)]).forms
     assert task.form_definition_key == form.key
     assert task.custom_headers == {"kind": "approval"}
     assert harness.jobs(key) == []
