@@ -189,7 +189,7 @@ def list_element_instances(
     """Element instances of one instance (or of one element across instances), in activation order."""
     folded: dict[int, dict[str, Any]] = {}
     for r in list_history_records(process_instance_key=process_instance_key):
-        if r.value_type != "PROCESS_INSTANCE" or r.intent == "SEQUENCE_FLOW_TAKEN":
+        if r.value_type != "PROCESS_INSTANCE" or r.intent in ("SEQUENCE_FLOW_TAKEN", "SEQUENCE_FLOW_DELETED"):
             continue
         moment = to_datetime(r.timestamp)
         item = folded.get(r.element_instance_key)

@@ -6,6 +6,7 @@ changes. `isolated=False` keeps the live objects (the benchmark's fast path)."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -110,6 +111,24 @@ class InMemoryStore:
         versions = self.forms_by_id.get(form_id)
         return versions[-1] if versions else None
 
+    def linked_form(
+        self,
+        form_id: str,
+        *,
+        tenant_id: str,
+        deployment_key: int | None = None,
+        version_tag: str | None = None,
+    ) -> FormDefinition | None:
+        for form in reversed(self.forms_by_id.get(form_id, ())):
+            if form.tenant_id != tenant_id:
+                continue
+            if deployment_key is not None and form.deployment_key != deployment_key:
+                continue
+            if version_tag is not None and _form_version_tag(form) != version_tag:
+                continue
+            return form
+        return None
+
     # instances
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
         stored = self.instances.get(key)
@@ -149,14 +168,14 @@ class InMemoryStore:
     def activatable_jobs(
         self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
     ) -> list[JobRecord]:
-        result = []
-        for key in self.open_jobs.get(job_type, {}):
-            job = self.jobs[key]
-            if job.is_activatable(now) and (not tenant_ids or job.tenant_id in tenant_ids):
-                result.append(job)
-                if len(result) >= limit:
-                    break
-        return result
+        jobs = self.jobs
+        candidates = (
+            job
+            for job in (jobs[key] for key in self.open_jobs.get(job_type, {}))
+            if job.is_activatable(now) and (not tenant_ids or job.tenant_id in tenant_ids)
+        )
+        # Highest priority first, then the oldest (smallest key): the order of the PostgreSQL query.
+        return heapq.nsmallest(limit, candidates, key=lambda job: (-job.priority, job.key))
 
     # user tasks
     def save_user_tasks(self, tasks: Sequence[UserTaskRecord]) -> None:
@@ -378,3 +397,12 @@ class InMemoryEngine(Engine):
         """Move the clock and fire the timers now due; returns how many fired."""
         self.clock.advance(ms=ms, seconds=seconds, minutes=minutes, hours=hours, days=days)
         return self.fire_due_timers()
+
+
+def _form_version_tag(form: FormDefinition) -> str | None:
+    try:
+        schema = json.loads(form.resource)
+    except ValueError:
+        return None
+    tag = schema.get("versionTag") if isinstance(schema, dict) else None
+    return tag if isinstance(tag, str) else None

@@ -17,10 +17,17 @@ Refused, nothing changed: unknown or duplicate mapping ids and a target of anoth
 InvalidArgument (400); what the instance's state does not allow is a Conflict (Zeebe's INVALID_STATE, 409
 in Camunda's REST API), listing every element id: unmapped active elements, changed types, user task
 implementations, event kinds or loop characteristics, changed flow scopes, element types Zeebe cannot
-migrate (manual tasks, joining gateways), tokens waiting at a joining gateway, and catch events mapped to something other than a catch event of the same kind on the mapped element."""
+migrate (manual tasks, joining gateways), and catch events mapped to something other than a catch event of
+the same kind on the mapped element.
+
+Tokens waiting at a joining parallel or inclusive gateway (a scope's `joins`) migrate as in Zeebe 8.6+
+(ProcessInstanceMigrationSequenceFlowBehavior): the gateway is mapped like an active element, the taken
+flows follow the mapping (or keep their id), and the target gateway needs at least as many incoming flows.
+Jobs keep their type and headers, as Zeebe's JobIntent.MIGRATED does."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +36,7 @@ from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.commands import MigrateProcessInstance
 from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
 from bizdevops.engine.core.events import Effects
-from bizdevops.engine.core.lifecycle import ACTIVATED
+from bizdevops.engine.core.lifecycle import ACTIVATED, SEQUENCE_FLOW_TAKEN
 from bizdevops.engine.core.model.elements import (
     BoundaryEvent,
     ElementType,
@@ -66,6 +73,7 @@ SUPPORTED = frozenset(
 )
 _SUBSCRIBED = (EventKind.TIMER, EventKind.MESSAGE, EventKind.SIGNAL)
 MIGRATED = "ELEMENT_MIGRATED"
+SEQUENCE_FLOW_DELETED = "SEQUENCE_FLOW_DELETED"
 
 
 def migrate(engine: Engine, command: MigrateProcessInstance) -> None:
@@ -103,7 +111,9 @@ def migrate(engine: Engine, command: MigrateProcessInstance) -> None:
         plan = _check(state, source, target, mapping)
         now = engine.clock.now_ms()
         effects = Effects()
-        effects.history.extend(_apply(state, target_definition, target, mapping, plan.catch_ids, now))
+        effects.history.extend(
+            _apply(state, target_definition, target, mapping, plan, now, engine.keys.next_key)
+        )
         ctx = Processing(engine, state, target, target_definition, now, effects)
         _reconcile_subscriptions(ctx, plan)
         ctx.run()  # a buffered message may correlate at once with a newly opened subscription
@@ -151,6 +161,84 @@ class Plan:
     catch_ids: dict[str, str] = field(default_factory=dict)
     close: dict[int, set[int]] = field(default_factory=dict)
     open: dict[int, list[str]] = field(default_factory=dict)
+    # tokens waiting at joining gateways, per scope instance key: the scope's new `joins` and the
+    # (source flow, target flow) pairs that are re-taken
+    joins: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
+    flows: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def _check_joins(
+    ei: ElementInstance,
+    source: ProcessModel,
+    target: ProcessModel,
+    scope_id: str,
+    mapping: dict[str, str],
+    plan: Plan,
+    problems: list[str],
+) -> None:
+    """Zeebe 8.6+'s rules for tokens waiting at a joining parallel or inclusive gateway of the scope `ei`:
+    the gateway must be mapped to a gateway of the same type in the mapped scope with at least as many
+    incoming flows, and every taken incoming flow must map to a distinct incoming flow of that gateway (a
+    mapping instruction for the flow, or the flow of the same id)."""
+    joins: dict[str, dict[str, int]] = {}
+    moved: list[tuple[str, str]] = []
+    for gateway_id, waiting in sorted((ei.joins or {}).items()):
+        if not waiting:
+            continue
+        gateway = source.elements[gateway_id]
+        target_id = mapping.get(gateway_id)
+        if target_id is None or target_id not in target.elements:
+            problems.append(
+                f"no mapping instruction defined for the joining gateway with id '{gateway_id}', which has "
+                f"taken incoming sequence flows ('{', '.join(sorted(waiting))}'). Joining gateways with "
+                "taken sequence flows must be mapped"
+            )
+            continue
+        mapped = target.elements[target_id]
+        if mapped.type != gateway.type:
+            problems.append(
+                f"joining gateway with id '{gateway_id}' and type '{gateway.type}' is mapped to an element "
+                f"with id '{target_id}' and different type '{mapped.type}'. Elements must be mapped to "
+                "elements of the same type"
+            )
+            continue
+        if mapped.scope != scope_id:
+            problems.append(
+                f"the flow scope of joining gateway with id '{gateway_id}' is changed. The flow scope is "
+                f"expected to be '{scope_id}' but was '{mapped.scope}'. The flow scope of an element cannot "
+                "be changed during migration yet"
+            )
+            continue
+        if len(mapped.incoming) < len(gateway.incoming):
+            problems.append(
+                f"the target gateway with id '{target_id}' has fewer incoming sequence flows "
+                f"({len(mapped.incoming)}) than the joining gateway with id '{gateway_id}' "
+                f"({len(gateway.incoming)}). The target gateway must have at least the same number of "
+                "incoming sequence flows"
+            )
+            continue
+        incoming = set(mapped.incoming)
+        new_waiting: dict[str, int] = {}
+        for flow_id, tokens in sorted(waiting.items()):
+            target_flow = mapping.get(flow_id, flow_id)
+            if target_flow not in incoming:
+                problems.append(
+                    f"the taken sequence flow with id '{flow_id}' of the joining gateway with id "
+                    f"'{gateway_id}' is not mapped to an incoming sequence flow of the target gateway "
+                    f"'{target_id}'. Taken sequence flows must be mapped to the target gateway's"
+                )
+                continue
+            if target_flow in new_waiting:
+                problems.append(
+                    f"two taken sequence flows of the joining gateway with id '{gateway_id}' are mapped to "
+                    f"the same sequence flow '{target_flow}'. Each must be mapped to a different one"
+                )
+                continue
+            new_waiting[target_flow] = tokens
+            moved.append((flow_id, target_flow))
+        joins[target_id] = new_waiting
+    plan.joins[ei.key] = joins
+    plan.flows[ei.key] = moved
 
 
 def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, mapping: dict[str, str]) -> Plan:
@@ -158,13 +246,13 @@ def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, map
     key = state.key
     prefix = f"Expected to migrate process instance '{key}' but"
     for source_id in mapping:
-        if source_id not in source.elements:
+        if source_id not in source.elements and source_id not in source.flows:
             raise InvalidArgument(
                 f"{prefix} mapping instructions contain a non-existing source element id '{source_id}'. "
                 "Elements provided in mapping instructions must exist in the source process definition."
             )
     for mapped_to in mapping.values():
-        if mapped_to not in target.elements:
+        if mapped_to not in target.elements and mapped_to not in target.flows:
             raise InvalidArgument(
                 f"{prefix} mapping instructions contain a non-existing target element id '{mapped_to}'. "
                 "Elements provided in mapping instructions must exist in the target process definition."
@@ -173,12 +261,10 @@ def _check(state: InstanceState, source: ProcessModel, target: ProcessModel, map
     plan = Plan()
     elements = state.elements
     for ei in sorted(elements.values(), key=lambda e: e.key):
-        if ei.joins and any(ei.joins.values()):
-            waiting = ", ".join(sorted(g for g, flows in ei.joins.items() if flows))
-            problems.append(
-                f"tokens wait at the joining gateway(s) '{waiting}' in '{ei.element_id}'; migrating them is "
-                "not supported yet"
-            )
+        if ei.joins:
+            scope_id = target.id if ei.flow_scope_key is None else mapping.get(ei.element_id)
+            if scope_id is not None:  # an unmapped scope is reported below
+                _check_joins(ei, source, target, scope_id, mapping, plan, problems)
         if ei.flow_scope_key is None:
             expected = _catches(target, target.event_subprocesses, ())
             _check_catches(ei, source, expected, target.id, mapping, plan, problems)
@@ -351,10 +437,13 @@ def _apply(
     definition: ProcessDefinition,
     target: ProcessModel,
     mapping: dict[str, str],
-    catch_ids: dict[str, str],
+    plan: Plan,
     now: int,
+    next_key: Callable[[], int],
 ) -> list[Any]:
     history: list[HistoryRecord] = []
+    catch_ids = plan.catch_ids
+    source_definition = (state.process_definition_key, state.bpmn_process_id)
     for ei in sorted(state.elements.values(), key=lambda e: e.key):
         ei.element_id = target.id if ei.flow_scope_key is None else mapping[ei.element_id]
         if ei.subscriptions:
@@ -373,6 +462,28 @@ def _apply(
                 definition.bpmn_process_id,
             )
         )
+        if ei.key in plan.joins:
+            ei.joins = plan.joins[ei.key] or None
+            # Zeebe's ProcessInstanceMigrationSequenceFlowBehavior: the source flow is deleted, the
+            # target flow taken, each record with a new key
+            for source_flow, target_flow in plan.flows.get(ei.key, ()):
+                for flow_id, intent, (definition_key, process_id) in (
+                    (source_flow, SEQUENCE_FLOW_DELETED, source_definition),
+                    (target_flow, SEQUENCE_FLOW_TAKEN, (definition.key, definition.bpmn_process_id)),
+                ):
+                    history.append(
+                        HistoryRecord(
+                            state.key,
+                            flow_id,
+                            ElementType.SEQUENCE_FLOW,
+                            next_key(),
+                            intent,
+                            now,
+                            ei.key,
+                            definition_key,
+                            process_id,
+                        )
+                    )
     source_key = state.process_definition_key
     state.process_definition_key = definition.key
     state.bpmn_process_id = definition.bpmn_process_id

@@ -151,6 +151,7 @@ class UserTaskRecord:
     priority: int = 50
     form_key: str | None = None
     form_id: str | None = None
+    form_definition_key: int | None = None  # the deployed form a formId resolved to
     external_form_reference: str | None = None
     embedded_form: str | None = None
     custom_headers: dict[str, str] = field(default_factory=dict)

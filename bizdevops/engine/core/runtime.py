@@ -934,7 +934,7 @@ class Engine:
         self._on_instance(job.process_instance_key, handle)
 
     def update_job_priority(self, job_key: int, priority: int) -> None:
-        """Set an open job's priority (stored and reported; activation still takes jobs oldest first)."""
+        """Set an open job's priority: activation takes the highest priority first, then the oldest."""
         if not -(2**31) <= priority < 2**31:
             raise InvalidArgument("priority must be a 32-bit integer.")
         self._update_open_job(job_key, "priority", priority, "PRIORITY_UPDATED")

@@ -58,6 +58,18 @@ class Store(Protocol):
 
     def latest_form(self, form_id: str) -> FormDefinition | None: ...
 
+    def linked_form(
+        self,
+        form_id: str,
+        *,
+        tenant_id: str,
+        deployment_key: int | None = None,
+        version_tag: str | None = None,
+    ) -> FormDefinition | None:
+        """The highest version of a form id of the tenant, only of that deployment / with that versionTag
+        (the form-js schema's) when given: a user task's zeebe:formDefinition per its bindingType."""
+        ...
+
     # -- instances --------------------------------------------------------------------------------------
     def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
         """The instance's state; with for_update the row stays locked until the transaction ends."""
@@ -82,8 +94,8 @@ class Store(Protocol):
         self, job_type: str, now: int, limit: int, tenant_ids: Sequence[str] | None = None
     ) -> list[JobRecord]:
         """Jobs of a type a worker may take now: ACTIVATABLE with retry_at due, or ACTIVATED with an
-        expired deadline; only of `tenant_ids` when given; oldest key first; locked for this transaction
-        (skip those locked by others)."""
+        expired deadline; only of `tenant_ids` when given; highest priority first, then oldest key (Zeebe
+        8.10); locked for this transaction (skip those locked by others)."""
         ...
 
     # -- user tasks -------------------------------------------------------------------------------------

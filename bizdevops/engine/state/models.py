@@ -256,9 +256,10 @@ class Job(models.Model):
     class Meta:
         ordering = ["key"]
         indexes = [
-            # Activation scans only open jobs of one type; finished jobs (the bulk of the table) stay out.
+            # Activation scans only open jobs of one type, in its order (highest priority, then oldest), and
+            # stops after maxJobs; finished jobs (the bulk of the table) stay out.
             models.Index(
-                fields=["type", "priority", "key"],
+                fields=["type", "-priority", "key"],
                 name="engine_job_activatable",
                 condition=Q(state="ACTIVATABLE"),
             ),

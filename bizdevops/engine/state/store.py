@@ -399,8 +399,27 @@ class DjangoStore:
             .values_list("key", flat=True)
             .first()
         )
-        if key is None:
-            return None
+        return None if key is None else self._form(key)
+
+    def linked_form(
+        self,
+        form_id: str,
+        *,
+        tenant_id: str,
+        deployment_key: int | None = None,
+        version_tag: str | None = None,
+    ) -> FormDefinition | None:
+        self._begin()
+        rows = m.FormDefinition.objects.filter(form_id=form_id, tenant_id=tenant_id)
+        if deployment_key is not None:
+            rows = rows.filter(deployment_id=deployment_key)
+        if version_tag is not None:
+            rows = rows.filter(schema__versionTag=version_tag)
+        key = rows.order_by("-version").values_list("key", flat=True).first()
+        return None if key is None else self._form(key)
+
+    def _form(self, key: int) -> FormDefinition | None:
+        """A deployed form by key (immutable: cached)."""
 
         def load() -> FormDefinition | None:
             row = m.FormDefinition.objects.filter(key=key).first()
@@ -593,7 +612,7 @@ class DjangoStore:
             | Q(state=m.JobState.ACTIVATABLE, retry_at__lte=moment)
             | Q(state=m.JobState.ACTIVATED, deadline__lte=moment),
             type=job_type,
-        ).order_by("key")
+        ).order_by("-priority", "key")
         if tenant_ids:
             rows = rows.filter(tenant_id__in=list(tenant_ids))
         rows = rows.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
@@ -615,13 +634,21 @@ class DjangoStore:
             if tenant_ids
             else ""
         )
+        # Two branches, each on its own partial index, merged: open jobs in activation order (an index scan
+        # on engine_job_activatable (type, priority DESC, key) that stops after `limit`) and the few
+        # activated jobs whose lock expired (engine_job_locked). One OR over both states would bitmap-scan
+        # and sort the whole backlog of the type on every poll.
+        order = f"ORDER BY j.priority DESC, j.key LIMIT {max(0, int(limit))}"
+        where = f"j.type = {Literal(job_type).as_string(pg)}{tenants}"
         rows = simple_query(
             connection,
+            f"WITH ready AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATABLE' AND "
+            f"(j.retry_at IS NULL OR j.retry_at <= {moment}) {order} FOR UPDATE OF j SKIP LOCKED), "
+            f"expired AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATED' AND "
+            f"j.deadline <= {moment} {order} FOR UPDATE OF j SKIP LOCKED) "
             "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
-            "j.process_instance_key) FROM engine_job j WHERE j.type = "
-            f"{Literal(job_type).as_string(pg)}{tenants} AND ((j.state = 'ACTIVATABLE' AND "
-            f"(j.retry_at IS NULL OR j.retry_at <= {moment})) OR (j.state = 'ACTIVATED' AND j.deadline <= "
-            f"{moment})) ORDER BY j.key LIMIT {max(0, int(limit))} FOR UPDATE OF j SKIP LOCKED",
+            "j.process_instance_key) FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) j "
+            f"{order}",
             begin=True,
         )
         jobs: list[JobRecord] = []
@@ -1321,6 +1348,7 @@ def _user_task_row(t: UserTaskRecord) -> m.UserTask:
         priority=t.priority,
         form_key=t.form_key or "",
         form_id=t.form_id or "",
+        form_definition_key=t.form_definition_key,
         external_form_reference=t.external_form_reference or "",
         embedded_form=t.embedded_form or "",
         custom_headers=t.custom_headers,
@@ -1355,6 +1383,7 @@ def _user_task_record(row: m.UserTask) -> UserTaskRecord:
         priority=row.priority,
         form_key=row.form_key or None,
         form_id=row.form_id or None,
+        form_definition_key=row.form_definition_key,
         external_form_reference=row.external_form_reference or None,
         embedded_form=row.embedded_form or None,
         custom_headers=dict(row.custom_headers or {}),

@@ -81,7 +81,7 @@ def test_failure_back_off_extend_lock_and_message(api_site, site_user, resources
         "lockDuration": 5_000,
     }
     engine_rest = f"{api_site}/engine-rest"
-    _deploy(api_site, auth, resources("api_flow.bpmn"))
+    _deploy(api_site, auth, resources("api_flow.bpmn", "api-approve.form"))
     engine = EngineClient(engine_rest, config=config)
     client = ExternalTaskClient("c7-worker", engine_rest, config)
     flow = engine.start_process(f"api_flow_{unique}", {"orderId": f"o-{unique}"})

@@ -376,3 +376,105 @@ def test_event_based_gateway_and_its_events(harness: EngineHarness) -> None:
         ],
     )
     assert harness.timers() == []
+
+
+def _waiting_at_join(harness: EngineHarness) -> tuple[int, int]:
+    """An instance of migration_join v1 whose token from `a` waits at the parallel join while `b` is active;
+    returns (instance key, v2 key)."""
+    deploy(harness, "migration_join_v1.bpmn")
+    key = harness.engine.create_process_instance(bpmn_process_id="migration_join").process_instance_key
+    [job] = harness.engine.activate_jobs("join-a", "w", 10_000, 1)
+    harness.engine.complete_job(job.job_key)
+    v2 = deploy(harness, "migration_join_v2.bpmn").processes[0].key
+    return key, v2
+
+
+def test_a_token_waiting_at_a_joining_gateway_migrates_with_its_taken_flow(harness: EngineHarness) -> None:
+    # given a token from a waiting at the join for b's
+    key, v2 = _waiting_at_join(harness)
+    assert instance(harness, key).elements[key].joins == {"join": {"a_join": 1}}
+    # when b, the join and the taken flow a_join are mapped (v2 has c between a and the join)
+    harness.engine.migrate_process_instance(key, v2, [("b", "b"), ("join", "join2"), ("a_join", "c_join")])
+    # then the waiting token counts as arrived on c_join (Zeebe: the old flow deleted, the new one taken)
+    assert instance(harness, key).elements[key].joins == {"join2": {"c_join": 1}}
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            taken("a_join"),
+            ("migration_join", "ELEMENT_MIGRATED"),
+            ("a_join", "SEQUENCE_FLOW_DELETED"),
+            taken("c_join"),
+            ("b", "ELEMENT_MIGRATED"),
+        ],
+    )
+    # and completing b is all v2's join still needs
+    [job] = harness.engine.activate_jobs("join-b", "w", 10_000, 1)
+    harness.engine.complete_job(job.job_key)
+    assert_trail_ends(
+        trail(harness, key),
+        [
+            taken("b_join"),
+            *lifecycle("join2"),
+            taken("f2"),
+            *lifecycle("end2"),
+            ("migration_join", "ELEMENT_COMPLETING"),
+            ("migration_join", "ELEMENT_COMPLETED"),
+        ],
+    )
+
+
+def test_a_taken_flow_of_the_same_id_needs_no_mapping(harness: EngineHarness) -> None:
+    # given a token from b waiting at the join (a still active)
+    deploy(harness, "migration_join_v1.bpmn")
+    key = harness.engine.create_process_instance(bpmn_process_id="migration_join").process_instance_key
+    [job] = harness.engine.activate_jobs("join-b", "w", 10_000, 1)
+    harness.engine.complete_job(job.job_key)
+    v2 = deploy(harness, "migration_join_v2.bpmn").processes[0].key
+    # when only a and the join are mapped: b_join exists in v2 as an incoming flow of join2
+    harness.engine.migrate_process_instance(key, v2, [("a", "a"), ("join", "join2")])
+    # then the token waits on v2's b_join; a and c complete the join
+    assert instance(harness, key).elements[key].joins == {"join2": {"b_join": 1}}
+    for job_type in ("join-a", "join-c"):
+        [job] = harness.engine.activate_jobs(job_type, "w", 10_000, 1)
+        harness.engine.complete_job(job.job_key)
+    assert instance(harness, key).status == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (
+            [("b", "b")],
+            "no mapping instruction defined for the joining gateway with id 'join', which has taken incoming "
+            "sequence flows ('a_join')",
+        ),
+        (
+            [("b", "b"), ("join", "join2")],
+            "the taken sequence flow with id 'a_join' of the joining gateway with id 'join' is not mapped to an "
+            "incoming sequence flow of the target gateway 'join2'",
+        ),
+        (
+            [("b", "b"), ("join", "join2"), ("a_join", "a_c")],
+            "the taken sequence flow with id 'a_join' of the joining gateway with id 'join' is not mapped",
+        ),
+        (
+            [("b", "b"), ("join", "fork"), ("a_join", "f1")],
+            "the target gateway with id 'fork' has fewer incoming sequence flows (1) than the joining gateway "
+            "with id 'join' (2)",
+        ),
+        (
+            [("b", "b"), ("join", "other_join")],
+            "joining gateway with id 'join' and type 'PARALLEL_GATEWAY' is mapped to an element with id "
+            "'other_join' and different type 'INCLUSIVE_GATEWAY'",
+        ),
+    ],
+)
+def test_a_joining_gateway_that_cannot_migrate_changes_nothing(
+    harness: EngineHarness, mapping: list[tuple[str, str]], message: str
+) -> None:
+    key, v2 = _waiting_at_join(harness)
+    before = snapshot(harness, key)
+    with pytest.raises(Conflict) as refused:
+        harness.engine.migrate_process_instance(key, v2, mapping)
+    assert message in str(refused.value)
+    assert snapshot(harness, key) == before

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bizdevops.engine.core.errors import Conflict
-from tests.engine.core.harness import EngineHarness, deploy, instance, lifecycle, root_variables, taken, trail
+from tests.engine.core.harness import (
+    HERE,
+    EngineHarness,
+    deploy,
+    instance,
+    lifecycle,
+    open_incidents,
+    root_variables,
+    taken,
+    trail,
+)
+
+
+def _form(form_id: str, **extra: str) -> bytes:
+    return json.dumps({"id": form_id, "type": "default", "components": [], **extra}).encode()
+
+
+REVIEW_FORM = _form("review-form")
 
 
 def start(harness: EngineHarness) -> int:
+    harness.engine.deploy([("review.form", REVIEW_FORM)])
     deploy(harness, "user_task.bpmn")
     return harness.engine.create_process_instance(
         bpmn_process_id="user_task", variables={"owner": "carol", "due": "2026-02-01T12:00:00Z"}
@@ -30,6 +50,8 @@ def test_user_task_creates_a_task_record_not_a_job(harness: EngineHarness) -> No
     assert task.follow_up_date == "2026-01-05T09:00:00Z"
     assert task.priority == 70
     assert task.form_id == "review-form"
+    [form] = harness.engine.deploy([("review.form", REVIEW_FORM)]).forms
+    assert task.form_definition_key == form.key
     assert task.custom_headers == {"kind": "approval"}
     assert harness.jobs(key) == []
 
@@ -106,3 +128,83 @@ def test_canceling_the_instance_cancels_the_task(harness: EngineHarness) -> None
     assert task.state == "CANCELED"
     with pytest.raises(Conflict):
         harness.engine.complete_user_task(task.key, {})
+
+
+def test_a_linked_form_that_is_not_deployed_raises_an_incident_until_it_is(harness: EngineHarness) -> None:
+    # given the process but not the form its user task links to
+    deploy(harness, "user_task.bpmn")
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="user_task", variables={"owner": "carol", "due": "2026-02-01T12:00:00Z"}
+    ).process_instance_key
+    # then the task is not created: the element waits in ACTIVATING with Zeebe's FORM_NOT_FOUND incident
+    assert harness.user_tasks(key) == []
+    assert trail(harness, key)[-1] == ("review", "ELEMENT_ACTIVATING")
+    [incident] = open_incidents(harness, key)
+    assert (incident.error_type, incident.element_id, incident.error_message) == (
+        "FORM_NOT_FOUND",
+        "review",
+        "Expected to find a form with id 'review-form', but no form with this id is found, at least a form "
+        "with this id should be available. To resolve the Incident please deploy a form with the same id",
+    )
+    # when the form is deployed and the incident resolved
+    [form] = harness.engine.deploy([("review.form", REVIEW_FORM)]).forms
+    harness.engine.resolve_incident(incident.key)
+    # then the task is created, linked to that form, and completes as usual
+    assert open_incidents(harness, key) == []
+    assert trail(harness, key)[-2:] == [("review", "ELEMENT_ACTIVATING"), ("review", "ELEMENT_ACTIVATED")]
+    [task] = harness.user_tasks(key)
+    assert (task.form_id, task.form_definition_key) == ("review-form", form.key)
+    harness.engine.complete_user_task(task.key, {})
+    assert trail(harness, key)[-1] == ("embedded", "ELEMENT_ACTIVATED")
+
+
+@pytest.mark.parametrize(
+    ("binding", "message"),
+    [
+        (
+            'bindingType="versionTag" versionTag="v2"',
+            "Expected to use a form with id 'review-form' and version tag 'v2', but no such form found. To "
+            "resolve the incident, deploy a form with the given id and version tag.",
+        ),
+        (
+            'bindingType="deployment"',
+            "with binding type 'deployment', but no such form found in the deployment",
+        ),
+    ],
+)
+def test_a_bound_form_resolves_per_its_binding_type(
+    harness: EngineHarness, binding: str, message: str
+) -> None:
+    # given the form at version tag v1 deployed on its own, and a process binding it by tag v2 or by deployment
+    harness.engine.deploy([("review.form", _form("review-form", versionTag="v1"))])
+    source = (HERE / "user_task.bpmn").read_bytes()
+    source = source.replace(b'formId="review-form"', f'formId="review-form" {binding}'.encode())
+    harness.engine.deploy([("bound.bpmn", source)])
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="user_task", variables={"owner": "carol", "due": "2026-02-01T12:00:00Z"}
+    ).process_instance_key
+    # then no form fits: an incident with Zeebe's message for that binding
+    [incident] = open_incidents(harness, key)
+    assert incident.error_type == "FORM_NOT_FOUND"
+    assert message in incident.error_message
+    # when a fitting form is deployed (tag v2; or the process again with the form, as a new version)
+    if "versionTag" in binding:
+        [fitting] = harness.engine.deploy([("review2.form", _form("review-form", versionTag="v2"))]).forms
+        harness.engine.resolve_incident(incident.key)
+        # then the task links to it, not to the v1 form
+        [task] = harness.user_tasks(key)
+        assert task.form_definition_key == fitting.key
+    else:
+        deployment = harness.engine.deploy(
+            [
+                ("bound.bpmn", source.replace(b"Review order", b"Review order again")),
+                ("r.form", _form("review-form", versionTag="v3")),
+            ]
+        )
+        [fitting] = deployment.forms
+        second = harness.engine.create_process_instance(
+            bpmn_process_id="user_task", variables={"owner": "carol", "due": "2026-02-01T12:00:00Z"}
+        ).process_instance_key
+        [task] = harness.user_tasks(second)
+        assert task.form_definition_key == fitting.key
+        assert len(open_incidents(harness, key)) == 1

@@ -22,22 +22,34 @@ def create_job(ctx: Processing, element: JobTask | Event, ei: ElementInstance) -
     assert definition is not None  # validated at deploy time
     job_type = definition.type
     retries_text = definition.retries
+    priority_text = definition.priority or "0"
     try:
-        if job_type.startswith("=") or retries_text.startswith("="):
+        if job_type.startswith("=") or retries_text.startswith("=") or priority_text.startswith("="):
             scope_context = context(ctx, ei.key)
             job_type = evaluate_string(job_type, scope_context, "job type")
             retries = evaluate_int(retries_text, scope_context, "job retries")
+            priority = evaluate_int(priority_text, scope_context, "job priority")
         else:
             retries = int(retries_text)
+            priority = int(priority_text)
     except ExpressionError as exc:
         raise IncidentRaised.from_expression(exc) from None
     except ValueError:
-        retries = 3
-    _new_job(ctx, ei, job_type, retries, dict(element.headers))
+        retries, priority = 3, 0
+    if not -(2**31) <= priority < 2**31:
+        raise IncidentRaised(
+            "EXTRACT_VALUE_ERROR", f"Expected job priority to be a 32-bit integer, but was {priority}."
+        )
+    _new_job(ctx, ei, job_type, retries, dict(element.headers), priority)
 
 
 def _new_job(
-    ctx: Processing, ei: ElementInstance, job_type: str, retries: int, headers: dict[str, str]
+    ctx: Processing,
+    ei: ElementInstance,
+    job_type: str,
+    retries: int,
+    headers: dict[str, str],
+    priority: int = 0,
 ) -> None:
     d = ctx.definition
     job = JobRecord(
@@ -53,6 +65,7 @@ def _new_job(
         element_instance_key=ei.key,
         created_at=ctx.now,
         custom_headers=headers,
+        priority=priority,
         tenant_id=ctx.state.tenant_id,
     )
     ei.job_key = job.key
@@ -131,16 +144,41 @@ def create_job_worker_user_task(ctx: Processing, element: UserTask, ei: ElementI
             form_id = evaluate_string(form.form_id, context(ctx, ei.key), "form id")
         except ExpressionError as exc:
             raise IncidentRaised.from_expression(exc) from None
-        linked = ctx.store.latest_form(form_id)
-        if linked is None:
-            raise IncidentRaised(
-                ErrorType.FORM_NOT_FOUND,
-                f"Expected to find a form with id '{form_id}', but no form with this id is found, at least a "
-                "form with this id should be available. To resolve the Incident please deploy a form with the "
-                "same id",
-            )
-        headers[_HEADER + "formKey"] = str(linked.key)
+        # Zeebe's BpmnJobBehavior links job-based user tasks to the latest version only
+        headers[_HEADER + "formKey"] = str(_linked_form_key(ctx, form_id, "latest", None))
     _new_job(ctx, ei, USER_TASK_JOB_TYPE, 1, headers)
+
+
+def _linked_form_key(ctx: Processing, form_id: str, binding_type: str, version_tag: str | None) -> int:
+    """The key of the deployed form a zeebe:formDefinition formId names, per its bindingType (Zeebe's
+    UserTaskBehavior.findLinkedForm); none deployed raises a FORM_NOT_FOUND incident, which deploying the
+    form and resolving the incident clears."""
+    tenant_id = ctx.state.tenant_id
+    if binding_type == "deployment":
+        deployment_key = ctx.definition.deployment_key
+        linked = ctx.store.linked_form(form_id, tenant_id=tenant_id, deployment_key=deployment_key)
+        message = (
+            f"Expected to use a form with id '{form_id}' with binding type 'deployment', but no such form "
+            f"found in the deployment with key {deployment_key} which contained the current process. To "
+            "resolve this incident, migrate the process instance to a process definition that is deployed "
+            "together with the intended form to use."
+        )
+    elif binding_type == "versionTag":
+        linked = ctx.store.linked_form(form_id, tenant_id=tenant_id, version_tag=version_tag or "")
+        message = (
+            f"Expected to use a form with id '{form_id}' and version tag '{version_tag}', but no such "
+            "form found. To resolve the incident, deploy a form with the given id and version tag."
+        )
+    else:
+        linked = ctx.store.linked_form(form_id, tenant_id=tenant_id)
+        message = (
+            f"Expected to find a form with id '{form_id}', but no form with this id is found, at least a "
+            "form with this id should be available. To resolve the Incident please deploy a form with the "
+            "same id"
+        )
+    if linked is None:
+        raise IncidentRaised(ErrorType.FORM_NOT_FOUND, message)
+    return linked.key
 
 
 def _json_list(items: tuple[str, ...]) -> str:
@@ -160,6 +198,13 @@ def create_user_task(ctx: Processing, element: UserTask, ei: ElementInstance) ->
             "EXTRACT_VALUE_ERROR", f"Expected priority to be in the range 0..100, but was {priority}."
         )
     form = p.form
+    form_definition_key = None
+    if form is not None and form.form_id:
+        try:
+            form_id = evaluate_string(form.form_id, context(ctx, ei.key), "form id")
+        except ExpressionError as exc:
+            raise IncidentRaised.from_expression(exc) from None
+        form_definition_key = _linked_form_key(ctx, form_id, form.binding_type, form.version_tag)
     d = ctx.definition
     task = UserTaskRecord(
         key=ctx.next_key(),
@@ -180,6 +225,7 @@ def create_user_task(ctx: Processing, element: UserTask, ei: ElementInstance) ->
         priority=priority,
         form_key=form.form_key if form else None,
         form_id=form.form_id if form else None,
+        form_definition_key=form_definition_key,
         external_form_reference=form.external_reference if form else None,
         embedded_form=form.embedded_form if form else None,
         custom_headers=dict(element.headers),

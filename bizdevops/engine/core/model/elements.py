@@ -64,10 +64,12 @@ class IoMapping:
 
 @dataclass(frozen=True, slots=True)
 class TaskDefinition:
-    """zeebe:taskDefinition; both fields may be expressions."""
+    """zeebe:taskDefinition; both fields may be expressions. `priority` is the job priority (8.10's
+    zeebe:jobPriorityDefinition of the task, else of the process; None = 0), a literal or an expression."""
 
     type: str
     retries: str = "3"
+    priority: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

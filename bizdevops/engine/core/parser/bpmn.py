@@ -6,7 +6,7 @@ refused with every reason at once. Collaboration, lanes, DI, data objects and an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -174,6 +174,7 @@ class _DefinitionsParser:
         self.escalations: dict[str, str | None] = {}
         self.signals: dict[str, str | None] = {}
         self.associations: list[tuple[str, str]] = []
+        self.default_job_priority: str | None = None  # of the process being parsed
 
     def problem(self, element_id: str, message: str) -> None:
         self.result.problems.append((element_id, message))
@@ -214,6 +215,7 @@ class _DefinitionsParser:
             tag = ext.find(_Z + "versionTag")
             if tag is not None:
                 version_tag = tag.get("value") or None
+        self.default_job_priority = self.job_priority(ext)
         self.check_listeners(el)
         self.forms = forms
         # associations anywhere in the process (a compensation boundary event is linked to its handler
@@ -393,6 +395,9 @@ class _DefinitionsParser:
         }
         headers = self.parse_headers(ext)
         task_def = self.parse_task_definition(ext)
+        if task_def is not None:
+            # Zeebe's JobPriorityDefinitionTransformer: the task's own priority, else the process's.
+            task_def = replace(task_def, priority=self.job_priority(ext) or self.default_job_priority)
         if name in ("serviceTask", "sendTask"):
             return JobTask(task_definition=task_def, headers=headers, **activity)
         if name == "scriptTask":
@@ -498,6 +503,14 @@ class _DefinitionsParser:
         if td is None:
             return None
         return TaskDefinition(type=td.get("type", ""), retries=td.get("retries") or "3")
+
+    @staticmethod
+    def job_priority(ext: etree._Element | None) -> str | None:
+        """zeebe:jobPriorityDefinition's priority (a literal int32 or an expression), None when absent."""
+        el = ext.find(_Z + "jobPriorityDefinition") if ext is not None else None
+        if el is None:
+            return None
+        return (el.get("priority") or "").strip() or None
 
     def parse_form(self, ext: etree._Element | None, node_id: str) -> FormDefinition | None:
         """zeebe:formDefinition (user tasks and none start events), as Camunda Modeler writes it."""

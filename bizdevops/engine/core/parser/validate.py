@@ -119,6 +119,20 @@ class _Validator:
             where = f" at position {position}" if position is not None else ""
             self.add(element_id, f"The {what} '{text}' is not valid FEEL{where}: {message}")
 
+    def job_priority(self, element_id: str, text: str | None) -> None:
+        """zeebe:jobPriorityDefinition: an expression, or a literal 32-bit integer."""
+        if not text:
+            return
+        if text.startswith("="):
+            self.expression(element_id, "job priority", text)
+            return
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not -(2**31) <= value < 2**31:
+            self.add(element_id, f"The job priority '{text}' must be an expression or a 32-bit integer.")
+
     def run(self) -> None:
         model = self.model
         if not model.start_events:
@@ -171,6 +185,7 @@ class _Validator:
             else:
                 self.expression(nid, "task type", td.type)
                 self.expression(nid, "retries", td.retries)
+                self.job_priority(nid, td.priority)
         for header, _ in getattr(node, "headers", ()):
             if header in _RESTRICTED_HEADERS:  # Zeebe's: the engine writes these for job-based user tasks
                 self.add(nid, f"Attribute 'key' may not use restricted header '{header}'.")
