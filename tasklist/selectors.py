@@ -677,4 +677,7 @@ def may_read_document(user: AbstractBaseUser, document_id: str, owner_id: int) -
     instances = ProcessInstance.objects.filter(
         Q(key__in=attached) | Q(root_process_instance_key__in=attached)
     ).values("key")
-    return visible_tasks(user, state="ALL").filter(process_instance_key__in=instances).exists()
+    return any(
+        visible_tasks(user, state="ALL", source=source).filter(process_instance_key__in=instances).exists()
+        for source in (NATIVE, JOB_BASED)
+    )

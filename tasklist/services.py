@@ -103,8 +103,9 @@ def _task_for(user: AbstractBaseUser, key: int) -> Task:
     task = selectors.get_visible_task(user, key)
     if task is None:
         raise TaskNotFound(_("Task not found."))
-    if isinstance(task, JobTask):
-        # The Tasklist's own row is the truth of its assignment: lock it so two claims serialize.
+    if isinstance(task, JobTask) and transaction.get_connection().in_atomic_block:
+        # The Tasklist's own row is the truth of its assignment: a command locks it, so two claims (or a
+        # claim and a completion) serialize.
         return JobTask.objects.select_for_update().get(key=task.key)
     return task
 

@@ -414,6 +414,7 @@ def draft(request: HttpRequest, key: int) -> HttpResponse:
     if request.method == "DELETE":
         services.discard_draft(user=request.user, task_key=key)
         return HttpResponse(status=204)
+    _import_job_tasks()
     body = _json_body(request)
     data = body.get("data")
     try:
@@ -429,6 +430,7 @@ def draft(request: HttpRequest, key: int) -> HttpResponse:
 @require_POST
 def comments(request: HttpRequest, key: int) -> HttpResponse:
     body = str(_json_body(request).get("body") or "")
+    _import_job_tasks()
     try:
         comment = services.add_comment(user=request.user, task_key=key, body=body)
     except services.TaskError as exc:

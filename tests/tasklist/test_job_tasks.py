@@ -319,3 +319,20 @@ def test_the_import_is_idempotent_and_reads_only_open_tasks(start_leave, underwr
     ]
     assert selectors.count_tasks(underwriter, TaskFilter()) == 1
     assert UserTask.objects.count() == 0
+
+
+def test_drafts_and_comments_work_on_a_job_based_task(start_leave, underwriter, colleague) -> None:  # type: ignore[no-untyped-def]
+    # given an open job-based task both employees may see
+    job = start_leave()
+    client = as_user(underwriter)
+    # when one saves a draft and comments
+    draft = client.put(
+        f"/tasks/api/tasks/{job.key}/draft",
+        data=json.dumps({"data": {"decision": "reject"}}),
+        content_type="application/json",
+    )
+    comment = post(client, f"/tasks/api/tasks/{job.key}/comments", {"body": "Checking the calendar."})
+    # then the draft comes back with the task, and the colleague reads the comment on its page
+    assert (draft.status_code, comment.status_code) == (200, 201)
+    assert client.get(f"/tasks/api/tasks/{job.key}").json()["draft"] == {"decision": "reject"}
+    assert "Checking the calendar." in as_user(colleague).get(f"/tasks/{job.key}/").content.decode()
