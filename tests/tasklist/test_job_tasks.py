@@ -336,3 +336,35 @@ def test_drafts_and_comments_work_on_a_job_based_task(start_leave, underwriter, 
     assert (draft.status_code, comment.status_code) == (200, 201)
     assert client.get(f"/tasks/api/tasks/{job.key}").json()["draft"] == {"decision": "reject"}
     assert "Checking the calendar." in as_user(colleague).get(f"/tasks/{job.key}/").content.decode()
+
+
+def test_a_document_of_the_instance_is_readable_by_who_sees_its_job_based_task(
+    start_leave, make_user, underwriter, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from forms.services import attach_documents
+
+    settings.MEDIA_ROOT = tmp_path
+    # given a leave request started with a certificate its requester uploaded
+    requester = make_user("req")
+    uploaded = as_user(requester).post(
+        "/tasks/api/uploads", {"file": SimpleUploadedFile("cert.pdf", b"%PDF-1.7\n%leave\n")}
+    )
+    document_id = uploaded.json()["documentId"]
+    reference = {
+        "camunda.document.type": "camunda",
+        "documentId": document_id,
+        "metadata": {"fileName": "cert.pdf"},
+    }
+    job = start_leave(certificate=[reference])
+    attach_documents(
+        user=requester,
+        variables=instance_variables(job),
+        process_instance_key=job.process_instance_key,
+    )
+    # then the reviewer (a candidate of its job-based task) sees and downloads it; a Manager cannot
+    assert "cert.pdf" in as_user(underwriter).get(f"/tasks/{job.key}/").content.decode()
+    assert as_user(underwriter).get(f"/tasks/api/documents/{document_id}").status_code == 200
+    boss = make_user("boss", "Manager")
+    assert as_user(boss).get(f"/tasks/api/documents/{document_id}").status_code == 404
