@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from bizdevops.engine.state.models import Job, JobState, ProcessDefinition
 from tasklist.models import JobTask, JobTaskCandidate, JobTaskState
+from tasklist.selectors import job_tasks_exist
 
 JOB_TYPE = "io.camunda.zeebe:userTask"
 HEADER = "io.camunda.zeebe:"
@@ -140,14 +141,25 @@ def task_from_job(job: Job) -> tuple[JobTask, list[JobTaskCandidate]]:
 def import_job_tasks() -> int:
     """Add the open job-based tasks not imported yet and close those whose job finished; the number of
     tasks added or closed. Safe to run concurrently (an insert another run made first is skipped)."""
+    new_jobs = list(
+        Job.objects.filter(Q(state=JobState.ACTIVATABLE) | Q(state=JobState.ACTIVATED), type=JOB_TYPE)
+        .filter(~Exists(JobTask.objects.filter(key=OuterRef("key"))))
+        .order_by("key")[:_BATCH]
+    )
+    finished = (
+        list(
+            Job.objects.filter(
+                key__in=JobTask.objects.filter(state=JobTaskState.CREATED).values("key"),
+                state__in=list(_FINISHED),
+            ).values_list("key", "state", "updated_at")[:_BATCH]
+        )
+        if new_jobs or job_tasks_exist()
+        else []
+    )
+    if not new_jobs and not finished:
+        return 0  # the usual case: reads only, no transaction
     changed = 0
     with transaction.atomic():
-        # Each state on its own: the job table's partial indexes cover open jobs by state.
-        new_jobs = list(
-            Job.objects.filter(Q(state=JobState.ACTIVATABLE) | Q(state=JobState.ACTIVATED), type=JOB_TYPE)
-            .filter(~Exists(JobTask.objects.filter(key=OuterRef("key"))))
-            .order_by("key")[:_BATCH]
-        )
         if new_jobs:
             pairs = [task_from_job(job) for job in new_jobs]
             JobTask.objects.bulk_create([task for task, _ in pairs], ignore_conflicts=True)
@@ -155,12 +167,6 @@ def import_job_tasks() -> int:
                 [candidate for _, candidates in pairs for candidate in candidates], ignore_conflicts=True
             )
             changed += len(new_jobs)
-        finished = list(
-            Job.objects.filter(
-                key__in=JobTask.objects.filter(state=JobTaskState.CREATED).values("key"),
-                state__in=list(_FINISHED),
-            ).values_list("key", "state", "updated_at")[:_BATCH]
-        )
         for key, state, updated_at in finished:
             changed += JobTask.objects.filter(key=key, state=JobTaskState.CREATED).update(
                 state=_FINISHED[state], completion_date=updated_at

@@ -276,7 +276,7 @@ def tasks_page(user: AbstractBaseUser, task_filter: TaskFilter, page: int = 1) -
     """One page of the visible tasks matching `task_filter`, native and job-based merged in one order (plus
     one row to know whether another page exists)."""
     native = filter_tasks(user, task_filter)
-    if not JobTask.objects.exists():
+    if not job_tasks_exist():
         return page_of(native, page)
     jobs = filter_tasks(user, task_filter, source=JOB_BASED)
     columns = [*_sort_columns(task_filter.sort), "key"]
@@ -291,11 +291,27 @@ def tasks_page(user: AbstractBaseUser, task_filter: TaskFilter, page: int = 1) -
     return [found[key] for key in keys if key in found]
 
 
-def count_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> int:
-    """How many visible tasks, native and job-based, match `task_filter`."""
-    return sum(
-        filter_tasks(user, task_filter, source=source).order_by().count() for source in (NATIVE, JOB_BASED)
-    )
+def count_tasks(
+    user: AbstractBaseUser, task_filter: TaskFilter, *, with_job_tasks: bool | None = None
+) -> int:
+    """How many visible tasks, native and job-based, match `task_filter` (one statement)."""
+    native = filter_tasks(user, task_filter).order_by()
+    if not (job_tasks_exist() if with_job_tasks is None else with_job_tasks):
+        return native.count()
+    jobs = filter_tasks(user, task_filter, source=JOB_BASED).order_by()
+    return native.values("key").union(jobs.values("key"), all=True).count()
+
+
+_JOB_TASKS_SEEN = False
+
+
+def job_tasks_exist() -> bool:
+    """Whether the Tasklist has ever imported a job-based task. Until it has (most installations never
+    will), lists and counts read the engine's tasks alone; rows are never deleted, so a yes is remembered."""
+    global _JOB_TASKS_SEEN
+    if not _JOB_TASKS_SEEN:
+        _JOB_TASKS_SEEN = JobTask.objects.exists()
+    return _JOB_TASKS_SEEN
 
 
 def builtin_views(user: AbstractBaseUser) -> list[ViewSpec]:
@@ -318,7 +334,10 @@ def list_views(user: AbstractBaseUser, *, with_counts: bool = True) -> list[View
     ]
     if not with_counts:
         return views
-    return [replace(view, count=count_tasks(user, view.filter)) for view in views]
+    with_job_tasks = job_tasks_exist()
+    return [
+        replace(view, count=count_tasks(user, view.filter, with_job_tasks=with_job_tasks)) for view in views
+    ]
 
 
 def get_view(user: AbstractBaseUser, slug: str) -> ViewSpec | None:
