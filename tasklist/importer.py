@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.dateparse import parse_datetime
 
 from bizdevops.engine.state.models import Job, JobState, ProcessDefinition
+from tasklist import live
 from tasklist.models import JobTask, JobTaskCandidate, JobTaskState
 from tasklist.selectors import job_tasks_exist
 
@@ -167,10 +168,17 @@ def import_job_tasks() -> int:
                 [candidate for _, candidates in pairs for candidate in candidates], ignore_conflicts=True
             )
             changed += len(new_jobs)
+            for task, _ in pairs:
+                # Whoever may see it hears of it, as of a native task the engine created.
+                live.task_changed_by_tasklist(task, "CREATED")
+        closed = {task.key: task for task in JobTask.objects.filter(key__in=[key for key, _, _ in finished])}
         for key, state, updated_at in finished:
-            changed += JobTask.objects.filter(key=key, state=JobTaskState.CREATED).update(
+            if JobTask.objects.filter(key=key, state=JobTaskState.CREATED).update(
                 state=_FINISHED[state], completion_date=updated_at
-            )
+            ):
+                changed += 1
+                if key in closed:
+                    live.task_changed_by_tasklist(closed[key], str(_FINISHED[state]))
         if finished:
             # Candidate rows exist only while a task is open, as the engine's.
             JobTaskCandidate.objects.filter(task_id__in=[key for key, _, _ in finished]).delete()

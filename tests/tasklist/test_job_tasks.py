@@ -4,6 +4,7 @@ the same visibility, claimed in the Tasklist's own store, completed with the for
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -368,3 +369,41 @@ def test_a_document_of_the_instance_is_readable_by_who_sees_its_job_based_task(
     assert as_user(underwriter).get(f"/tasks/api/documents/{document_id}").status_code == 200
     boss = make_user("boss", "Manager")
     assert as_user(boss).get(f"/tasks/api/documents/{document_id}").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_imported_job_based_task_is_announced_to_who_may_see_it(make_user) -> None:  # type: ignore[no-untyped-def]
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from tasklist import live
+
+    # given an employee's browser listening, and a new job-based task offered to Employees
+    engine.deploy_resources(resources=[("job_tasks.bpmn", (HERE / "job_tasks.bpmn").read_bytes())])
+    layer = get_channel_layer()
+    employees, managers = async_to_sync(layer.new_channel)(), async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(live.role_group("Employee"), employees)
+    async_to_sync(layer.group_add)(live.role_group("Manager"), managers)
+    created = engine.create_process_instance(
+        bpmn_process_id="leave_request",
+        variables={"owner": None, "reviewGroups": ["Employee"], "reviewers": [], "due": None},
+    )
+    job = Job.objects.get(process_instance_key=created.process_instance_key, type=JOB_TYPE)
+    # when the Tasklist imports it
+    assert importer.import_job_tasks() == 1
+
+    # then the Employees' group hears of it, the Managers' does not
+    async def first_message(channel: str) -> dict[str, Any]:
+        return await asyncio.wait_for(layer.receive(channel), timeout=3)  # type: ignore[no-any-return]
+
+    message = async_to_sync(first_message)(employees)
+    assert message == {"type": "task.changed", "key": str(job.key), "intent": "CREATED"}
+
+    async def hears_nothing(channel: str) -> bool:
+        try:
+            await asyncio.wait_for(layer.receive(channel), timeout=0.3)
+        except TimeoutError:
+            return True
+        return False
+
+    assert async_to_sync(hears_nothing)(managers)
