@@ -29,7 +29,7 @@ from bizdevops.engine.state.models import (
     Variable,
 )
 from forms.selectors import document_refs
-from tasklist.models import SavedView, TaskComment, TaskDraft, TaskEvent
+from tasklist.models import JobTask, JobTaskCandidate, SavedView, TaskComment, TaskDraft, TaskEvent
 
 PAGE_SIZE = 50
 MAX_SEARCH_VARIABLES = 5
@@ -129,9 +129,27 @@ def group_names(user: AbstractBaseUser) -> list[str]:
     return cached
 
 
-def visible_tasks(user: AbstractBaseUser, *, state: str = "CREATED") -> QuerySet[UserTask]:
-    """Tasks `user` may see, in `state` (or all states with "ALL")."""
-    tasks = UserTask.objects.all()
+@dataclass(frozen=True)
+class _Source:
+    """Where tasks of one kind live: native tasks in the engine, job-based ones in the Tasklist's store."""
+
+    model: Any
+    candidates: Any
+    candidate_task: str  # the candidate row's column naming its task
+
+
+NATIVE = _Source(UserTask, UserTaskCandidate, "user_task_id")
+JOB_BASED = _Source(JobTask, JobTaskCandidate, "task_id")
+Task = UserTask | JobTask
+
+
+def visible_tasks(
+    user: AbstractBaseUser, *, state: str = "CREATED", source: _Source = NATIVE
+) -> QuerySet[Any]:
+    """Tasks `user` may see, in `state` (or all states with "ALL"); native ones, or job-based with
+    `source=JOB_BASED` (the same rules)."""
+    model = source.model
+    tasks = model.objects.all()
     if state != "ALL":
         tasks = tasks.filter(state=state)
     if is_admin(user):
@@ -139,32 +157,35 @@ def visible_tasks(user: AbstractBaseUser, *, state: str = "CREATED") -> QuerySet
     username = user.get_username()
     # Candidate rows exist only while a task is open; finished tasks stay visible to who worked on them.
     by_candidate = (
-        UserTaskCandidate.objects.filter(
+        source.candidates.objects.filter(
             Q(kind=UserTaskCandidate.KIND_USER, name=username)
             | Q(kind=UserTaskCandidate.KIND_GROUP, name__in=group_names(user))
         )
-        .values("user_task_id")
+        .values(source.candidate_task)
         .order_by()
     )
-    mine = UserTask.objects.filter(assignee=username).order_by()
+    mine = model.objects.filter(assignee=username).order_by()
     if state != "ALL":
         mine = mine.filter(state=state)
     keys = by_candidate.union(mine.values("key"))
     if state in ("COMPLETED", "ALL"):
-        keys = keys.union(UserTask.objects.filter(completed_by=username).order_by().values("key"))
+        keys = keys.union(model.objects.filter(completed_by=username).order_by().values("key"))
     return tasks.filter(key__in=keys)
 
 
-def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[UserTask]:
-    """Visible tasks matching `task_filter`, sorted (stable: ties broken by key)."""
+def filter_tasks(
+    user: AbstractBaseUser, task_filter: TaskFilter, *, source: _Source = NATIVE
+) -> QuerySet[Any]:
+    """Visible tasks (of one source) matching `task_filter`, sorted (stable: ties broken by key)."""
     username = user.get_username()
+    model = source.model
     if task_filter.assignment == "me":
         # Assigned to me implies visible: one index range (state, assignee, creation date), no union.
-        tasks = UserTask.objects.filter(assignee=username)
+        tasks = model.objects.filter(assignee=username)
         if task_filter.state != "ALL":
             tasks = tasks.filter(state=task_filter.state)
     else:
-        tasks = visible_tasks(user, state=task_filter.state)
+        tasks = visible_tasks(user, state=task_filter.state, source=source)
     if task_filter.assignment == "unassigned":
         tasks = tasks.filter(assignee="")
     elif task_filter.assignment == "assigned":
@@ -174,8 +195,10 @@ def filter_tasks(user: AbstractBaseUser, task_filter: TaskFilter) -> QuerySet[Us
     if task_filter.group:
         tasks = tasks.filter(
             Exists(
-                UserTaskCandidate.objects.filter(
-                    user_task_id=OuterRef("key"), kind=UserTaskCandidate.KIND_GROUP, name=task_filter.group
+                source.candidates.objects.filter(
+                    **{source.candidate_task: OuterRef("key")},
+                    kind=UserTaskCandidate.KIND_GROUP,
+                    name=task_filter.group,
                 )
             )
         )
@@ -218,18 +241,23 @@ def _json_text(column: str) -> Any:
     return Func(F(column), Value("$"), function="json_extract", output_field=TextField())
 
 
-def _ordering(sort: str) -> list[Any]:
-    descending = sort.startswith("-")
+def _sort_columns(sort: str) -> list[str]:
     columns = [SORTS[sort.lstrip("-")]]
     if columns[0] == "process_name":
         columns.append("bpmn_process_id")  # the engine may leave the name empty
+    return columns
+
+
+def _ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    columns = _sort_columns(sort)
     ordering: list[Any] = [
         F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in columns
     ]
     return [*ordering, F("key").desc() if descending else F("key").asc()]
 
 
-def process_names(tasks: list[UserTask]) -> dict[int, str]:
+def process_names(tasks: list[Task]) -> dict[int, str]:
     """Process definition key -> process name, for tasks whose row carries no name."""
     keys = {task.process_definition_key for task in tasks if not task.process_name}
     if not keys:
@@ -238,10 +266,52 @@ def process_names(tasks: list[UserTask]) -> dict[int, str]:
     return {key: name or process_id for key, name, process_id in rows}
 
 
-def page_of(tasks: QuerySet[UserTask], page: int = 1) -> list[UserTask]:
+def page_of(tasks: QuerySet[Any], page: int = 1) -> list[Any]:
     """One page of tasks (plus one row to know whether another page exists)."""
     start = (max(page, 1) - 1) * PAGE_SIZE
     return list(tasks[start : start + PAGE_SIZE + 1])
+
+
+def tasks_page(user: AbstractBaseUser, task_filter: TaskFilter, page: int = 1) -> list[Task]:
+    """One page of the visible tasks matching `task_filter`, native and job-based merged in one order (plus
+    one row to know whether another page exists)."""
+    native = filter_tasks(user, task_filter)
+    if not job_tasks_exist():
+        return page_of(native, page)
+    jobs = filter_tasks(user, task_filter, source=JOB_BASED)
+    columns = [*_sort_columns(task_filter.sort), "key"]
+    merged = (
+        native.order_by()
+        .values_list(*columns)
+        .union(jobs.order_by().values_list(*columns), all=True)
+        .order_by(*_ordering(task_filter.sort))
+    )
+    keys = [row[-1] for row in page_of(merged, page)]
+    found: dict[int, Task] = {**UserTask.objects.in_bulk(keys), **JobTask.objects.in_bulk(keys)}
+    return [found[key] for key in keys if key in found]
+
+
+def count_tasks(
+    user: AbstractBaseUser, task_filter: TaskFilter, *, with_job_tasks: bool | None = None
+) -> int:
+    """How many visible tasks, native and job-based, match `task_filter` (one statement)."""
+    native = filter_tasks(user, task_filter).order_by()
+    if not (job_tasks_exist() if with_job_tasks is None else with_job_tasks):
+        return native.count()
+    jobs = filter_tasks(user, task_filter, source=JOB_BASED).order_by()
+    return native.values("key").union(jobs.values("key"), all=True).count()
+
+
+_JOB_TASKS_SEEN = False
+
+
+def job_tasks_exist() -> bool:
+    """Whether the Tasklist has ever imported a job-based task. Until it has (most installations never
+    will), lists and counts read the engine's tasks alone; rows are never deleted, so a yes is remembered."""
+    global _JOB_TASKS_SEEN
+    if not _JOB_TASKS_SEEN:
+        _JOB_TASKS_SEEN = JobTask.objects.exists()
+    return _JOB_TASKS_SEEN
 
 
 def builtin_views(user: AbstractBaseUser) -> list[ViewSpec]:
@@ -264,7 +334,10 @@ def list_views(user: AbstractBaseUser, *, with_counts: bool = True) -> list[View
     ]
     if not with_counts:
         return views
-    return [replace(view, count=filter_tasks(user, view.filter).order_by().count()) for view in views]
+    with_job_tasks = job_tasks_exist()
+    return [
+        replace(view, count=count_tasks(user, view.filter, with_job_tasks=with_job_tasks)) for view in views
+    ]
 
 
 def get_view(user: AbstractBaseUser, slug: str) -> ViewSpec | None:
@@ -277,12 +350,21 @@ def get_view(user: AbstractBaseUser, slug: str) -> ViewSpec | None:
 # --- one task -----------------------------------------------------------------------------------------------
 
 
-def get_visible_task(user: AbstractBaseUser, key: int) -> UserTask | None:
-    """The task if `user` may see it, else None (the caller answers 404: no existence oracle)."""
-    return visible_tasks(user, state="ALL").filter(key=key).first()
+def get_visible_task(user: AbstractBaseUser, key: int) -> Task | None:
+    """The task (native or job-based) if `user` may see it, else None (the caller answers 404: no existence
+    oracle)."""
+    task: Task | None = visible_tasks(user, state="ALL").filter(key=key).first()
+    if task is None:
+        task = visible_tasks(user, state="ALL", source=JOB_BASED).filter(key=key).first()
+    return task
 
 
-def task_variables(task: UserTask, names: set[str] | None = None) -> dict[str, Any]:
+def is_job_based(task: Task) -> bool:
+    """Whether `task` is a job-based user task (a job the Tasklist imported) rather than a native one."""
+    return isinstance(task, JobTask)
+
+
+def task_variables(task: Task, names: set[str] | None = None) -> dict[str, Any]:
     """Variables visible to the task: the instance's, overlaid by the task's local ones."""
     rows = Variable.objects.filter(
         process_instance_key=task.process_instance_key,
@@ -298,7 +380,7 @@ def task_variables(task: UserTask, names: set[str] | None = None) -> dict[str, A
     return values
 
 
-def task_form_schema(task: UserTask) -> dict[str, Any] | None:
+def task_form_schema(task: Task) -> dict[str, Any] | None:
     """The form-js schema of the task: linked (deployed form) or embedded; None when it has no form."""
     if task.form_definition_key:
         form = FormDefinition.objects.filter(key=task.form_definition_key).first()
@@ -321,7 +403,7 @@ def task_form_schema(task: UserTask) -> dict[str, Any] | None:
     return None
 
 
-def task_process_xml(task: UserTask) -> str:
+def task_process_xml(task: Task) -> str:
     definition = ProcessDefinition.objects.filter(key=task.process_definition_key).first()
     return definition.xml if definition else ""
 
@@ -333,16 +415,18 @@ _ENGINE_ACTIONS = {
 }
 
 
-def _engine_task_records(task: UserTask) -> list[Any]:
+def _engine_task_records(task: Task) -> list[Any]:
     from bizdevops.engine import selectors as engine_selectors
 
+    if isinstance(task, JobTask):
+        return []  # the engine keeps no task record of a job; its creation is the entry below
     list_history = getattr(engine_selectors, "list_user_task_history", None)
     if list_history is not None:
         return list(list_history(user_task_key=task.key))
     return []
 
 
-def task_history(task: UserTask) -> list[dict[str, Any]]:
+def task_history(task: Task) -> list[dict[str, Any]]:
     """The task's trail, oldest first: who did what here (claim, assign, complete), plus what the engine
     recorded that did not come through the Tasklist (creation, cancellation, changes made over the API)."""
     from django.utils.translation import gettext as _
@@ -355,6 +439,16 @@ def task_history(task: UserTask) -> list[dict[str, Any]]:
         "CANCELED": _("task canceled"),
     }
     entries: list[dict[str, Any]] = []
+    if isinstance(task, JobTask):
+        entries.append(
+            {
+                "at": task.creation_date,
+                "kind": "engine",
+                "intent": labels["CREATED"],
+                "actor": "",
+                "detail": "",
+            }
+        )
     events = list(TaskEvent.objects.filter(task_key=task.key).select_related("actor")[:200])
     done_here = {event.action for event in events}
     for record in _engine_task_records(task)[:200]:
@@ -385,7 +479,7 @@ def task_history(task: UserTask) -> list[dict[str, Any]]:
     return entries
 
 
-def task_comments(task: UserTask) -> QuerySet[TaskComment]:
+def task_comments(task: Task) -> QuerySet[TaskComment]:
     return TaskComment.objects.filter(task_key=task.key).select_related("author")
 
 
@@ -393,7 +487,7 @@ def get_draft(user: AbstractBaseUser, task_key: int) -> TaskDraft | None:
     return TaskDraft.objects.filter(user=user, task_key=task_key).first()
 
 
-def task_is_unrestricted(task: UserTask) -> bool:
+def task_is_unrestricted(task: Task) -> bool:
     return not task.candidate_users and not task.candidate_groups
 
 
@@ -571,7 +665,7 @@ def get_startable_process(user: AbstractBaseUser, bpmn_process_id: str) -> Start
 # --- documents uploaded through forms -----------------------------------------------------------------------
 
 
-def task_documents(task: UserTask) -> list[dict[str, Any]]:
+def task_documents(task: Task) -> list[dict[str, Any]]:
     """Files uploaded in this process instance's forms (document references in its variables)."""
     documents: list[dict[str, Any]] = []
     for name, value in Variable.objects.filter(process_instance_key=task.process_instance_key).values_list(
@@ -602,4 +696,7 @@ def may_read_document(user: AbstractBaseUser, document_id: str, owner_id: int) -
     instances = ProcessInstance.objects.filter(
         Q(key__in=attached) | Q(root_process_instance_key__in=attached)
     ).values("key")
-    return visible_tasks(user, state="ALL").filter(process_instance_key__in=instances).exists()
+    return any(
+        visible_tasks(user, state="ALL", source=source).filter(process_instance_key__in=instances).exists()
+        for source in (NATIVE, JOB_BASED)
+    )

@@ -1,5 +1,8 @@
 """Writes of the Tasklist. Each checks the user's right on the task, then calls one engine service.
 
+Job-based user tasks (see `tasklist.importer`) follow the same rules; their assignment and follow-up date
+live in the Tasklist's own row (as in Camunda's Tasklist), and completing one completes its job.
+
 Errors: TaskNotFound (the task does not exist or the user may not see it: 404, no existence oracle),
 TaskForbidden (visible but not allowed: 403), TaskConflict (state changed meanwhile, e.g. completed twice:
 409), SubmissionInvalid (field-level errors: 400). Whatever is raised, nothing has changed.
@@ -23,7 +26,16 @@ from forms.selectors import file_resolver_for
 from forms.services import attach_documents
 from forms.validation import form_field_names, validate_submission
 from tasklist import live, selectors
-from tasklist.models import SavedView, TaskComment, TaskDraft, TaskEvent
+from tasklist.models import (
+    JobTask,
+    JobTaskCandidate,
+    JobTaskState,
+    SavedView,
+    TaskComment,
+    TaskDraft,
+    TaskEvent,
+)
+from tasklist.selectors import Task
 
 MAX_DRAFT_BYTES = 256 * 1024
 MAX_VIEWS = 50
@@ -87,24 +99,54 @@ def _call(fn_name: str, **kwargs: Any) -> Any:
         raise TaskError(getattr(exc, "message", str(exc))) from exc
 
 
-def _task_for(user: AbstractBaseUser, key: int) -> UserTask:
+def _task_for(user: AbstractBaseUser, key: int) -> Task:
     task = selectors.get_visible_task(user, key)
     if task is None:
         raise TaskNotFound(_("Task not found."))
+    if isinstance(task, JobTask) and transaction.get_connection().in_atomic_block:
+        # The Tasklist's own row is the truth of its assignment: a command locks it, so two claims (or a
+        # claim and a completion) serialize.
+        return JobTask.objects.select_for_update().get(key=task.key)
     return task
 
 
-def _open(task: UserTask) -> None:
+def _set_assignee(task: Task, assignee: str, *, allow_override: bool) -> None:
+    if isinstance(task, JobTask):
+        task.assignee = assignee
+        task.save(update_fields=["assignee"])
+    elif assignee:
+        _call("assign_user_task", user_task_key=task.key, assignee=assignee, allow_override=allow_override)
+    else:
+        _call("unassign_user_task", user_task_key=task.key)
+
+
+def _complete_job_task(task: JobTask, user: AbstractBaseUser, variables: dict[str, Any]) -> None:
+    """Complete the task's job with `variables` (one engine command), then close the Tasklist's row."""
+    try:
+        _call("complete_job", job_key=task.key, variables=variables)
+    except (TaskNotFound, TaskConflict) as exc:
+        # A worker completed the job first, or its instance was canceled: the engine refused, nothing changed.
+        raise TaskConflict(
+            _("This task was already completed or canceled elsewhere; your submission was not applied.")
+        ) from exc
+    task.state, task.completed_by, task.completion_date = JobTaskState.COMPLETED, user.get_username(), now()
+    task.save(update_fields=["state", "completed_by", "completion_date"])
+    JobTaskCandidate.objects.filter(task_id=task.key).delete()
+
+
+def _open(task: Task) -> None:
     if task.state != UserTaskState.CREATED:
         raise TaskConflict(_("This task is no longer open."))
 
 
-def _record(task: UserTask, actor: AbstractBaseUser, action: str, detail: str = "") -> None:
+def _record(task: Task, actor: AbstractBaseUser, action: str, detail: str = "") -> None:
     TaskEvent.objects.create(task_key=task.key, actor=actor, action=action, detail=detail[:300])
 
 
-def _reload(key: int) -> UserTask:
-    return UserTask.objects.get(key=key)
+def _reload(task: Task) -> Task:
+    if isinstance(task, JobTask):
+        return JobTask.objects.get(key=task.key)
+    return UserTask.objects.get(key=task.key)
 
 
 @transaction.atomic
@@ -120,10 +162,11 @@ def claim_task(*, user: AbstractBaseUser, task_key: int) -> UserTask:
         raise TaskForbidden(_("You are not a candidate for this task."))
     if task.assignee and not override:
         raise TaskConflict(_("This task is already assigned to %(user)s.") % {"user": task.assignee})
-    _call("assign_user_task", user_task_key=task.key, assignee=username, allow_override=override)
+    previous = task.assignee
+    _set_assignee(task, username, allow_override=override)
     _record(task, user, TaskEvent.Action.CLAIMED)
-    live.task_changed_by_tasklist(_reload(task.key), "ASSIGNED", task.assignee)
-    return _reload(task.key)
+    live.task_changed_by_tasklist(_reload(task), "ASSIGNED", previous)
+    return _reload(task)
 
 
 @transaction.atomic
@@ -135,10 +178,11 @@ def unclaim_task(*, user: AbstractBaseUser, task_key: int) -> UserTask:
         return task
     if task.assignee != user.get_username() and not selectors.may_assign_others(user):
         raise TaskForbidden(_("Only the assignee or a manager can unassign this task."))
-    _call("unassign_user_task", user_task_key=task.key)
-    _record(task, user, TaskEvent.Action.UNCLAIMED, task.assignee)
-    live.task_changed_by_tasklist(_reload(task.key), "ASSIGNED", task.assignee)
-    return _reload(task.key)
+    previous = task.assignee
+    _set_assignee(task, "", allow_override=True)
+    _record(task, user, TaskEvent.Action.UNCLAIMED, previous)
+    live.task_changed_by_tasklist(_reload(task), "ASSIGNED", previous)
+    return _reload(task)
 
 
 @transaction.atomic
@@ -151,10 +195,11 @@ def assign_task(*, user: AbstractBaseUser, task_key: int, assignee: str) -> User
     target = get_user_model().objects.filter(username=assignee, is_active=True).first()
     if target is None:
         raise TaskError(_("There is no active user %(user)s.") % {"user": assignee})
-    _call("assign_user_task", user_task_key=task.key, assignee=target.get_username(), allow_override=True)
+    previous = task.assignee
+    _set_assignee(task, target.get_username(), allow_override=True)
     _record(task, user, TaskEvent.Action.ASSIGNED, target.get_username())
-    live.task_changed_by_tasklist(_reload(task.key), "ASSIGNED", task.assignee)
-    return _reload(task.key)
+    live.task_changed_by_tasklist(_reload(task), "ASSIGNED", previous)
+    return _reload(task)
 
 
 @transaction.atomic
@@ -169,13 +214,17 @@ def set_follow_up_date(*, user: AbstractBaseUser, task_key: int, follow_up: dt.d
     ):
         raise TaskForbidden(_("You cannot change this task."))
     text = follow_up.isoformat() if follow_up else None
-    _call("update_user_task", user_task_key=task.key, changeset={"followUpDate": text})
+    if isinstance(task, JobTask):
+        task.follow_up_date, task.follow_up_date_text = follow_up, text or ""
+        task.save(update_fields=["follow_up_date", "follow_up_date_text"])
+    else:
+        _call("update_user_task", user_task_key=task.key, changeset={"followUpDate": text})
     _record(task, user, TaskEvent.Action.FOLLOW_UP, text or "")
-    live.task_changed_by_tasklist(_reload(task.key), "UPDATED")
-    return _reload(task.key)
+    live.task_changed_by_tasklist(_reload(task), "UPDATED")
+    return _reload(task)
 
 
-def prefill(task: UserTask, schema: dict[str, Any] | None) -> dict[str, Any]:
+def prefill(task: Task, schema: dict[str, Any] | None) -> dict[str, Any]:
     """The process variables the form refers to (what the form opens with)."""
     if not schema:
         return {}
@@ -203,17 +252,18 @@ def complete_task(*, user: AbstractBaseUser, task_key: int, data: dict[str, Any]
         if errors:
             raise SubmissionInvalid(errors=errors)
         variables = cleaned
-    _call("complete_user_task", user_task_key=task.key, variables=variables, action="complete")
+    if isinstance(task, JobTask):
+        _complete_job_task(task, user, variables)
+    else:
+        _call("complete_user_task", user_task_key=task.key, variables=variables, action="complete")
     attach_documents(user=user, variables=variables, process_instance_key=task.process_instance_key)
     TaskDraft.objects.filter(task_key=task.key).delete()
     _record(task, user, TaskEvent.Action.COMPLETED)
-    live.task_changed_by_tasklist(_reload(task.key), "COMPLETED")
+    live.task_changed_by_tasklist(_reload(task), "COMPLETED")
     return variables
 
 
-def check_form_variables(
-    *, user: AbstractBaseUser, task: UserTask, variables: dict[str, Any]
-) -> dict[str, Any]:
+def check_form_variables(*, user: AbstractBaseUser, task: Task, variables: dict[str, Any]) -> dict[str, Any]:
     """The variables a person may complete `task` with from outside the Tasklist (the REST API): with a form,
     the Tasklist's own server-side validation applies, and a variable that is not a field of the form is
     refused rather than silently dropped; without a form, the variables as given. Raises SubmissionInvalid."""

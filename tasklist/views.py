@@ -22,11 +22,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bizdevops.engine.state.models import UserTask
 from bizdevops.problems import problem
 from forms import services as form_services
-from tasklist import selectors, services
-from tasklist.selectors import TaskFilter
+from tasklist import importer, selectors, services
+from tasklist.selectors import Task, TaskFilter
 
 FILTER_PARAMS = (
     "state",
@@ -80,7 +79,12 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def task_json(task: UserTask, user: Any, names: dict[int, str] | None = None) -> dict[str, Any]:
+def _import_job_tasks() -> None:
+    """Bring job-based user tasks up to date before reading or acting on tasks (see tasklist.importer)."""
+    importer.import_job_tasks()
+
+
+def task_json(task: Task, user: Any, names: dict[int, str] | None = None) -> dict[str, Any]:
     """A task as the list and the detail page show it (keys are strings: they exceed JS's safe integers)."""
     now = timezone.now()
     if names is None:
@@ -103,6 +107,8 @@ def task_json(task: UserTask, user: Any, names: dict[int, str] | None = None) ->
         "followUpDate": _iso(task.follow_up_date),
         "overdue": bool(task.due_date and task.due_date < now and task.state == "CREATED"),
         "priority": task.priority,
+        # as Camunda's Tasklist API names the two kinds
+        "implementation": "JOB_WORKER" if selectors.is_job_based(task) else "ZEEBE_USER_TASK",
         "url": _task_url(task.key),
     }
 
@@ -129,7 +135,8 @@ def _list_payload(request: HttpRequest) -> dict[str, Any]:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page = 1
-    rows = selectors.page_of(selectors.filter_tasks(request.user, task_filter), page)
+    _import_job_tasks()
+    rows = selectors.tasks_page(request.user, task_filter, page)
     has_more = len(rows) > selectors.PAGE_SIZE
     views = selectors.list_views(request.user)
     names = selectors.process_names(rows)
@@ -202,6 +209,7 @@ def api_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def api_views(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
+        _import_job_tasks()
         views = selectors.list_views(request.user)
         return JsonResponse({"views": [{"slug": v.slug, "name": v.name, "count": v.count} for v in views]})
     body = _json_body(request)
@@ -234,7 +242,7 @@ def api_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- one task ----------------------------------------------------------------------------------------------
 
 
-def _detail(request: HttpRequest, task: UserTask) -> dict[str, Any]:
+def _detail(request: HttpRequest, task: Task) -> dict[str, Any]:
     user = request.user
     schema = selectors.task_form_schema(task)
     variables = services.prefill(task, schema)
@@ -275,6 +283,7 @@ def _detail(request: HttpRequest, task: UserTask) -> dict[str, Any]:
 @login_required
 @require_GET
 def task_page(request: HttpRequest, key: int) -> HttpResponse:
+    _import_job_tasks()
     task = selectors.get_visible_task(request.user, key)
     if task is None:
         return render(request, "tasklist/not_found.html", {"section": "tasklist"}, status=404)
@@ -306,6 +315,7 @@ def task_page(request: HttpRequest, key: int) -> HttpResponse:
 @login_required
 @require_GET
 def api_task(request: HttpRequest, key: int) -> HttpResponse:
+    _import_job_tasks()
     task = selectors.get_visible_task(request.user, key)
     if task is None:
         return problem(404, _("Task not found."), instance=request.path)
@@ -313,6 +323,7 @@ def api_task(request: HttpRequest, key: int) -> HttpResponse:
 
 
 def _action(request: HttpRequest, key: int, run: Any, success: str) -> HttpResponse:
+    _import_job_tasks()
     try:
         task = run()
     except services.TaskError as exc:
@@ -386,6 +397,7 @@ def follow_up(request: HttpRequest, key: int) -> HttpResponse:
 def complete(request: HttpRequest, key: int) -> HttpResponse:
     body = _json_body(request)
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    _import_job_tasks()
     try:
         variables = services.complete_task(user=request.user, task_key=key, data=data)
     except services.TaskError as exc:
@@ -402,6 +414,7 @@ def draft(request: HttpRequest, key: int) -> HttpResponse:
     if request.method == "DELETE":
         services.discard_draft(user=request.user, task_key=key)
         return HttpResponse(status=204)
+    _import_job_tasks()
     body = _json_body(request)
     data = body.get("data")
     try:
@@ -417,6 +430,7 @@ def draft(request: HttpRequest, key: int) -> HttpResponse:
 @require_POST
 def comments(request: HttpRequest, key: int) -> HttpResponse:
     body = str(_json_body(request).get("body") or "")
+    _import_job_tasks()
     try:
         comment = services.add_comment(user=request.user, task_key=key, body=body)
     except services.TaskError as exc:

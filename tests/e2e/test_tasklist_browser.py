@@ -267,3 +267,43 @@ def test_manager_assigns_sets_follow_up_and_unassigns(page, e2e_user, demo_deplo
     assert task.assignee == ""
     assert task.follow_up_date is not None
     assert Variable.objects.filter(process_instance_key=key, name="applicantName").exists()
+
+
+def test_a_job_based_user_task_is_claimed_and_completed_with_its_form(browser, live_site, e2e_user) -> None:  # type: ignore[no-untyped-def]
+    # given a leave request whose review is a job-based user task (no zeebe:userTask, Modeler < 8.5)
+    from pathlib import Path
+
+    from bizdevops.engine import services as engine
+    from bizdevops.engine.state.models import Job, Variable
+
+    bpmn = Path(__file__).resolve().parents[1] / "tasklist" / "job_tasks.bpmn"
+    engine.deploy_resources(resources=[("job_tasks.bpmn", bpmn.read_bytes())])
+    employee, password = e2e_user("jo", "Employee")
+    created = engine.create_process_instance(
+        bpmn_process_id="leave_request",
+        variables={"owner": None, "reviewGroups": ["Employee"], "reviewers": [], "due": None},
+    )
+    job = Job.objects.get(process_instance_key=created.process_instance_key)
+    context = browser.new_context(base_url=live_site, viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    # when the employee finds it in the list of open tasks, claims it and submits its form
+    login(page, employee.username, password)
+    page.goto("/tasks/?view=all&search=Review leave")
+    page.click(f'[data-testid="task-table"] a.tl-task-link[href="/tasks/{job.key}/"]')
+    page.wait_for_selector("body[data-form-ready=true]")
+    assert page.locator("h1#task-title").text_content() == "Review leave"
+    page.click('[data-testid="claim"]')
+    page.wait_for_selector("body[data-form-ready=true]")
+    pick(page, "Decision", "Approve")
+    page.get_by_label("Days granted").fill("4")
+    page.click('[data-testid="complete"]')
+    page.wait_for_url("**/tasks/?completed=*")
+    context.close()
+    # then the job is completed with the form's values
+    job.refresh_from_db()
+    assert job.state == "COMPLETED"
+    values = dict(
+        Variable.objects.filter(process_instance_key=job.process_instance_key).values_list("name", "value")
+    )
+    assert (values["decision"], values["days"]) == ("approve", 4)
