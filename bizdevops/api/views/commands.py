@@ -25,6 +25,7 @@ from bizdevops.api.permissions import (
     require_visible_definition,
     require_visible_instance,
 )
+from bizdevops.api.tenancy import require_default_tenant
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.api.views.elements import process_instance_of
 from bizdevops.api.views.read import UserTaskGet
@@ -82,7 +83,7 @@ class DeploymentView(ApiView):
                 400, "No resources given: send one or more files in the multipart field 'resources'."
             )
         resources = [(f.name or "resource", f.read()) for f in files]
-        tenant = request.data.get("tenantId") or DEFAULT_TENANT
+        tenant = require_default_tenant(request.data.get("tenantId"), "Deploy Resources")
         require_deployable(request.user, resources, str(tenant))
         return Response(gateway.deploy(resources=resources, tenant_id=str(tenant), user=request.user))
 
@@ -603,6 +604,7 @@ class MessagePublicationView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.MESSAGE)
         data = valid(PublicationRequest, request)
+        require_default_tenant(data["tenantId"], "Publish Message")
         message_key = gateway.call(
             "publish_message",
             name=data["name"],
@@ -630,6 +632,7 @@ class MessageCorrelationView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.MESSAGE)
         data = valid(CorrelationRequest, request)
+        require_default_tenant(data["tenantId"], "Correlate Message")
         message_key, instance_key = gateway.correlate_message(
             name=data["name"], correlation_key=data["correlationKey"], variables=data.get("variables") or {}
         )
@@ -657,6 +660,7 @@ class SignalBroadcastView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.MESSAGE)
         data = valid(SignalRequest, request)
+        require_default_tenant(data["tenantId"], "Broadcast Signal")
         signal_key = gateway.call(
             "broadcast_signal", name=data["signalName"], variables=data.get("variables") or {}
         )
@@ -702,6 +706,7 @@ class DecisionEvaluationView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.EVALUATE)
         data = valid(EvaluateDecisionRequest, request)
+        require_default_tenant(data["tenantId"], "Evaluate Decision")
         _require_visible_decision(request, data)
         return Response(
             gateway.evaluate_decision(
