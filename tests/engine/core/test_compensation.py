@@ -242,3 +242,21 @@ def test_malformed_compensation_is_refused_with_its_reason(
     with pytest.raises(DeploymentRejected) as caught:
         harness.engine.deploy([("bad.bpmn", xml)])
     assert (element_id, message) in [(p.element_id, p.message) for p in caught.value.problems]
+
+
+def test_cancelling_during_compensation_ends_the_handler_and_the_subscriptions(
+    harness: EngineHarness,
+) -> None:
+    # given the throw event waits for a handler that is a job
+    key = start(harness, "comp_active")
+    [job] = harness.engine.activate_jobs("comp-undo", "w", 30_000, 10)
+    # when the instance is cancelled
+    harness.engine.cancel_process_instance(key)
+    # then the handler and the throw event are terminated with it and nothing is left to compensate
+    steps = trail(harness, key, flows=False)
+    assert ("a_undo_done", "ELEMENT_TERMINATED") in steps
+    assert ("a_throw", "ELEMENT_TERMINATED") in steps
+    state = instance(harness, key)
+    assert state.status == "TERMINATED"
+    assert state.compensations is None
+    assert [j.state for j in harness.jobs(key) if j.key == job.job_key] == ["CANCELED"]
