@@ -407,3 +407,19 @@ def test_an_imported_job_based_task_is_announced_to_who_may_see_it(make_user) ->
         return False
 
     assert async_to_sync(hears_nothing)(managers)
+
+
+def test_the_beat_imports_new_job_based_tasks_without_anyone_reading(start_leave) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.celery import app
+    from tasklist.tasks import import_job_tasks_task
+
+    # given a new job-based task nobody has looked at yet
+    job = start_leave()
+    assert not JobTask.objects.filter(key=job.key).exists()
+    # when the scheduled import runs (celery beat, every few seconds)
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "tasklist.import_job_tasks" in scheduled
+    assert import_job_tasks_task.apply().get() == 1
+    # then the task is in the Tasklist's store, and a second run finds nothing new
+    assert JobTask.objects.filter(key=job.key).exists()
+    assert import_job_tasks_task.apply().get() == 0
