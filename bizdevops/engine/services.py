@@ -234,6 +234,20 @@ def set_variables(
     )
 
 
+def activate_ad_hoc_elements(
+    *,
+    ad_hoc_instance_key: int,
+    elements: Sequence[tuple[str, dict[str, Any]]],
+    process_instance_key: int | None,
+) -> None:
+    """Activate elements of an active ad-hoc subprocess (each in its own inner instance)."""
+    _retrying(
+        lambda: get_engine().activate_ad_hoc_elements(
+            ad_hoc_instance_key, elements, process_instance_key=process_instance_key
+        )
+    )
+
+
 def modify_process_instance(
     *,
     process_instance_key: int,

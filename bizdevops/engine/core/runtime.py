@@ -673,6 +673,37 @@ class Engine:
             ModifyProcessInstance(process_instance_key, tuple(activate), tuple(terminate), tuple(move))
         )
 
+    def activate_ad_hoc_elements(
+        self,
+        ad_hoc_instance_key: int,
+        elements: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        process_instance_key: int | None,
+    ) -> None:
+        """Activate elements of an active ad-hoc subprocess, each in its own inner instance with its
+        variables (Zeebe's AdHocSubProcessInstructionActivateProcessor; `ad_hoc_subprocess.activate_by_command`)."""
+        from bizdevops.engine.core.elements.containers import ad_hoc_subprocess
+
+        if not elements:
+            raise InvalidArgument("No elements provided.")
+        for _, variables in elements:
+            if problem := _check_variables(variables):
+                raise InvalidArgument(problem)
+        missing = NotFound(ad_hoc_subprocess.not_an_ad_hoc_message(ad_hoc_instance_key))
+        if process_instance_key is None:
+            raise missing
+
+        def handle(ctx: Processing) -> bool:
+            if ctx.state.status != InstanceStatus.ACTIVE:
+                raise missing
+            ad_hoc_subprocess.activate_by_command(
+                ctx, ad_hoc_instance_key, [(e, dict(v)) for e, v in elements]
+            )
+            return True
+
+        if self._on_instance(process_instance_key, handle, missing_ok=True) is None:
+            raise missing
+
     def migrate_process_instance(
         self,
         process_instance_key: int,

@@ -410,3 +410,55 @@ def test_deployment_is_refused_as_zeebe_refuses_it(harness: EngineHarness, body:
     with pytest.raises(DeploymentRejected) as refused:
         harness.engine.deploy([("ah.bpmn", _AD_HOC.format(body=body).encode())])
     assert any(str(p).startswith(message) for p in refused.value.problems), refused.value.problems
+
+
+def test_activation_command_activates_elements_later_with_local_variables(harness: EngineHarness) -> None:
+    # given: nothing activated on entry
+    key = _start(harness, "ahsp_basic", activateElements=[])
+    ad_hoc = _ad_hoc_key(harness, key)
+    # when
+    harness.engine.activate_ad_hoc_elements(
+        ad_hoc, [("S", {"tool": "x"}), ("A", {})], process_instance_key=key
+    )
+    # then: one inner instance each, the variables local to S's
+    state = instance(harness, key)
+    inner = {ei.key for ei in state.elements.values() if ei.element_id == INNER}
+    assert [state.variables[k] for k in inner] == [{"result": None, "tool": "x"}]
+    assert "tool" not in root_variables(harness, key)
+    (job,) = harness.engine.activate_jobs("tool", "w", 1000, 10)
+    assert job.variables["tool"] == "x"
+    harness.engine.complete_job(job.job_key, {"result": 7})
+    assert instance(harness, key).status == "COMPLETED"
+    assert root_variables(harness, key)["results"] == [None, 7]
+
+
+def test_activation_command_refusals_change_nothing(harness: EngineHarness) -> None:
+    from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
+
+    key = _start(harness, "ahsp_basic", activateElements=[])
+    ad_hoc = _ad_hoc_key(harness, key)
+    before = len(harness.history())
+    with pytest.raises(InvalidArgument, match="duplicate activities were given"):
+        harness.engine.activate_ad_hoc_elements(ad_hoc, [("A", {}), ("A", {})], process_instance_key=key)
+    with pytest.raises(NotFound, match=r"the given elements \[F\] do not exist"):
+        harness.engine.activate_ad_hoc_elements(ad_hoc, [("A", {}), ("F", {})], process_instance_key=key)
+    with pytest.raises(NotFound, match="no ad-hoc sub-process instance found"):
+        harness.engine.activate_ad_hoc_elements(key, [("A", {})], process_instance_key=key)
+    assert len(harness.history()) == before
+    # an ad-hoc subprocess waiting with an incident is not active
+    other = _start(harness, "ahsp_basic", activateElements="A")
+    (incident,) = open_incidents(harness, other)
+    with pytest.raises(Conflict, match="but it is not active"):
+        harness.engine.activate_ad_hoc_elements(
+            incident.element_instance_key, [("A", {})], process_instance_key=other
+        )
+
+
+def test_modification_cannot_activate_elements_inside_an_ad_hoc_subprocess(harness: EngineHarness) -> None:
+    from bizdevops.engine.core.commands import ActivateInstruction
+    from bizdevops.engine.core.errors import InvalidArgument
+
+    key = _start(harness, "ahsp_basic", activateElements=[])
+    for element_id in ("A", "F", INNER):
+        with pytest.raises(InvalidArgument, match="inside an ad-hoc sub-process"):
+            harness.engine.modify_process_instance(key, activate=[ActivateInstruction(element_id)])

@@ -35,6 +35,7 @@ from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.behaviors.jobs import cancel_job, create_job
 from bizdevops.engine.core.behaviors.variables import apply_inputs, apply_outputs, context, merge, set_local
 from bizdevops.engine.core.elements.base import ElementProcessor
+from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
 from bizdevops.engine.core.expressions import ExpressionError, evaluate, evaluate_condition
 from bizdevops.engine.core.lifecycle import ACTIVATED, ACTIVATING
 from bizdevops.engine.core.model.elements import AdHocSubProcess, ElementType, FlowNode
@@ -120,6 +121,41 @@ def completion_fulfilled(ctx: Processing, ad_hoc: ElementInstance, cancel_remain
             _terminate_remaining(ctx, ad_hoc)
     else:
         ctx.complete_later(ad_hoc)
+
+
+def activate_by_command(ctx: Processing, ad_hoc_key: int, elements: list[tuple[str, dict[str, Any]]]) -> None:
+    """Zeebe's AdHocSubProcessInstructionActivateProcessor (`POST /v2/element-instances/ad-hoc-activities/
+    {key}/activation`): checks first (nothing changes when one fails), then one inner instance per element,
+    with the given variables local to it."""
+    ei = ctx.state.elements.get(ad_hoc_key)
+    if ei is None or ei.element_type != ElementType.AD_HOC_SUB_PROCESS:
+        raise NotFound(not_an_ad_hoc_message(ad_hoc_key))
+    prefix = f"Expected to activate activities for ad-hoc sub-process with key '{ad_hoc_key}', but"
+    if ei.state != ACTIVATED:
+        raise Conflict(f"{prefix} it is not active.")
+    ids = [element_id for element_id, _ in elements]
+    if len(set(ids)) != len(ids):
+        raise InvalidArgument(f"{prefix} duplicate activities were given.")
+    element = ctx.elements[ei.element_id]
+    assert isinstance(element, AdHocSubProcess)
+    missing = missing_elements(element, ids)
+    if missing:
+        raise NotFound(not_found_message(ad_hoc_key, missing))
+    for element_id, variables in elements:
+        activate_element(ctx, element, ei, element_id, variables)
+    ctx.record(
+        "AD_HOC_SUB_PROCESS_INSTRUCTION",
+        "ACTIVATED",
+        ei,
+        {"adHocSubProcessInstanceKey": ad_hoc_key, "elements": [{"elementId": e} for e in ids]},
+    )
+
+
+def not_an_ad_hoc_message(ad_hoc_key: int) -> str:
+    return (
+        "Expected to activate activities for ad-hoc sub-process but no ad-hoc sub-process instance found "
+        f"with key '{ad_hoc_key}'."
+    )
 
 
 class AdHocSubProcessProcessor(ElementProcessor):
