@@ -298,9 +298,12 @@ def activate_jobs(
     )
 
 
-def complete_job(*, job_key: int, variables: dict[str, Any] | None = None) -> None:
-    """Complete a job; a second completion is a Conflict (or NotFound) and changes nothing."""
-    _retrying(lambda: get_engine().complete_job(job_key, variables))
+def complete_job(
+    *, job_key: int, variables: dict[str, Any] | None = None, result: dict[str, Any] | None = None
+) -> None:
+    """Complete a job; a second completion is a Conflict (or NotFound) and changes nothing. `result`: the
+    job result (an ad-hoc subprocess's job takes one of type "adHocSubProcess")."""
+    _retrying(lambda: get_engine().complete_job(job_key, variables, result))
 
 
 def fail_job(

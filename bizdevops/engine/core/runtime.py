@@ -803,9 +803,13 @@ class Engine:
             )
         return job, ei
 
-    def complete_job(self, job_key: int, variables: dict[str, Any] | None = None) -> None:
-        """Complete a job: its element continues with `variables` merged (or output-mapped)."""
-        self.execute(CompleteJob(job_key, _as_variables(variables)))
+    def complete_job(
+        self, job_key: int, variables: dict[str, Any] | None = None, result: dict[str, Any] | None = None
+    ) -> None:
+        """Complete a job: its element continues with `variables` merged (or output-mapped). The job of an
+        ad-hoc subprocess (job worker implementation) takes a `result` of type "adHocSubProcess"
+        (activateElements, isCompletionConditionFulfilled, isCancelRemainingInstances) instead."""
+        self.execute(CompleteJob(job_key, _as_variables(variables), result))
 
     def _complete_job(self, command: CompleteJob) -> None:
         if problem := _check_variables(command.variables):
@@ -813,6 +817,11 @@ class Engine:
 
         def handle(ctx: Processing) -> None:
             current, ei = self._job_in_unit(ctx, command.job_key, "complete")
+            if ei.element_type == ElementType.AD_HOC_SUB_PROCESS:
+                from bizdevops.engine.core.elements.containers import ad_hoc_subprocess
+
+                ad_hoc_subprocess.complete_job(ctx, ei, current, command.variables, command.result)
+                return
             ctx.effects.jobs.append(replace(current, state=JobState.COMPLETED))
             ctx.record("JOB", "COMPLETED", ei, {"jobKey": current.key})
             ei.job_key = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bizdevops.engine.core.parser.validate import DeploymentRejected
@@ -462,3 +464,139 @@ def test_modification_cannot_activate_elements_inside_an_ad_hoc_subprocess(harne
     for element_id in ("A", "F", INNER):
         with pytest.raises(InvalidArgument, match="inside an ad-hoc sub-process"):
             harness.engine.modify_process_instance(key, activate=[ActivateInstruction(element_id)])
+
+
+def _agent_job(harness: EngineHarness) -> Any:
+    (job,) = harness.engine.activate_jobs("agent", "w", 1000, 10)
+    return job
+
+
+def _agent_jobs(harness: EngineHarness, key: int) -> list[str]:
+    """The lifecycle of the ad-hoc subprocess's jobs (activations left out)."""
+    return [
+        r.intent
+        for r in harness.history()
+        if r.value_type == "JOB"
+        and r.element_id == "agent"
+        and r.process_instance_key == key
+        and r.intent in ("CREATED", "COMPLETED", "CANCELED")
+    ]
+
+
+def test_job_worker_implementation_creates_a_job_that_activates_elements(harness: EngineHarness) -> None:
+    # given: a job on activation, which sees the elements it may activate
+    key = _start(harness, "ahsp_job", goal="book")
+    job = _agent_job(harness)
+    assert job.retries == 2
+    assert job.custom_headers == {"model": "small"}
+    assert [e["elementId"] for e in job.variables["adHocSubProcessElements"]] == ["j_A", "j_S", "j_U"]
+    # when: the worker activates A and S, S with a variable of its own
+    harness.engine.complete_job(
+        job.job_key,
+        {"agentContext": {"turn": 1}},
+        {
+            "type": "adHocSubProcess",
+            "activateElements": [{"elementId": "j_A"}, {"elementId": "j_S", "variables": {"query": "q"}}],
+        },
+    )
+    # then: A's flow completed, so the job was created again (one job at a time)
+    assert _agent_jobs(harness, key) == ["CREATED", "COMPLETED", "CREATED"]
+    ad_hoc = _ad_hoc_key(harness, key, "agent")
+    assert instance(harness, key).variables[ad_hoc]["agentContext"] == {"turn": 1}
+    assert "agentContext" not in root_variables(harness, key)
+    (tool,) = harness.engine.activate_jobs("j_tool", "w", 1000, 10)
+    assert tool.variables["query"] == "q"
+    # when: S completes: the open job is canceled and created again
+    harness.engine.complete_job(tool.job_key, {"toolResult": "found"})
+    assert _agent_jobs(harness, key)[3:] == ["CANCELED", "CREATED"]
+    assert instance(harness, key).variables[ad_hoc]["toolResults"] == [None, "found"]
+    # when: the worker fulfils the completion condition
+    job = _agent_job(harness)
+    harness.engine.complete_job(
+        job.job_key, {}, {"type": "adHocSubProcess", "isCompletionConditionFulfilled": True}
+    )
+    # then
+    assert trail(harness, key, flows=False)[-8:-6] == [
+        ("agent", "ELEMENT_COMPLETING"),
+        ("agent", "ELEMENT_COMPLETED"),
+    ]
+    assert instance(harness, key).status == "COMPLETED"
+    assert root_variables(harness, key)["toolResults"] == [None, "found"]
+
+
+def test_job_result_can_cancel_the_remaining_instances(harness: EngineHarness) -> None:
+    # given: the user task is active; A completed, so the worker decides again
+    key = _start(harness, "ahsp_job")
+    harness.engine.complete_job(
+        _agent_job(harness).job_key,
+        {},
+        {"type": "adHocSubProcess", "activateElements": [{"elementId": "j_U"}, {"elementId": "j_A"}]},
+    )
+    # when: the worker activates S and cancels the rest
+    harness.engine.complete_job(
+        _agent_job(harness).job_key,
+        {},
+        {
+            "type": "adHocSubProcess",
+            "activateElements": [{"elementId": "j_S"}],
+            "isCancelRemainingInstances": True,
+        },
+    )
+    # then: S is activated first, then the user task and its inner instance are terminated
+    inner = "agent#innerInstance"
+    assert trail(harness, key, flows=False)[-8:] == [
+        (inner, "ELEMENT_ACTIVATING"),
+        (inner, "ELEMENT_ACTIVATED"),
+        ("j_S", "ELEMENT_ACTIVATING"),
+        ("j_S", "ELEMENT_ACTIVATED"),
+        (inner, "ELEMENT_TERMINATING"),
+        ("j_U", "ELEMENT_TERMINATING"),
+        ("j_U", "ELEMENT_TERMINATED"),
+        (inner, "ELEMENT_TERMINATED"),
+    ]
+    assert [t.state for t in harness.user_tasks(key)] == ["CANCELED"]
+    assert instance(harness, key).status == "ACTIVE"
+
+
+def test_completion_fulfilled_waits_for_nothing_with_cancel_and_terminates_the_rest(
+    harness: EngineHarness,
+) -> None:
+    key = _start(harness, "ahsp_job")
+    harness.engine.complete_job(
+        _agent_job(harness).job_key,
+        {},
+        {"type": "adHocSubProcess", "activateElements": [{"elementId": "j_U"}, {"elementId": "j_A"}]},
+    )
+    harness.engine.complete_job(
+        _agent_job(harness).job_key,
+        {},
+        {
+            "type": "adHocSubProcess",
+            "isCompletionConditionFulfilled": True,
+            "isCancelRemainingInstances": True,
+        },
+    )
+    steps = trail(harness, key, flows=False)
+    assert ("j_U", "ELEMENT_TERMINATED") in steps
+    assert steps[-8:-6] == [("agent", "ELEMENT_COMPLETING"), ("agent", "ELEMENT_COMPLETED")]
+    assert instance(harness, key).status == "COMPLETED"
+
+
+def test_job_result_with_unknown_elements_is_refused_and_changes_nothing(harness: EngineHarness) -> None:
+    from bizdevops.engine.core.errors import NotFound
+
+    key = _start(harness, "ahsp_job")
+    job = _agent_job(harness)
+    before = len(harness.history())
+    with pytest.raises(NotFound, match=r"the given elements \[nope\] do not exist"):
+        harness.engine.complete_job(
+            job.job_key, {}, {"type": "adHocSubProcess", "activateElements": [{"elementId": "nope"}]}
+        )
+    assert len(harness.history()) == before
+    assert [j.state for j in harness.jobs(key)] == ["ACTIVATED"]
+
+
+def test_terminating_it_cancels_its_job(harness: EngineHarness) -> None:
+    key = _start(harness, "ahsp_job")
+    harness.engine.cancel_process_instance(key)
+    assert _agent_jobs(harness, key) == ["CREATED", "CANCELED"]

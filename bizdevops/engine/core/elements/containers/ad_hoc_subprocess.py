@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bizdevops.engine.core.behaviors.events import (
@@ -39,7 +40,7 @@ from bizdevops.engine.core.errors import Conflict, InvalidArgument, NotFound
 from bizdevops.engine.core.expressions import ExpressionError, evaluate, evaluate_condition
 from bizdevops.engine.core.lifecycle import ACTIVATED, ACTIVATING
 from bizdevops.engine.core.model.elements import AdHocSubProcess, ElementType, FlowNode
-from bizdevops.engine.core.records import ErrorType
+from bizdevops.engine.core.records import ErrorType, JobRecord, JobState
 from bizdevops.engine.core.state import ElementInstance
 
 if TYPE_CHECKING:
@@ -149,6 +150,70 @@ def activate_by_command(ctx: Processing, ad_hoc_key: int, elements: list[tuple[s
         ei,
         {"adHocSubProcessInstanceKey": ad_hoc_key, "elements": [{"elementId": e} for e in ids]},
     )
+
+
+def _job_result_elements(result: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    items = result.get("activateElements") or []
+    if not isinstance(items, list):
+        raise InvalidArgument("The job result's activateElements must be an array.")
+    elements: list[tuple[str, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        element_id = item.get("elementId") if isinstance(item, dict) else None
+        if not isinstance(element_id, str) or not element_id:
+            raise InvalidArgument(f"No activateElements[{index}].elementId provided.")
+        variables = item.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise InvalidArgument(f"The job result's activateElements[{index}].variables must be an object.")
+        elements.append((element_id, variables))
+    return elements
+
+
+def complete_job(
+    ctx: Processing,
+    ei: ElementInstance,
+    job: JobRecord,
+    variables: Mapping[str, Any],
+    result: Mapping[str, Any] | None,
+) -> None:
+    """The job of an ad-hoc subprocess (job worker implementation) is completed: as Zeebe's
+    JobCompleteProcessor, checks first (unknown elements: NotFound, nothing changes), then the job is
+    completed, its variables become local variables of the ad-hoc subprocess, the result's elements are
+    activated (each in its own inner instance, with its variables), and then, if the result says so, the
+    remaining instances are terminated (`isCancelRemainingInstances`) and the ad-hoc subprocess completes
+    (`isCompletionConditionFulfilled`, once nothing is left)."""
+    element = ctx.elements[ei.element_id]
+    assert isinstance(element, AdHocSubProcess)
+    result = result or {}
+    kind = result.get("type")
+    if kind is not None and kind != "adHocSubProcess":
+        raise InvalidArgument(
+            f"Expected a job result of type 'adHocSubProcess' for the job of ad-hoc sub-process "
+            f"'{element.id}', but got '{kind}'."
+        )
+    elements = _job_result_elements(result)
+    missing = missing_elements(element, [e for e, _ in elements])
+    if missing:
+        raise NotFound(not_found_message(ei.key, missing))
+    fulfilled = result.get("isCompletionConditionFulfilled") is True
+    cancel = result.get("isCancelRemainingInstances") is True
+    ctx.effects.jobs.append(replace(job, state=JobState.COMPLETED))
+    ctx.record("JOB", "COMPLETED", ei, {"jobKey": job.key})
+    ei.job_key = None
+    for name, value in variables.items():
+        set_local(ctx, ei.key, name, value)
+    remaining = [c for c in ctx.state.elements.values() if c.flow_scope_key == ei.key]
+    for element_id, element_variables in elements:
+        activate_element(ctx, element, ei, element_id, element_variables)
+    if fulfilled:
+        ctx.later(lambda: completion_fulfilled(ctx, ei, cancel))
+    elif cancel and remaining:
+
+        def cancel_remaining() -> None:
+            for child in remaining:
+                if child.key in ctx.state.elements:
+                    ctx.terminate(child)
+
+        ctx.later(cancel_remaining)
 
 
 def not_an_ad_hoc_message(ad_hoc_key: int) -> str:
