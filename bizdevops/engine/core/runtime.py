@@ -885,7 +885,9 @@ class Engine:
             )
             ctx.raise_incident(
                 ei,
-                ErrorType.JOB_NO_RETRIES,
+                ErrorType.AD_HOC_SUB_PROCESS_NO_RETRIES
+                if ei.element_type == ElementType.AD_HOC_SUB_PROCESS
+                else ErrorType.JOB_NO_RETRIES,
                 command.error_message or "No more retries left.",
                 job_key=current.key,
             )

@@ -600,3 +600,33 @@ def test_terminating_it_cancels_its_job(harness: EngineHarness) -> None:
     key = _start(harness, "ahsp_job")
     harness.engine.cancel_process_instance(key)
     assert _agent_jobs(harness, key) == ["CREATED", "CANCELED"]
+
+
+def test_a_failed_job_without_retries_is_an_ad_hoc_incident_until_retried(harness: EngineHarness) -> None:
+    key = _start(harness, "ahsp_job")
+    job = _agent_job(harness)
+    harness.engine.fail_job(job.job_key, 0, "model unavailable")
+    (incident,) = open_incidents(harness, key)
+    assert (incident.element_id, incident.error_type, incident.error_message) == (
+        "agent",
+        "AD_HOC_SUB_PROCESS_NO_RETRIES",
+        "model unavailable",
+    )
+    harness.engine.update_job_retries(job.job_key, 1)
+    harness.engine.resolve_incident(incident.key)
+    job = _agent_job(harness)
+    harness.engine.complete_job(
+        job.job_key, {}, {"type": "adHocSubProcess", "isCompletionConditionFulfilled": True}
+    )
+    assert instance(harness, key).status == "COMPLETED"
+
+
+def test_migration_refuses_an_active_ad_hoc_subprocess(harness: EngineHarness) -> None:
+    from bizdevops.engine.core.errors import Conflict, InvalidArgument
+
+    key = _start(harness, "ahsp_boundary")
+    definition = instance(harness, key).process_definition_key
+    before = len(harness.history())
+    with pytest.raises((Conflict, InvalidArgument)):
+        harness.engine.migrate_process_instance(key, definition, [("b_ad-hoc", "b_ad-hoc"), ("b_S", "b_S")])
+    assert len(harness.history()) == before
