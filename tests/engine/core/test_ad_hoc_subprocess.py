@@ -630,3 +630,31 @@ def test_migration_refuses_an_active_ad_hoc_subprocess(harness: EngineHarness) -
     with pytest.raises((Conflict, InvalidArgument)):
         harness.engine.migrate_process_instance(key, definition, [("b_ad-hoc", "b_ad-hoc"), ("b_S", "b_S")])
     assert len(harness.history()) == before
+
+
+def test_an_interrupting_event_subprocess_inside_ends_it(harness: EngineHarness) -> None:
+    # given: S waits; the completion condition never holds
+    key = _start(harness, "ahsp_event_sub")
+    # when
+    assert harness.advance(minutes=5) == 1
+    # then: S's inner instance is terminated, the event subprocess runs in the ad-hoc subprocess, which
+    # then completes
+    steps = trail(harness, key, flows=False)
+    inner = "e_ad-hoc#innerInstance"
+    assert steps[-24:-6] == [
+        (inner, "ELEMENT_TERMINATING"),
+        ("e_S", "ELEMENT_TERMINATING"),
+        ("e_S", "ELEMENT_TERMINATED"),
+        (inner, "ELEMENT_TERMINATED"),
+        ("e_timeout", "ELEMENT_ACTIVATING"),
+        ("e_timeout", "ELEMENT_ACTIVATED"),
+        *lifecycle("e_timer"),
+        *lifecycle("e_timeout_end"),
+        ("e_timeout", "ELEMENT_COMPLETING"),
+        ("e_timeout", "ELEMENT_COMPLETED"),
+        ("e_ad-hoc", "ELEMENT_COMPLETING"),
+        ("e_ad-hoc", "ELEMENT_COMPLETED"),
+    ]
+    timeout = next(r for r in harness.history() if r.element_id == "e_timeout")
+    assert timeout.flow_scope_key == _ad_hoc_key(harness, key, "e_ad-hoc")
+    assert instance(harness, key).status == "COMPLETED"
