@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
-from bizdevops.api.views import camunda7, cluster, commands, elements, read
+from bizdevops.api.views import ad_hoc, camunda7, cluster, commands, elements, read
 from bizdevops.identity.views import TokenView
 
 
@@ -66,6 +66,11 @@ api = [
     v2("element-instances/search", elements.ElementInstanceSearchView, "element-instance-search"),
     v2("element-instances/<str:key>", elements.ElementInstanceGetView, "element-instance"),
     v2("element-instances/<str:key>/variables", commands.ElementInstanceVariablesView, "element-variables"),
+    v2(
+        "element-instances/ad-hoc-activities/<str:key>/activation",
+        ad_hoc.AdHocActivitiesActivationView,
+        "ad-hoc-activation",
+    ),
     v2("incidents/<str:key>/resolution", commands.IncidentResolveView, "incident-resolve"),
     v2("jobs/activation", commands.JobActivationView, "job-activation"),
     v2("jobs/<str:key>/completion", commands.JobCompleteView, "job-complete"),

@@ -234,6 +234,20 @@ def set_variables(
     )
 
 
+def activate_ad_hoc_elements(
+    *,
+    ad_hoc_instance_key: int,
+    elements: Sequence[tuple[str, dict[str, Any]]],
+    process_instance_key: int | None,
+) -> None:
+    """Activate elements of an active ad-hoc subprocess (each in its own inner instance)."""
+    _retrying(
+        lambda: get_engine().activate_ad_hoc_elements(
+            ad_hoc_instance_key, elements, process_instance_key=process_instance_key
+        )
+    )
+
+
 def modify_process_instance(
     *,
     process_instance_key: int,
@@ -284,9 +298,12 @@ def activate_jobs(
     )
 
 
-def complete_job(*, job_key: int, variables: dict[str, Any] | None = None) -> None:
-    """Complete a job; a second completion is a Conflict (or NotFound) and changes nothing."""
-    _retrying(lambda: get_engine().complete_job(job_key, variables))
+def complete_job(
+    *, job_key: int, variables: dict[str, Any] | None = None, result: dict[str, Any] | None = None
+) -> None:
+    """Complete a job; a second completion is a Conflict (or NotFound) and changes nothing. `result`: the
+    job result (an ad-hoc subprocess's job takes one of type "adHocSubProcess")."""
+    _retrying(lambda: get_engine().complete_job(job_key, variables, result))
 
 
 def fail_job(

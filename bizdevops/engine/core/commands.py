@@ -32,6 +32,8 @@ class CreateProcessInstance:
 class CompleteJob:
     job_key: int
     variables: dict[str, Any] = field(default_factory=dict)
+    # the job result (Camunda's JobResult); only `type: "adHocSubProcess"` is acted on (ad_hoc_subprocess.py)
+    result: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,6 +260,24 @@ class Modification:
                         f"belong to the activating element's ('{i.element_id}') flow scope. These variables "
                         "should be set before or after the modification."
                     )
+        inside_ad_hoc = [
+            i.element_id
+            for i in activate
+            if model.elements[i.element_id].type == ElementType.AD_HOC_SUB_PROCESS_INNER_INSTANCE
+            or any(
+                model.elements[s].type == ElementType.AD_HOC_SUB_PROCESS_INNER_INSTANCE
+                for s in flow_scope_ids(model, i.element_id)
+                if s in model.elements
+            )
+        ]
+        if inside_ad_hoc:
+            # not supported here: each activation needs its own inner instance of the ad-hoc subprocess
+            raise InvalidArgument(
+                f"{prefix} activate instructions for elements that are unsupported: "
+                f"'{', '.join(dict.fromkeys(inside_ad_hoc))}'. Elements inside an ad-hoc sub-process are "
+                "activated through the ad-hoc sub-process (POST /v2/element-instances/ad-hoc-activities/"
+                "{adHocSubProcessInstanceKey}/activation)."
+            )
         self._validate_ancestors(activate, prefix)
         conflicts: list[str] = []
         for key in terminate:

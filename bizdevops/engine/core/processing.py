@@ -752,7 +752,11 @@ class Processing:
     def _event_subprocess_catch(self, scope: ElementInstance, kind: str, code: str) -> StartEvent | None:
         if scope.element_type == ElementType.PROCESS:
             subs: tuple[str, ...] = self.model.event_subprocesses
-        elif scope.element_type in (ElementType.SUB_PROCESS, ElementType.EVENT_SUB_PROCESS):
+        elif scope.element_type in (
+            ElementType.SUB_PROCESS,
+            ElementType.EVENT_SUB_PROCESS,
+            ElementType.AD_HOC_SUB_PROCESS,
+        ):
             element = self.elements[scope.element_id]
             subs = element.event_subprocesses if isinstance(element, SubProcess) else ()
         else:

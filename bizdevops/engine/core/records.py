@@ -33,6 +33,7 @@ class ErrorType:
     """Zeebe's incident error types."""
 
     JOB_NO_RETRIES = "JOB_NO_RETRIES"
+    AD_HOC_SUB_PROCESS_NO_RETRIES = "AD_HOC_SUB_PROCESS_NO_RETRIES"  # the job of an ad-hoc subprocess
     EXTRACT_VALUE_ERROR = "EXTRACT_VALUE_ERROR"  # a FEEL expression failed
     CONDITION_ERROR = "CONDITION_ERROR"  # no flow of an exclusive/inclusive gateway matched
     IO_MAPPING_ERROR = "IO_MAPPING_ERROR"

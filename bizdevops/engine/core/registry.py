@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from bizdevops.engine.core.elements.base import ElementProcessor
+from bizdevops.engine.core.elements.containers.ad_hoc_subprocess import (
+    AdHocInnerInstanceProcessor,
+    AdHocSubProcessProcessor,
+)
 from bizdevops.engine.core.elements.containers.call_activity import CallActivityProcessor
 from bizdevops.engine.core.elements.containers.event_subprocess import EventSubProcessProcessor
 from bizdevops.engine.core.elements.containers.multi_instance import MultiInstanceBodyProcessor
@@ -30,6 +34,8 @@ __all__ = ["PROCESSORS", "ElementProcessor"]
 PROCESSORS: dict[str, ElementProcessor] = {
     T.PROCESS: ProcessProcessor(),
     T.SUB_PROCESS: SubProcessProcessor(),
+    T.AD_HOC_SUB_PROCESS: AdHocSubProcessProcessor(),
+    T.AD_HOC_SUB_PROCESS_INNER_INSTANCE: AdHocInnerInstanceProcessor(),
     T.EVENT_SUB_PROCESS: EventSubProcessProcessor(),
     T.MULTI_INSTANCE_BODY: MultiInstanceBodyProcessor(),
     T.CALL_ACTIVITY: CallActivityProcessor(),

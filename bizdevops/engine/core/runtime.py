@@ -673,6 +673,37 @@ class Engine:
             ModifyProcessInstance(process_instance_key, tuple(activate), tuple(terminate), tuple(move))
         )
 
+    def activate_ad_hoc_elements(
+        self,
+        ad_hoc_instance_key: int,
+        elements: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        process_instance_key: int | None,
+    ) -> None:
+        """Activate elements of an active ad-hoc subprocess, each in its own inner instance with its
+        variables (Zeebe's AdHocSubProcessInstructionActivateProcessor; `ad_hoc_subprocess.activate_by_command`)."""
+        from bizdevops.engine.core.elements.containers import ad_hoc_subprocess
+
+        if not elements:
+            raise InvalidArgument("No elements provided.")
+        for _, variables in elements:
+            if problem := _check_variables(variables):
+                raise InvalidArgument(problem)
+        missing = NotFound(ad_hoc_subprocess.not_an_ad_hoc_message(ad_hoc_instance_key))
+        if process_instance_key is None:
+            raise missing
+
+        def handle(ctx: Processing) -> bool:
+            if ctx.state.status != InstanceStatus.ACTIVE:
+                raise missing
+            ad_hoc_subprocess.activate_by_command(
+                ctx, ad_hoc_instance_key, [(e, dict(v)) for e, v in elements]
+            )
+            return True
+
+        if self._on_instance(process_instance_key, handle, missing_ok=True) is None:
+            raise missing
+
     def migrate_process_instance(
         self,
         process_instance_key: int,
@@ -772,9 +803,13 @@ class Engine:
             )
         return job, ei
 
-    def complete_job(self, job_key: int, variables: dict[str, Any] | None = None) -> None:
-        """Complete a job: its element continues with `variables` merged (or output-mapped)."""
-        self.execute(CompleteJob(job_key, _as_variables(variables)))
+    def complete_job(
+        self, job_key: int, variables: dict[str, Any] | None = None, result: dict[str, Any] | None = None
+    ) -> None:
+        """Complete a job: its element continues with `variables` merged (or output-mapped). The job of an
+        ad-hoc subprocess (job worker implementation) takes a `result` of type "adHocSubProcess"
+        (activateElements, isCompletionConditionFulfilled, isCancelRemainingInstances) instead."""
+        self.execute(CompleteJob(job_key, _as_variables(variables), result))
 
     def _complete_job(self, command: CompleteJob) -> None:
         if problem := _check_variables(command.variables):
@@ -782,6 +817,11 @@ class Engine:
 
         def handle(ctx: Processing) -> None:
             current, ei = self._job_in_unit(ctx, command.job_key, "complete")
+            if ei.element_type == ElementType.AD_HOC_SUB_PROCESS:
+                from bizdevops.engine.core.elements.containers import ad_hoc_subprocess
+
+                ad_hoc_subprocess.complete_job(ctx, ei, current, command.variables, command.result)
+                return
             ctx.effects.jobs.append(replace(current, state=JobState.COMPLETED))
             ctx.record("JOB", "COMPLETED", ei, {"jobKey": current.key})
             ei.job_key = None
@@ -845,7 +885,9 @@ class Engine:
             )
             ctx.raise_incident(
                 ei,
-                ErrorType.JOB_NO_RETRIES,
+                ErrorType.AD_HOC_SUB_PROCESS_NO_RETRIES
+                if ei.element_type == ElementType.AD_HOC_SUB_PROCESS
+                else ErrorType.JOB_NO_RETRIES,
                 command.error_message or "No more retries left.",
                 job_key=current.key,
             )

@@ -26,7 +26,12 @@ from bizdevops.engine.core.state import ElementInstance
 if TYPE_CHECKING:
     from bizdevops.engine.core.processing import Processing
 
-_CONTAINERS = (ElementType.SUB_PROCESS, ElementType.MULTI_INSTANCE_BODY)
+_CONTAINERS = (
+    ElementType.SUB_PROCESS,
+    ElementType.MULTI_INSTANCE_BODY,
+    ElementType.AD_HOC_SUB_PROCESS,
+    ElementType.AD_HOC_SUB_PROCESS_INNER_INSTANCE,
+)
 
 
 def subscribe(ctx: Processing, element: FlowNode, ei: ElementInstance, handler: bool) -> None:

@@ -2,6 +2,7 @@
 
 from bizdevops.engine.core.model.elements import (
     Activity,
+    AdHocSubProcess,
     BoundaryEvent,
     BusinessRuleTask,
     CallActivity,
@@ -30,6 +31,7 @@ from bizdevops.engine.core.model.elements import (
 
 __all__ = [
     "Activity",
+    "AdHocSubProcess",
     "BoundaryEvent",
     "BusinessRuleTask",
     "CallActivity",

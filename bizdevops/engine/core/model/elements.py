@@ -4,6 +4,7 @@ model is shared by every instance and every thread (cached by definition key).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ElementType:
@@ -11,6 +12,8 @@ class ElementType:
 
     PROCESS = "PROCESS"
     SUB_PROCESS = "SUB_PROCESS"
+    AD_HOC_SUB_PROCESS = "AD_HOC_SUB_PROCESS"
+    AD_HOC_SUB_PROCESS_INNER_INSTANCE = "AD_HOC_SUB_PROCESS_INNER_INSTANCE"
     EVENT_SUB_PROCESS = "EVENT_SUB_PROCESS"
     MULTI_INSTANCE_BODY = "MULTI_INSTANCE_BODY"
     CALL_ACTIVITY = "CALL_ACTIVITY"
@@ -218,6 +221,33 @@ class SubProcess(Activity):
     children: tuple[str, ...] = ()
     start_event: str | None = None  # the none start event of an embedded subprocess
     event_subprocesses: tuple[str, ...] = ()
+
+
+# Zeebe's ZeebeConstants.AD_HOC_SUB_PROCESS_INNER_INSTANCE_ID_POSTFIX
+INNER_INSTANCE_SUFFIX = "#innerInstance"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdHocSubProcess(SubProcess):
+    """bpmn:adHocSubProcess (Camunda 8.7+). `children` are its direct flow nodes (the inner elements and its
+    event subprocesses); `activities` the inner elements it can activate (activities, gateways and
+    intermediate events without incoming sequence flow), in document order. Each activation runs in its own
+    inner instance, the element `inner_instance` (`<id>#innerInstance`, type AD_HOC_SUB_PROCESS_INNER_INSTANCE,
+    whose children are the inner elements). With `task_definition` (the job worker implementation) a job
+    decides what to activate; otherwise `active_elements_collection` does, once, on activation."""
+
+    active_elements_collection: str | None = None
+    completion_condition: str | None = None
+    cancel_remaining_instances: bool = True
+    output_collection: str | None = None
+    output_element: str | None = None
+    activities: tuple[str, ...] = ()
+    inner_instance: str = ""
+    # the `adHocSubProcessElements` variable: one dict per activity (elementId, elementName, documentation,
+    # properties, parameters), as Zeebe's AdHocActivityMetadata
+    elements_metadata: tuple[dict[str, Any], ...] = ()
+    task_definition: TaskDefinition | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,9 @@ from typing import Any
 from lxml import etree
 
 from bizdevops.engine.core.model.elements import (
+    INNER_INSTANCE_SUFFIX,
     Activity,
+    AdHocSubProcess,
     BoundaryEvent,
     BusinessRuleTask,
     CallActivity,
@@ -56,6 +58,7 @@ _TASK_TYPES = {
     "task": ElementType.TASK,
     "callActivity": ElementType.CALL_ACTIVITY,
     "subProcess": ElementType.SUB_PROCESS,
+    "adHocSubProcess": ElementType.AD_HOC_SUB_PROCESS,
 }
 _GATEWAY_TYPES = {
     "exclusiveGateway": ElementType.EXCLUSIVE_GATEWAY,
@@ -74,7 +77,6 @@ _EVENT_TYPES = {
 _UNSUPPORTED = {
     "complexGateway",
     "transaction",
-    "adHocSubProcess",
     "callChoreography",
     "choreographyTask",
     "subChoreography",
@@ -101,6 +103,7 @@ _IGNORED = {
     "incoming",
     "outgoing",
     "multiInstanceLoopCharacteristics",
+    "completionCondition",  # of an ad-hoc subprocess (parse_ad_hoc reads it)
     "standardLoopCharacteristics",
     "auditing",
     "monitoring",
@@ -441,6 +444,8 @@ class _DefinitionsParser:
         if name == "receiveTask":
             ref = n.get("messageRef")
             return Activity(event=self.message_definition(node_id, ref), **activity)
+        if name == "adHocSubProcess":
+            return self.parse_ad_hoc(n, ext, activity, headers, task_def, elements, flows, links)
         if name == "subProcess":
             by_event = n.get("triggeredByEvent", "false") == "true"
             if by_event:
@@ -467,6 +472,88 @@ class _DefinitionsParser:
                 **activity,
             )
         return Activity(**activity)  # manual task, undefined task
+
+    def parse_ad_hoc(
+        self,
+        n: etree._Element,
+        ext: etree._Element | None,
+        activity: dict[str, Any],
+        headers: tuple[tuple[str, str], ...],
+        task_def: TaskDefinition | None,
+        elements: dict[str, FlowNode],
+        flows: dict[str, SequenceFlow],
+        links: dict[tuple[str, str], str],
+    ) -> AdHocSubProcess:
+        """As Zeebe's AdHocSubProcessTransformer: the inner elements belong to the inner instance element
+        `<id>#innerInstance` (a synthetic scope, one instance per activation); event subprocesses stay in
+        the ad-hoc subprocess itself. The activities are the inner elements without incoming flow."""
+        node_id = activity["id"]
+        inner_id = node_id + INNER_INSTANCE_SUFFIX
+        children = self.parse_scope(n, inner_id, elements, flows, links)
+        subs = tuple(
+            c
+            for c in children
+            if isinstance(elements[c], SubProcess) and elements[c].triggered_by_event  # type: ignore[attr-defined]
+        )
+        for c in subs:
+            elements[c] = replace(elements[c], scope=node_id)
+        inner = tuple(c for c in children if c not in subs)
+        activities = tuple(
+            c
+            for c in inner
+            if not elements[c].incoming
+            and elements[c].type
+            not in (ElementType.START_EVENT, ElementType.END_EVENT, ElementType.BOUNDARY_EVENT)
+        )
+        elements[inner_id] = SubProcess(
+            id=inner_id,
+            type=ElementType.AD_HOC_SUB_PROCESS_INNER_INSTANCE,
+            scope=node_id,
+            children=inner,
+        )
+        by_id = {c.get("id", ""): c for c in n if _is_bpmn(c)}
+        metadata = tuple(self.ad_hoc_metadata(by_id[c], c) for c in activities if c in by_id)
+        ad_hoc = ext.find(_Z + "adHoc") if ext is not None else None
+
+        def attr(name: str) -> str | None:
+            value = ad_hoc.get(name) if ad_hoc is not None else None
+            return value.strip() or None if value is not None else None
+
+        return AdHocSubProcess(
+            children=children,
+            event_subprocesses=subs,
+            active_elements_collection=attr("activeElementsCollection"),
+            completion_condition=(_text(n.find(_B + "completionCondition")) or "").strip() or None,
+            cancel_remaining_instances=n.get("cancelRemainingInstances", "true").strip() != "false",
+            output_collection=attr("outputCollection"),
+            output_element=attr("outputElement"),
+            activities=activities,
+            inner_instance=inner_id,
+            elements_metadata=metadata,
+            task_definition=task_def,
+            headers=headers,
+            **activity,
+        )
+
+    @staticmethod
+    def ad_hoc_metadata(el: etree._Element, element_id: str) -> dict[str, Any]:
+        """One entry of `adHocSubProcessElements` (Zeebe's AdHocActivityMetadata). `parameters` (the
+        fromAi() calls of the input mappings) are not extracted: always null."""
+        ext = el.find(_B + "extensionElements")
+        properties: dict[str, Any] | None = None
+        if ext is not None:
+            for prop in ext.iter(_Z + "property"):
+                if properties is None:
+                    properties = {}
+                properties[prop.get("name", "")] = prop.get("value") or None
+        documentation = _text(el.find(_B + "documentation"))
+        return {
+            "elementId": element_id,
+            "elementName": el.get("name"),
+            "documentation": documentation or None,
+            "properties": properties,
+            "parameters": None,
+        }
 
     # -- extensions ------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bizdevops.engine.core import timers
 from bizdevops.engine.core.model.elements import (
     Activity,
+    AdHocSubProcess,
     BoundaryEvent,
     BusinessRuleTask,
     CallActivity,
@@ -246,6 +247,11 @@ class _Validator:
         return True
 
     def subprocess(self, node: SubProcess) -> None:
+        if node.type == ElementType.AD_HOC_SUB_PROCESS_INNER_INSTANCE:
+            return  # synthetic (the parser's), checked with its ad-hoc subprocess
+        if isinstance(node, AdHocSubProcess):
+            self.ad_hoc(node)
+            return
         starts = [c for c in node.children if self.model.elements[c].type == ElementType.START_EVENT]
         if node.triggered_by_event:
             if len(starts) != 1:
@@ -262,6 +268,41 @@ class _Validator:
             self.add(node.id, "An embedded subprocess needs a none start event.")
         elif len(starts) > 1:
             self.add(node.id, "An embedded subprocess has exactly one (none) start event.")
+
+    def ad_hoc(self, node: AdHocSubProcess) -> None:
+        """Zeebe's AdHocSubProcessValidator (and the expressions its transformer parses)."""
+        nid = node.id
+        elements = self.model.elements
+        if not node.children:
+            self.add(nid, "Must have at least one activity.")
+        inner = elements[node.inner_instance].children  # type: ignore[attr-defined]
+        if any(elements[c].type == ElementType.START_EVENT for c in inner):
+            self.add(nid, "Must not contain a start event.")
+        if any(elements[c].type == ElementType.END_EVENT for c in inner):
+            self.add(nid, "Must not contain an end event.")
+        if node.task_definition is not None:
+            if not node.cancel_remaining_instances:
+                self.add(
+                    nid,
+                    "Must not set cancelRemainingInstances to false in combination with zeebe:taskDefinition",
+                )
+            if node.completion_condition is not None:
+                self.add(nid, "Must not set completionCondition in combination with zeebe:taskDefinition")
+            if node.active_elements_collection is not None:
+                self.add(
+                    nid, "Must not set activeElementsCollection in combination with zeebe:taskDefinition"
+                )
+            if not node.task_definition.type:
+                self.add(nid, "Missing task type: add zeebe:taskDefinition with a type.")
+            else:
+                self.expression(nid, "task type", node.task_definition.type)
+                self.expression(nid, "retries", node.task_definition.retries)
+                self.job_priority(nid, node.task_definition.priority)
+        self.expression(nid, "active elements collection", node.active_elements_collection, always_feel=True)
+        self.expression(nid, "completion condition", node.completion_condition, always_feel=True)
+        self.expression(nid, "output element", node.output_element, always_feel=True)
+        if node.output_collection is not None and node.output_element is None:
+            self.add(nid, "An ad-hoc subprocess with an outputCollection needs an outputElement.")
 
     def compensation_boundary(self, node: BoundaryEvent) -> None:
         """As Zeebe: a compensation boundary event has no outgoing flow and is associated with exactly one
