@@ -25,6 +25,7 @@ from bizdevops.api.permissions import (
     require_visible_definition,
     require_visible_instance,
 )
+from bizdevops.api.validation import validated
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.api.views.elements import process_instance_of
 from bizdevops.api.views.read import UserTaskGet
@@ -38,6 +39,8 @@ DEFAULT_REQUEST_TIMEOUT_MS = 10_000  # Camunda's default long-polling time
 class KeyField(serializers.Field):
     """A key sent as a string of digits (or a number); validated to int64."""
 
+    lean = True  # to_internal_value is all its validation (bizdevops.api.validation's fast path may call it)
+
     def to_internal_value(self, data: Any) -> int:
         return parse_key(data, self.field_name or "key")
 
@@ -46,9 +49,7 @@ class KeyField(serializers.Field):
 
 
 def valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=body(request))
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
+    return validated(serializer_class, body(request))
 
 
 def variables_field(**kwargs: Any) -> serializers.DictField:
