@@ -238,6 +238,9 @@ def _profile(application: Any, endpoint: str, rounds: int, top: int) -> None:
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
+    for pattern in os.environ.get("BENCH_PROFILE_CALLEES", "").split(","):
+        if pattern:
+            stats.sort_stats("cumulative").print_callees(pattern)
     print(out.getvalue())
 
 
