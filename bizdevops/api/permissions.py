@@ -86,35 +86,53 @@ def require_candidate_starter(
     """404 when the process is restricted to others (object permissions), 403 when it names candidate
     starters (zeebe:properties candidateStarterGroups/Users) and the caller is not one of them, as the
     Tasklist and the modeler enforce. Unknown processes pass through (the engine answers 404)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Exists
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
     from bizdevops.engine.state.models import ProcessDefinition
     from tasklist.selectors import may_start
 
+    if definition_key is None and not bpmn_process_id:
+        return
+    # One query for the definition and whether any process is restricted at all (the usual answer: no),
+    # instead of one each: when none is, hidden_definitions' answer (nothing hidden) is known already.
+    content_type = ContentType.objects.get_for_model(ProcessDefinition)
+    codename = "view_processdefinition"
+    grants = {"content_type_id": content_type.pk, "permission__codename": codename}
+
     def lookup() -> QuerySet[Any]:
-        definitions = ProcessDefinition.objects.all()
+        definitions = ProcessDefinition.objects.annotate(
+            restricted_to_users=Exists(UserObjectPermission.objects.filter(**grants)),
+            restricted_to_groups=Exists(GroupObjectPermission.objects.filter(**grants)),
+        )
+        fields = [*_DEFINITION_FIELDS, "restricted_to_users", "restricted_to_groups"]
         if definition_key is not None:
-            return definitions.filter(key=definition_key).values_list(*_DEFINITION_FIELDS)[:1]
+            return definitions.filter(key=definition_key).values_list(*fields)[:1]
         definitions = definitions.filter(bpmn_process_id=bpmn_process_id)
         if tenant_id:
             definitions = definitions.filter(tenant_id=tenant_id)
         if version is not None:
             definitions = definitions.filter(version=version)
-        return definitions.order_by("-version").values_list(*_DEFINITION_FIELDS)[:1]
+        return definitions.order_by("-version").values_list(*fields)[:1]
 
+    restriction = (1, content_type.pk, codename) * 2  # EXISTS(SELECT %s ...) with 1: the ORM's own parameter
     if definition_key is not None:
-        params: tuple[Any, ...] = (definition_key,)
-    elif bpmn_process_id:
-        params = tuple(p for p in (bpmn_process_id, tenant_id or None, version) if p is not None)
+        params: tuple[Any, ...] = (*restriction, definition_key)
     else:
-        return
-    shape = ("start", definition_key is not None, bool(tenant_id), version is not None)
+        params = (*restriction, *(p for p in (bpmn_process_id, tenant_id or None, version) if p is not None))
+    shape = ("start-restricted", definition_key is not None, bool(tenant_id), version is not None)
     rows = fast_rows(shape, lookup, params)
+    if not rows:
+        return  # unknown: the engine answers 404
+    *columns, restricted_to_users, restricted_to_groups = rows[0]
+    if not restricted_to_users and not restricted_to_groups:
+        _remember_hidden(user, "processdefinition", frozenset())
     # the columns the checks read; the BPMN resource loads only if may_start has not parsed it yet
-    definition = (
-        ProcessDefinition.from_db(ProcessDefinition.objects.db, _DEFINITION_FIELDS, rows[0]) if rows else None
-    )
-    if definition is not None and not may_see_definition(user, definition):
+    definition = ProcessDefinition.from_db(ProcessDefinition.objects.db, _DEFINITION_FIELDS, columns)
+    if not may_see_definition(user, definition):
         raise ApiProblem(404, f"Process definition '{definition_key or bpmn_process_id}' not found.")
-    if definition is not None and not may_start(user, definition):
+    if not may_start(user, definition):
         raise ApiProblem(
             403, f"You are not among the candidate starters of process '{definition.bpmn_process_id}'."
         )
@@ -241,10 +259,16 @@ def hidden_definitions(user: Any, model: type[Any]) -> frozenset[tuple[str, str]
             return set(model.objects.filter(pk__in=keys).values_list("tenant_id", id_field))
 
         hidden = frozenset(ids(restricted) - ids(mine))
-    cache[name] = hidden
-    if user is not None and user.is_authenticated:
-        user._api_hidden_definitions = cache
+    _remember_hidden(user, name, hidden)
     return hidden
+
+
+def _remember_hidden(user: Any, name: str, hidden: frozenset[tuple[str, str]]) -> None:
+    """Cache hidden_definitions' answer for definition model `name` on the user, for the request."""
+    if user is not None and user.is_authenticated:
+        cache: dict[str, frozenset[tuple[str, str]]] = getattr(user, "_api_hidden_definitions", None) or {}
+        cache[name] = hidden
+        user._api_hidden_definitions = cache
 
 
 def visible_definitions(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -157,3 +157,41 @@ def test_the_operation_is_in_the_openapi_document(dev) -> None:  # type: ignore[
     operation = schema["paths"]["/v2/element-instances/ad-hoc-activities/{key}/activation"]["post"]
     assert operation["operationId"] == "activateAdHocSubProcessActivities"
     assert {"204", "400", "404", "409"} <= set(operation["responses"])
+
+
+def test_a_job_worker_drives_an_ad_hoc_subprocess_through_the_job_result(dev) -> None:  # type: ignore[no-untyped-def]
+    # given the ad-hoc subprocess's job (job worker implementation, as Camunda's AI agent uses)
+    deploy(dev, "ad_hoc_subprocess.bpmn")
+    key = start(dev, "ahsp_job", goal="book")
+    body = {"type": "agent", "timeout": 30_000, "maxJobsToActivate": 1, "worker": "w", "requestTimeout": -1}
+    [job] = dev.post("/v2/jobs/activation", body, format="json").json()["jobs"]
+    # when the worker completes it with a result that activates an element
+    result = {"type": "adHocSubProcess", "activateElements": [{"elementId": "j_S", "variables": {"q": 1}}]}
+    response = dev.post(f"/v2/jobs/{job['jobKey']}/completion", {"result": result}, format="json")
+    # then that element runs (its job sees the activation's variable)
+    assert response.status_code == 204, response.content
+    body = {**body, "type": "j_tool"}
+    [tool] = dev.post("/v2/jobs/activation", body, format="json").json()["jobs"]
+    assert tool["variables"]["q"] == 1
+    # and a result that fulfils the completion condition completes it
+    assert dev.post(f"/v2/jobs/{tool['jobKey']}/completion", {}, format="json").status_code == 204
+    [job] = dev.post("/v2/jobs/activation", {**body, "type": "agent"}, format="json").json()["jobs"]
+    done = {"type": "adHocSubProcess", "isCompletionConditionFulfilled": True}
+    assert (
+        dev.post(f"/v2/jobs/{job['jobKey']}/completion", {"result": done}, format="json").status_code == 204
+    )
+    assert dev.get(f"/v2/process-instances/{key}").json()["state"] == "COMPLETED"
+
+
+def test_a_job_result_naming_an_unknown_element_is_refused(dev) -> None:  # type: ignore[no-untyped-def]
+    deploy(dev, "ad_hoc_subprocess.bpmn")
+    start(dev, "ahsp_job", goal="book")
+    body = {"type": "agent", "timeout": 30_000, "maxJobsToActivate": 1, "worker": "w", "requestTimeout": -1}
+    [job] = dev.post("/v2/jobs/activation", body, format="json").json()["jobs"]
+    result = {"type": "adHocSubProcess", "activateElements": [{"elementId": "nope"}]}
+    response = dev.post(f"/v2/jobs/{job['jobKey']}/completion", {"result": result}, format="json")
+    # as Zeebe: the elements are not found; the job stays as it was
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert "the given elements [nope] do not exist" in response.json()["detail"]
+    assert m.Job.objects.get(key=int(job["jobKey"])).state == "ACTIVATED"

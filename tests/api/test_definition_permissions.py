@@ -117,6 +117,42 @@ def test_outsiders_cannot_start_a_restricted_process_and_nothing_changes(api, re
     )
 
 
+def test_a_process_restricted_to_one_user_only_starts_for_that_user(api, admin_api) -> None:  # type: ignore[no-untyped-def]
+    # given api_service restricted by a grant to one user (no group grant exists)
+    deploy(admin_api, "api_service.bpmn")
+    insider, outsider = api("Developer", username="insider"), api("Developer", username="outsider")
+    process = m.ProcessDefinition.objects.get(bpmn_process_id="api_service")
+    assign_perm("engine.view_processdefinition", User.objects.get(username="insider"), process)
+    before = snapshot()
+    # when the outsider starts it, by id and by key, then it is not found and nothing changes
+    for body in ({"processDefinitionId": "api_service"}, {"processDefinitionKey": str(process.key)}):
+        assert outsider.post("/v2/process-instances", body, format="json").status_code == 404
+    assert snapshot() == before
+    # and the user holding the grant starts it
+    started = insider.post("/v2/process-instances", {"processDefinitionId": "api_service"}, format="json")
+    assert started.status_code == 200, started.content
+
+
+def test_the_start_check_is_one_query_while_no_process_is_restricted(api, admin_api) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bizdevops.api.permissions import require_candidate_starter
+
+    # given an open process and a caller with its groups loaded (as the API's authentication does)
+    deploy(admin_api, "api_service.bpmn")
+    api("Developer", username="starter")
+    user = User.objects.get(username="starter")
+    user._api_groups = ["Developer"]
+    require_candidate_starter(user, bpmn_process_id="api_service", tenant_id="<default>")  # BPMN parsed once
+    del user._api_hidden_definitions  # a new request
+    # when the caller's right to start it is checked
+    with CaptureQueriesContext(connection) as queries:
+        require_candidate_starter(user, bpmn_process_id="api_service", tenant_id="<default>")
+    # then one query answers both which definition it is and that nothing is restricted
+    assert len(queries.captured_queries) == 1, [q["sql"] for q in queries.captured_queries]
+
+
 @pytest.mark.parametrize("role", ["Developer", "Analyst"])
 def test_outsiders_cannot_evaluate_a_restricted_decision(api, restricted, role) -> None:  # type: ignore[no-untyped-def]
     client = api(role)

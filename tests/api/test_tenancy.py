@@ -72,3 +72,23 @@ def test_a_message_for_the_default_tenant_is_still_buffered(api) -> None:  # typ
     response = api("Admin").post("/v2/messages/publication", body, format="json")
     assert response.status_code == 200, response.content
     assert m.BufferedMessage.objects.count() == 1
+
+
+def test_starting_an_instance_or_activating_jobs_of_another_tenant_is_refused(api) -> None:  # type: ignore[no-untyped-def]
+    client = api("Admin")
+    client.post("/v2/deployments", {"resources": [upload("api_service.bpmn")]}, format="multipart")
+    body = {"processDefinitionId": "api_service", "tenantId": "acme"}
+    assert_refused(
+        client.post("/v2/process-instances", body, format="json"), "Create Process Instance", "acme"
+    )
+    assert not m.ProcessInstance.objects.exists()
+    activation = {"type": "t", "timeout": 1000, "maxJobsToActivate": 1, "requestTimeout": -1}
+    refused = client.post(
+        "/v2/jobs/activation", {**activation, "tenantIds": ["<default>", "acme"]}, format="json"
+    )
+    assert_refused(refused, "Activate Jobs", "acme")
+    assigned = client.post("/v2/jobs/activation", {**activation, "tenantFilter": "ASSIGNED"}, format="json")
+    assert assigned.status_code == 400
+    assert "ASSIGNED tenant filter" in assigned.json()["detail"]
+    ok = client.post("/v2/jobs/activation", {**activation, "tenantIds": ["<default>"]}, format="json")
+    assert ok.status_code == 200, ok.content

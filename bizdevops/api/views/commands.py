@@ -25,7 +25,8 @@ from bizdevops.api.permissions import (
     require_visible_definition,
     require_visible_instance,
 )
-from bizdevops.api.tenancy import require_default_tenant
+from bizdevops.api.tenancy import require_default_tenant, require_default_tenants
+from bizdevops.api.validation import validated
 from bizdevops.api.views.base import ApiView, body, max_wait_ms, parse_key
 from bizdevops.api.views.elements import process_instance_of
 from bizdevops.api.views.read import UserTaskGet
@@ -39,6 +40,8 @@ DEFAULT_REQUEST_TIMEOUT_MS = 10_000  # Camunda's default long-polling time
 class KeyField(serializers.Field):
     """A key sent as a string of digits (or a number); validated to int64."""
 
+    lean = True  # to_internal_value is all its validation (bizdevops.api.validation's fast path may call it)
+
     def to_internal_value(self, data: Any) -> int:
         return parse_key(data, self.field_name or "key")
 
@@ -47,9 +50,7 @@ class KeyField(serializers.Field):
 
 
 def valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=body(request))
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
+    return validated(serializer_class, body(request))
 
 
 def variables_field(**kwargs: Any) -> serializers.DictField:
@@ -128,6 +129,7 @@ class ProcessInstanceCreateView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.START)
         data = valid(CreateInstanceRequest, request)
+        require_default_tenant(data["tenantId"], "Create Process Instance")
         version = data["processDefinitionVersion"]
         require_candidate_starter(
             request.user,
@@ -373,6 +375,12 @@ class JobActivationView(ApiView):
     def post(self, request: Request) -> Response:
         require(request.user, Can.WORK_JOBS)
         data = valid(ActivationRequest, request)
+        require_default_tenants(data.get("tenantIds"), "Activate Jobs")
+        if data.get("tenantFilter") == "ASSIGNED":
+            raise ApiProblem(
+                400,
+                "Expected to handle request Activate Jobs with ASSIGNED tenant filter, but multi-tenancy is disabled",
+            )
         wait_ms = data["requestTimeout"]
         if wait_ms == 0:
             wait_ms = DEFAULT_REQUEST_TIMEOUT_MS
@@ -405,7 +413,12 @@ class JobCompleteView(ApiView):
     def post(self, request: Request, key: str) -> Response:
         require(request.user, Can.WORK_JOBS)
         data = valid(CompletionRequest, request)
-        gateway.call("complete_job", job_key=parse_key(key, "jobKey"), variables=data.get("variables") or {})
+        gateway.call(
+            "complete_job",
+            job_key=parse_key(key, "jobKey"),
+            variables=data.get("variables") or {},
+            result=data.get("result"),  # an ad-hoc subprocess's job: which elements to activate, or done
+        )
         return Response(status=204)
 
 
