@@ -92,3 +92,18 @@ def test_starting_an_instance_or_activating_jobs_of_another_tenant_is_refused(ap
     assert "ASSIGNED tenant filter" in assigned.json()["detail"]
     ok = client.post("/v2/jobs/activation", {**activation, "tenantIds": ["<default>"]}, format="json")
     assert ok.status_code == 200, ok.content
+
+
+def test_camunda7_start_under_another_tenant_finds_no_definition(api) -> None:  # type: ignore[no-untyped-def]
+    client = api("Admin")
+    client.post("/v2/deployments", {"resources": [upload("api_service.bpmn")]}, format="multipart")
+    # when a Camunda 7 client starts by key under a tenant
+    path = "/engine-rest/process-definition/key/api_service/tenant-id/acme/start"
+    response = client.post(path, {}, format="json")
+    # then no definition has that tenant, and nothing starts
+    assert response.status_code == 404, response.content
+    assert "tenant-id 'acme'" in response.json()["message"]  # Camunda 7's error shape
+    assert not m.ProcessInstance.objects.exists()
+    # while the tenant-less path starts it
+    ok = client.post("/engine-rest/process-definition/key/api_service/start", {}, format="json")
+    assert ok.status_code == 200, ok.content

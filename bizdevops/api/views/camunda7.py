@@ -310,7 +310,13 @@ class StartByKeyView(C7View):
     )
     def post(self, request: Request, key: str, tenant: str | None = None) -> Response:
         require(request.user, Can.START)
-        require_candidate_starter(request.user, bpmn_process_id=key, tenant_id=tenant or "<default>")
+        if tenant is not None and tenant != "<default>":
+            # multi-tenancy is disabled: every definition is the default tenant's, as a tenant-less one in
+            # Camunda 7, so no definition has this tenant id
+            raise ApiProblem(
+                404, f"No matching process definition with key '{key}' and tenant-id '{tenant}'."
+            )
+        require_candidate_starter(request.user, bpmn_process_id=key, tenant_id="<default>")
         data = _valid(StartRequest, request)
         started = gateway.start_instance(
             definition_key=None,
@@ -318,7 +324,7 @@ class StartByKeyView(C7View):
             version=None,
             variables=typed_to_plain(data.get("variables")),
             start_element_ids=[],
-            tenant_id=tenant or "<default>",
+            tenant_id="<default>",
             business_id=data.get("businessKey") or None,
             user=request.user,
         )
