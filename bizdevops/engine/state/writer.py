@@ -178,9 +178,11 @@ class PendingWrites:
                 sql, params = _numbered(statements[0][0]), statements[0][1]
                 with prepared_cursor(conn, raw=True) as cursor:
                     if commit:
+                        # COMMIT as a pipelined statement, not conn.commit(): that one syncs, and leaving
+                        # the pipeline then syncs again, an empty round trip of its own.
                         with conn.connection.pipeline():
                             cursor.execute(sql, params)
-                            conn.connection.commit()
+                            cursor.execute("COMMIT")
                     else:
                         cursor.execute(sql, params)
             else:
