@@ -19,6 +19,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -1148,36 +1149,44 @@ def history_records(row: m.History) -> list[HistoryRecord]:
     ]
 
 
+# kind -> [(column, attname, is_json, is_datetime)] of the job / user task model's concrete fields
+_RECORD_COLUMNS: dict[str, list[tuple[str, str, bool, bool]]] = {}
+
+
+def _record_columns(kind: str) -> list[tuple[str, str, bool, bool]]:
+    found = _RECORD_COLUMNS.get(kind)
+    if found is None:
+        model = m.UserTask if kind == "task" else m.Job
+        found = _RECORD_COLUMNS[kind] = [
+            (f.column, f.attname, isinstance(f, JSONField), isinstance(f, DateTimeField))
+            for f in model._meta.concrete_fields
+        ]
+    return found
+
+
 def _raw_record(kind: str, values: dict[str, Any]) -> Any:
-    """A job or user task record from a raw psycopg row (jsonb arrives as text: Django loads it so)."""
-    model = m.UserTask if kind == "task" else m.Job
-    row = model()
-    for f in model._meta.concrete_fields:
-        value = values[f.column]
-        if isinstance(f, JSONField) and isinstance(value, str):
+    """A job or user task record from a raw psycopg row (jsonb arrives as text: Django loads it so). The
+    row is a plain namespace, not a model instance: the converters only read its attributes."""
+    row = SimpleNamespace()
+    attributes = row.__dict__
+    for column, attname, is_json, _ in _record_columns(kind):
+        value = values[column]
+        if is_json and isinstance(value, str):
             value = json.loads(value)
-        setattr(row, f.attname, value)
-    return _user_task_record(row) if kind == "task" else _job_record(row)
-
-
-_DATETIME_COLUMNS: dict[str, frozenset[str]] = {}
+        attributes[attname] = value
+    return _user_task_record(row) if kind == "task" else _job_record(row)  # type: ignore[arg-type]
 
 
 def _json_record(kind: str, values: dict[str, Any]) -> Any:
     """A job or user task record from its row as `to_jsonb(row)` (timestamps arrive as ISO text)."""
-    model = m.UserTask if kind == "task" else m.Job
-    stamps = _DATETIME_COLUMNS.get(kind)
-    if stamps is None:
-        stamps = _DATETIME_COLUMNS[kind] = frozenset(
-            f.column for f in model._meta.concrete_fields if isinstance(f, DateTimeField)
-        )
-    row = model()
-    for f in model._meta.concrete_fields:
-        value = values[f.column]
-        if value is not None and f.column in stamps:
+    row = SimpleNamespace()
+    attributes = row.__dict__
+    for column, attname, _, is_datetime in _record_columns(kind):
+        value = values[column]
+        if is_datetime and value is not None:
             value = dt.datetime.fromisoformat(value)
-        setattr(row, f.attname, value)
-    return _user_task_record(row) if kind == "task" else _job_record(row)
+        attributes[attname] = value
+    return _user_task_record(row) if kind == "task" else _job_record(row)  # type: ignore[arg-type]
 
 
 def _pk(obj: Any) -> Any:

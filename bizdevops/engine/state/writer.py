@@ -31,9 +31,10 @@ class _Columns:
     fields: list[models.Field[Any, Any]]
     names: str  # quoted, comma-separated
     row: str  # "(%s, %s, ...)"
-    # PostgreSQL fast path: (attname, is_json) per column; values go to psycopg as they are (datetimes,
-    # ints, strings), JSON as its text, which PostgreSQL coerces to jsonb for the target column.
-    plain: list[tuple[str, bool]]
+    # PostgreSQL fast path: values go to psycopg as they are (datetimes, ints, strings), JSON as its text,
+    # which PostgreSQL coerces to jsonb for the target column.
+    attnames: tuple[str, ...]
+    json_positions: tuple[int, ...]  # indexes into attnames of the JSON columns
 
 
 _columns_cache: dict[tuple[str, type[models.Model]], _Columns] = {}
@@ -49,28 +50,47 @@ def _columns(model: type[models.Model], conn: Any) -> _Columns:
             fields,
             ", ".join(quote(f.column) for f in fields),
             "(" + ", ".join(["%s"] * len(fields)) + ")",
-            [(f.attname, isinstance(f, models.JSONField)) for f in fields],
+            tuple(f.attname for f in fields),
+            tuple(i for i, f in enumerate(fields) if isinstance(f, models.JSONField)),
         )
         _columns_cache[(conn.vendor, model)] = found
     return found
 
 
-_row_fields: dict[type[models.Model], list[tuple[str, models.Field[Any, Any]]]] = {}
+# model -> (attributes holding every concrete field's immutable default, [(attname, factory)] of the fields
+# whose default is made fresh per row: a list, a dict).
+_row_templates: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+
+
+def _row_template(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
+    template: dict[str, Any] = {}
+    fresh: list[tuple[str, Callable[[], Any]]] = []
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            template[f.attname] = None
+            fresh.append((f.attname, f.get_default))
+        else:
+            template[f.attname] = f.get_default()  # a constant: None, "", a number, a string
+    _row_templates[model] = (template, fresh)
+    return template, fresh
 
 
 def new_row(model: type[M], **values: Any) -> M:
     """An unsaved `model(**values)` for the writer, built without Model.__init__ (its signals and keyword
     machinery were a sixth of a command's CPU). Same attributes: every concrete field's attname, from
-    `values` or the field's default (a fresh one per row, as Model.__init__ gives)."""
-    fields = _row_fields.get(model)
-    if fields is None:
-        fields = _row_fields[model] = [(f.attname, f) for f in model._meta.concrete_fields]
+    `values` or the field's default (a fresh one per row, as Model.__init__ gives). Built from a
+    per-model template of the defaults: a dict copy and update instead of a lookup per field."""
+    found = _row_templates.get(model)
+    template, fresh = found if found is not None else _row_template(model)
+    if not values.keys() <= template.keys():
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - set(template))}")
     obj = model.__new__(model)
     attributes = obj.__dict__
-    for attname, f in fields:
-        attributes[attname] = values[attname] if attname in values else f.get_default()
-    if len(values) > len(attributes) or not values.keys() <= attributes.keys():
-        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - set(attributes))}")
+    attributes.update(template)
+    attributes.update(values)
+    for attname, factory in fresh:
+        if attname not in values:
+            attributes[attname] = factory()
     obj._state = ModelState()
     return obj
 
@@ -164,18 +184,10 @@ class PendingWrites:
         guard, self.guard = self.guard, None
         if statements:
             if conn.vendor == "postgresql":
-                final, final_params = "SELECT 1", []
+                sql = _combined(tuple(sql for sql, _ in statements), guard is not None)
+                params = [p for _, ps in statements for p in ps]
                 if guard is not None:
-                    final = (
-                        "SELECT 1 / (CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
-                        "bpmn_process_id = %s AND version > %s) THEN 0 ELSE 1 END)"
-                    )
-                    final_params = list(guard)
-                if len(statements) > 1 or guard is not None:
-                    parts = [f"w{i} AS ({sql})" for i, (sql, _) in enumerate(statements)]
-                    params = [p for _, ps in statements for p in ps] + final_params
-                    statements = [("WITH " + ",\n".join(parts) + "\n" + final, params)]
-                sql, params = _numbered(statements[0][0]), statements[0][1]
+                    params.extend(guard)
                 with prepared_cursor(conn, raw=True) as cursor:
                     if commit:
                         # COMMIT as a pipelined statement, not conn.commit(): that one syncs, and leaving
@@ -195,6 +207,21 @@ class PendingWrites:
 
 
 @lru_cache(maxsize=512)
+def _combined(statements: tuple[str, ...], guarded: bool) -> str:
+    """The statements as one (data-modifying CTEs), numbered; cached by shape, so a command's write
+    costs a dictionary lookup instead of joining and numbering some kilobytes of SQL."""
+    final = "SELECT 1"
+    if guarded:
+        final = (
+            "SELECT 1 / (CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
+            "bpmn_process_id = %s AND version > %s) THEN 0 ELSE 1 END)"
+        )
+    if len(statements) == 1 and not guarded:
+        return _numbered(statements[0])
+    parts = [f"w{i} AS ({sql})" for i, sql in enumerate(statements)]
+    return _numbered("WITH " + ",\n".join(parts) + "\n" + final)
+
+
 def _numbered(sql: str) -> str:
     """%s placeholders → $1, $2, ... for psycopg's RawCursor. psycopg converts %s itself with a regular
     expression, and caches the result only for statements up to 4 KB and 50 parameters; the combined
@@ -245,6 +272,11 @@ def simple_query(conn: Any, sql: str, *, begin: bool = False) -> list[Any]:
     return [r for r in results if r.status == pq.ExecStatus.TUPLES_OK]
 
 
+# (vendor, model, rows, upsert shape) -> the INSERT's SQL text: the shapes repeat endlessly, and building
+# the text (quoting every column of the ON CONFLICT clause) was a tenth of a command's CPU.
+_insert_sql_cache: dict[tuple[Any, ...], str] = {}
+
+
 def _insert_sql(
     conn: Any, model: type[models.Model], objects: list[models.Model], upsert: _Upserts | None
 ) -> tuple[str, list[Any]]:
@@ -252,21 +284,36 @@ def _insert_sql(
     params: list[Any] = []
     if conn.vendor == "postgresql":
         dumps = json.dumps
+        attnames, json_positions = cols.attnames, cols.json_positions
         for obj in objects:
             values = obj.__dict__
-            for attname, is_json in cols.plain:
-                value = values[attname]
-                params.append(dumps(value) if is_json and value is not None else value)
+            row = [values[attname] for attname in attnames]
+            for i in json_positions:
+                value = row[i]
+                if value is not None:
+                    row[i] = dumps(value)
+            params.extend(row)
     else:
         for obj in objects:
             for f in cols.fields:
                 params.append(f.get_db_prep_save(getattr(obj, f.attname), conn))
-    sql = f"INSERT INTO {cols.table} ({cols.names}) VALUES " + ", ".join([cols.row] * len(objects))
-    if upsert is not None:
-        quote = conn.ops.quote_name
-        sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in upsert.update]
-        sets += [f"{quote(c)} = {cols.table}.{quote(c)} + 1" for c in upsert.increments]
-        sql += (
-            f" ON CONFLICT ({', '.join(quote(c) for c in upsert.conflict)}) DO UPDATE SET {', '.join(sets)}"
-        )
+    shape = (
+        (conn.vendor, model, len(objects))
+        if upsert is None
+        else (conn.vendor, model, len(objects), upsert.conflict, upsert.update, upsert.increments)
+    )
+    sql = _insert_sql_cache.get(shape)
+    if sql is None:
+        sql = f"INSERT INTO {cols.table} ({cols.names}) VALUES " + ", ".join([cols.row] * len(objects))
+        if upsert is not None:
+            quote = conn.ops.quote_name
+            sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in upsert.update]
+            sets += [f"{quote(c)} = {cols.table}.{quote(c)} + 1" for c in upsert.increments]
+            sql += (
+                f" ON CONFLICT ({', '.join(quote(c) for c in upsert.conflict)}) "
+                f"DO UPDATE SET {', '.join(sets)}"
+            )
+        if len(_insert_sql_cache) > 2000:
+            _insert_sql_cache.clear()
+        _insert_sql_cache[shape] = sql
     return sql, params
