@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import DateTimeField, F, JSONField, Q
 from psycopg.rows import dict_row
 
@@ -168,18 +168,20 @@ class DjangoStore:
         self._local.loaded = {}
         self._local.tasks = {}
         self._local.locked = {}
+        # The unit's connection, looked up once: the `connection` proxy costs a context-local lookup per use.
+        conn = self._local.conn = connections[DEFAULT_DB_ALIAS]
         # Inside a caller's transaction (a service adding a field, a test case) the unit is a savepoint, so
         # a refused command never poisons the caller's transaction. Outside one, BEGIN is sent lazily by
         # the first read or eager write (`_begin`): a unit that only writes — starting an instance that
         # runs to its first wait state — is then one autocommit statement: no BEGIN, no COMMIT round trip.
-        eager = connection.in_atomic_block or connection.vendor != "postgresql"
+        eager = conn.in_atomic_block or conn.vendor != "postgresql"
         self._local.atomic = transaction.atomic() if eager else None
         if self._local.atomic is not None:
             self._local.atomic.__enter__()
         try:
             yield
             # Our own outermost transaction on PostgreSQL: the last write and COMMIT share a round trip.
-            owned = self._local.atomic is not None and not eager and len(connection.atomic_blocks) == 1
+            owned = self._local.atomic is not None and not eager and len(conn.atomic_blocks) == 1
             self._local.pending[-1].flush(commit=owned)
         except BaseException as exc:
             if guard is not None and _is_stale_guard(exc):
@@ -201,7 +203,13 @@ class DjangoStore:
             self._local.tasks = None
             self._local.locked = None
             self._local.atomic = None
+            self._local.conn = None
             self._local.recent = {}
+
+    def _connection(self) -> Any:
+        """The current unit's connection (outside a unit: the thread's)."""
+        conn = getattr(self._local, "conn", None)
+        return conn if conn is not None else connections[DEFAULT_DB_ALIAS]
 
     def _begin(self) -> None:
         """Open the unit's transaction now (before a read or an eager write that must be part of it)."""
@@ -342,7 +350,7 @@ class DjangoStore:
         # trip, and the unit that follows carries a guard in its write statement that fails if a newer
         # version exists (deployed by another process meanwhile); the service then retries with a fresh
         # lookup. Inside a unit (deploy numbering versions) the database is always asked.
-        cacheable = version is None and not in_unit and connection.vendor == "postgresql"
+        cacheable = version is None and not in_unit and self._connection().vendor == "postgresql"
         if cacheable:
             cached = _latest_cache.get(bpmn_process_id)
             if cached is not None:
@@ -429,7 +437,7 @@ class DjangoStore:
         )
         if read is not None:
             found = json.loads(read)
-        elif connection.vendor == "postgresql":
+        elif self._connection().vendor == "postgresql":
             found = self._load_instance_row(key, for_update)
         else:
             rows = m.ProcessInstance.objects.filter(key=key)
@@ -445,7 +453,8 @@ class DjangoStore:
         return state
 
     def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
-        if connection.vendor != "postgresql":
+        conn = self._connection()
+        if conn.vendor != "postgresql":
             record = self._read_row(kind, key, False)
             return (
                 None if record is None else self.load_instance(record.process_instance_key, for_update=True)
@@ -455,7 +464,7 @@ class DjangoStore:
         # (the order every unit locks in). An instance's jobs and tasks never move to another instance.
         table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
         results = simple_query(
-            connection,
+            conn,
             f"SELECT state FROM engine_processinstance WHERE key = "
             f"(SELECT process_instance_key FROM {table} WHERE key = {int(key)}) FOR UPDATE; "
             f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(key)} FOR UPDATE",
@@ -482,7 +491,7 @@ class DjangoStore:
         for kind, k in prefetch:
             table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
             statements.append(f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(k)} FOR UPDATE")
-        results = simple_query(connection, "; ".join(statements), begin=True)
+        results = simple_query(self._connection(), "; ".join(statements), begin=True)
         found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
         if found is not None and locked is not None:
