@@ -46,7 +46,14 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import models as m
-from bizdevops.engine.state.writer import PendingWrites, new_row, prepared_cursor, simple_query
+from bizdevops.engine.state.writer import (
+    PendingWrites,
+    SessionStatement,
+    new_row,
+    prepared_cursor,
+    run_session_statements,
+    simple_query,
+)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -462,14 +469,7 @@ class DjangoStore:
         self._begin()
         # BEGIN, the owning instance's lock and the job/task row's lock in ONE round trip, instance first
         # (the order every unit locks in). An instance's jobs and tasks never move to another instance.
-        table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
-        results = simple_query(
-            conn,
-            f"SELECT state FROM engine_processinstance WHERE key = "
-            f"(SELECT process_instance_key FROM {table} WHERE key = {int(key)}) FOR UPDATE; "
-            f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(key)} FOR UPDATE",
-            begin=True,
-        )
+        results = run_session_statements(conn, [(_LOCK_OWNER[kind], key), (_LOCK_ROW[kind], key)])
         if not results or not results[0].ntuples:
             return None
         locked = getattr(self._local, "locked", None)
@@ -484,14 +484,11 @@ class DjangoStore:
         unit (the command's own job or task, which the core re-reads under lock next): ONE round trip for
         BEGIN, the instance lock and those row locks, sent as one simple-protocol message in the
         instance-first lock order (the statements run one after another). Only integer keys are inlined."""
-        lock = " FOR UPDATE" if for_update else ""
         recent: dict[tuple[str, int], int] = getattr(self._local, "recent", None) or {}
         prefetch = [(kind, k) for (kind, k), owner in recent.items() if owner == key] if for_update else []
-        statements = [f"SELECT state FROM engine_processinstance WHERE key = {int(key)}{lock}"]
-        for kind, k in prefetch:
-            table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
-            statements.append(f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(k)} FOR UPDATE")
-        results = simple_query(self._connection(), "; ".join(statements), begin=True)
+        calls = [(_LOCK_INSTANCE if for_update else _READ_INSTANCE, key)]
+        calls += [(_LOCK_ROW[kind], k) for kind, k in prefetch]
+        results = run_session_statements(self._connection(), calls)
         found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
         if found is not None and locked is not None:
@@ -1090,6 +1087,31 @@ class DjangoStore:
             return []
         m.OutboxCommand.objects.filter(id__in=[r.id for r in rows]).delete()
         return [command_from_dict(r.command) for r in rows]
+
+
+# The statements that start most commands (lock an instance, with the job or user task the command is
+# about), prepared once per session (see run_session_statements). Instance first: the order every unit
+# locks in. An instance's jobs and tasks never move to another instance.
+_LOCK_INSTANCE = SessionStatement(
+    "bizdevops_lock_instance", "SELECT state FROM engine_processinstance WHERE key = $1 FOR UPDATE"
+)
+_READ_INSTANCE = SessionStatement(
+    "bizdevops_read_instance", "SELECT state FROM engine_processinstance WHERE key = $1"
+)
+_LOCK_OWNER = {
+    kind: SessionStatement(
+        f"bizdevops_lock_{kind}_owner",
+        f"SELECT state FROM engine_processinstance WHERE key = "
+        f"(SELECT process_instance_key FROM {table} WHERE key = $1) FOR UPDATE",
+    )
+    for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))
+}
+_LOCK_ROW = {
+    kind: SessionStatement(
+        f"bizdevops_lock_{kind}", f"SELECT to_jsonb(r) FROM {table} r WHERE key = $1 FOR UPDATE"
+    )
+    for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))
+}
 
 
 def _lock_message_key(name: str, correlation_key: str | None) -> None:

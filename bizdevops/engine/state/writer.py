@@ -12,6 +12,7 @@ statements run one after another."""
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -252,24 +253,99 @@ def simple_query(conn: Any, sql: str, *, begin: bool = False) -> list[Any]:
     with the simple query protocol; with `begin`, open the transaction in the same message when none is
     open yet. psycopg would otherwise send its implicit BEGIN as a round trip of its own (and, in
     pipeline mode, sync after it and again when the pipeline closes). Returns the PGresults of the
-    row-returning statements, in order; an error result raises as psycopg (and Django) raise it.
+    row-returning statements, in order; an error result raises as Django raises psycopg's errors.
 
     psycopg keeps following the server's transaction status (libpq tracks it), so after a BEGIN sent
     here it sees the transaction as open and Django's COMMIT/ROLLBACK at the end of the atomic block work
     as usual."""
-    from psycopg import errors, generators, pq
+    from psycopg import pq
 
     conn.ensure_connection()
     pg = conn.connection
     if begin and not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE:
         sql = "BEGIN; " + sql
-    with conn.wrap_database_errors, pg.lock:
+    with conn.wrap_database_errors:
+        return _rows(pg, _send(pg, sql))
+
+
+def _send(pg: Any, sql: str) -> list[Any]:
+    """All PGresults of one simple-protocol message (the statements after a failing one do not run)."""
+    from psycopg import generators
+
+    with pg.lock:
         pg.pgconn.send_query(sql.encode())
-        results = pg.wait(generators.execute(pg.pgconn))
+        return pg.wait(generators.execute(pg.pgconn))  # type: ignore[no-any-return]
+
+
+def _rows(pg: Any, results: list[Any]) -> list[Any]:
+    from psycopg import errors, pq
+
     for result in results:
         if result.status == pq.ExecStatus.FATAL_ERROR:
             raise errors.error_from_result(result, encoding=pg.info.encoding)
     return [r for r in results if r.status == pq.ExecStatus.TUPLES_OK]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatement:
+    """A statement of one bigint argument ($1) for `run_session_statements`: prepared once per database
+    session with SQL PREPARE and run with EXECUTE, so the server parses and plans it once instead of on
+    every command (the simple protocol, which lets BEGIN share the round trip, cannot bind parameters)."""
+
+    name: str
+    body: str
+
+    def text(self, argument: int, *, prepared: bool) -> str:
+        if prepared:
+            return f"EXECUTE {self.name}({int(argument)})"
+        return self.body.replace("$1", str(int(argument)))
+
+
+# psycopg connection -> names of the SessionStatements prepared in its session
+_session_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]]) -> list[Any]:
+    """BEGIN (when no transaction is open) and `calls`, in order, in ONE simple-protocol round trip, as
+    `simple_query(..., begin=True)`; returns the results of the calls. When this message opens the
+    transaction, the calls run as prepared statements (preparing those the session lacks in the same
+    message; PREPARE is not undone by a rollback). psycopg deallocates ALL of a session's prepared
+    statements on every rollback, so a call may find its statement gone: that failure is rolled back
+    and the message re-sent with the PREPAREs, still inside the caller's unit, which began here. Inside
+    a transaction already open such a failure could not be undone alone, so the plain statements go."""
+    from psycopg import pq
+
+    conn.ensure_connection()
+    pg = conn.connection
+    opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    if not opens or conn.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 0) is None:
+        return simple_query(conn, "; ".join(s.text(a, prepared=False) for s, a in calls), begin=True)
+    known = _session_prepared.get(pg)
+    if known is None:
+        known = _session_prepared[pg] = set()
+    body = ["BEGIN"] + [s.text(a, prepared=True) for s, a in calls]
+    with conn.wrap_database_errors:
+        for attempt in (1, 2):
+            missing = list({s.name: s for s, _ in calls if s.name not in known}.values())
+            prepares = [f"PREPARE {s.name}(bigint) AS {s.body}" for s in missing]
+            results = _send(pg, "; ".join(prepares + body))
+            prepared_now = {
+                s.name for s, r in zip(missing, results, strict=False) if r.status == pq.ExecStatus.COMMAND_OK
+            }
+            known.update(prepared_now)
+            gone = any(
+                r.status == pq.ExecStatus.FATAL_ERROR
+                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+                for r in results
+            )
+            if not gone or attempt == 2:
+                return _rows(pg, results)
+            # Dropped by a rollback since: forget what this session had (psycopg dropped all of it), end
+            # the failed transaction this message began, and go again.
+            known.clear()
+            known.update(prepared_now)
+            _rows(pg, _send(pg, "ROLLBACK"))
+    raise AssertionError("unreachable")
 
 
 # (vendor, model, rows, upsert shape) -> the INSERT's SQL text: the shapes repeat endlessly, and building
