@@ -324,9 +324,12 @@ def list_open_user_task_keys(*, process_instance_key: int) -> list[int]:
         ).order_by("key")
         return list(rows.values_list("key", flat=True))
     with prepared_cursor(connection) as cursor:
+        # OFFSET 0 fences the subquery: the instance's few rows come from its own index and are filtered
+        # after. Without it PostgreSQL ANDs in the partial index of open tasks, whose entries of tasks
+        # completed since the last vacuum it scans in full (0.7 ms per call at 40k completed tasks).
         cursor.execute(
-            "SELECT key FROM engine_usertask WHERE process_instance_key = %s AND state = 'CREATED' "
-            "ORDER BY key",
+            "SELECT key FROM (SELECT key, state FROM engine_usertask WHERE process_instance_key = %s "
+            "OFFSET 0) t WHERE state = 'CREATED' ORDER BY key",
             [process_instance_key],
         )
         return [key for (key,) in cursor.fetchall()]

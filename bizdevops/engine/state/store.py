@@ -19,9 +19,10 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import DateTimeField, F, JSONField, Q
 from psycopg.rows import dict_row
 
@@ -45,7 +46,14 @@ from bizdevops.engine.core.records import (
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import models as m
-from bizdevops.engine.state.writer import PendingWrites, new_row, prepared_cursor, simple_query
+from bizdevops.engine.state.writer import (
+    PendingWrites,
+    SessionStatement,
+    new_row,
+    prepared_cursor,
+    run_session_statements,
+    simple_query,
+)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -167,18 +175,20 @@ class DjangoStore:
         self._local.loaded = {}
         self._local.tasks = {}
         self._local.locked = {}
+        # The unit's connection, looked up once: the `connection` proxy costs a context-local lookup per use.
+        conn = self._local.conn = connections[DEFAULT_DB_ALIAS]
         # Inside a caller's transaction (a service adding a field, a test case) the unit is a savepoint, so
         # a refused command never poisons the caller's transaction. Outside one, BEGIN is sent lazily by
         # the first read or eager write (`_begin`): a unit that only writes — starting an instance that
         # runs to its first wait state — is then one autocommit statement: no BEGIN, no COMMIT round trip.
-        eager = connection.in_atomic_block or connection.vendor != "postgresql"
+        eager = conn.in_atomic_block or conn.vendor != "postgresql"
         self._local.atomic = transaction.atomic() if eager else None
         if self._local.atomic is not None:
             self._local.atomic.__enter__()
         try:
             yield
             # Our own outermost transaction on PostgreSQL: the last write and COMMIT share a round trip.
-            owned = self._local.atomic is not None and not eager and len(connection.atomic_blocks) == 1
+            owned = self._local.atomic is not None and not eager and len(conn.atomic_blocks) == 1
             self._local.pending[-1].flush(commit=owned)
         except BaseException as exc:
             if guard is not None and _is_stale_guard(exc):
@@ -200,7 +210,13 @@ class DjangoStore:
             self._local.tasks = None
             self._local.locked = None
             self._local.atomic = None
+            self._local.conn = None
             self._local.recent = {}
+
+    def _connection(self) -> Any:
+        """The current unit's connection (outside a unit: the thread's)."""
+        conn = getattr(self._local, "conn", None)
+        return conn if conn is not None else connections[DEFAULT_DB_ALIAS]
 
     def _begin(self) -> None:
         """Open the unit's transaction now (before a read or an eager write that must be part of it)."""
@@ -341,7 +357,7 @@ class DjangoStore:
         # trip, and the unit that follows carries a guard in its write statement that fails if a newer
         # version exists (deployed by another process meanwhile); the service then retries with a fresh
         # lookup. Inside a unit (deploy numbering versions) the database is always asked.
-        cacheable = version is None and not in_unit and connection.vendor == "postgresql"
+        cacheable = version is None and not in_unit and self._connection().vendor == "postgresql"
         if cacheable:
             cached = _latest_cache.get(bpmn_process_id)
             if cached is not None:
@@ -447,7 +463,7 @@ class DjangoStore:
         )
         if read is not None:
             found = json.loads(read)
-        elif connection.vendor == "postgresql":
+        elif self._connection().vendor == "postgresql":
             found = self._load_instance_row(key, for_update)
         else:
             rows = m.ProcessInstance.objects.filter(key=key)
@@ -463,7 +479,8 @@ class DjangoStore:
         return state
 
     def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
-        if connection.vendor != "postgresql":
+        conn = self._connection()
+        if conn.vendor != "postgresql":
             record = self._read_row(kind, key, False)
             return (
                 None if record is None else self.load_instance(record.process_instance_key, for_update=True)
@@ -471,14 +488,7 @@ class DjangoStore:
         self._begin()
         # BEGIN, the owning instance's lock and the job/task row's lock in ONE round trip, instance first
         # (the order every unit locks in). An instance's jobs and tasks never move to another instance.
-        table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
-        results = simple_query(
-            connection,
-            f"SELECT state FROM engine_processinstance WHERE key = "
-            f"(SELECT process_instance_key FROM {table} WHERE key = {int(key)}) FOR UPDATE; "
-            f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(key)} FOR UPDATE",
-            begin=True,
-        )
+        results = run_session_statements(conn, [(_LOCK_OWNER[kind], key), (_LOCK_ROW[kind], key)])
         if not results or not results[0].ntuples:
             return None
         locked = getattr(self._local, "locked", None)
@@ -493,14 +503,11 @@ class DjangoStore:
         unit (the command's own job or task, which the core re-reads under lock next): ONE round trip for
         BEGIN, the instance lock and those row locks, sent as one simple-protocol message in the
         instance-first lock order (the statements run one after another). Only integer keys are inlined."""
-        lock = " FOR UPDATE" if for_update else ""
         recent: dict[tuple[str, int], int] = getattr(self._local, "recent", None) or {}
         prefetch = [(kind, k) for (kind, k), owner in recent.items() if owner == key] if for_update else []
-        statements = [f"SELECT state FROM engine_processinstance WHERE key = {int(key)}{lock}"]
-        for kind, k in prefetch:
-            table = (m.UserTask if kind == "task" else m.Job)._meta.db_table
-            statements.append(f"SELECT to_jsonb(r) FROM {table} r WHERE key = {int(k)} FOR UPDATE")
-        results = simple_query(connection, "; ".join(statements), begin=True)
+        calls = [(_LOCK_INSTANCE if for_update else _READ_INSTANCE, key)]
+        calls += [(_LOCK_ROW[kind], k) for kind, k in prefetch]
+        results = run_session_statements(self._connection(), calls)
         found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
         if found is not None and locked is not None:
@@ -1109,6 +1116,31 @@ class DjangoStore:
         return [command_from_dict(r.command) for r in rows]
 
 
+# The statements that start most commands (lock an instance, with the job or user task the command is
+# about), prepared once per session (see run_session_statements). Instance first: the order every unit
+# locks in. An instance's jobs and tasks never move to another instance.
+_LOCK_INSTANCE = SessionStatement(
+    "bizdevops_lock_instance", "SELECT state FROM engine_processinstance WHERE key = $1 FOR UPDATE"
+)
+_READ_INSTANCE = SessionStatement(
+    "bizdevops_read_instance", "SELECT state FROM engine_processinstance WHERE key = $1"
+)
+_LOCK_OWNER = {
+    kind: SessionStatement(
+        f"bizdevops_lock_{kind}_owner",
+        f"SELECT state FROM engine_processinstance WHERE key = "
+        f"(SELECT process_instance_key FROM {table} WHERE key = $1) FOR UPDATE",
+    )
+    for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))
+}
+_LOCK_ROW = {
+    kind: SessionStatement(
+        f"bizdevops_lock_{kind}", f"SELECT to_jsonb(r) FROM {table} r WHERE key = $1 FOR UPDATE"
+    )
+    for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))
+}
+
+
 def _lock_message_key(name: str, correlation_key: str | None) -> None:
     """Serialize "publish a message" with "open a subscription" for one (name, correlation key): both look
     for the other side and then write their own, so without a common lock each could miss the other and
@@ -1175,36 +1207,44 @@ def history_records(row: m.History) -> list[HistoryRecord]:
     ]
 
 
+# kind -> [(column, attname, is_json, is_datetime)] of the job / user task model's concrete fields
+_RECORD_COLUMNS: dict[str, list[tuple[str, str, bool, bool]]] = {}
+
+
+def _record_columns(kind: str) -> list[tuple[str, str, bool, bool]]:
+    found = _RECORD_COLUMNS.get(kind)
+    if found is None:
+        model = m.UserTask if kind == "task" else m.Job
+        found = _RECORD_COLUMNS[kind] = [
+            (f.column, f.attname, isinstance(f, JSONField), isinstance(f, DateTimeField))
+            for f in model._meta.concrete_fields
+        ]
+    return found
+
+
 def _raw_record(kind: str, values: dict[str, Any]) -> Any:
-    """A job or user task record from a raw psycopg row (jsonb arrives as text: Django loads it so)."""
-    model = m.UserTask if kind == "task" else m.Job
-    row = model()
-    for f in model._meta.concrete_fields:
-        value = values[f.column]
-        if isinstance(f, JSONField) and isinstance(value, str):
+    """A job or user task record from a raw psycopg row (jsonb arrives as text: Django loads it so). The
+    row is a plain namespace, not a model instance: the converters only read its attributes."""
+    row = SimpleNamespace()
+    attributes = row.__dict__
+    for column, attname, is_json, _ in _record_columns(kind):
+        value = values[column]
+        if is_json and isinstance(value, str):
             value = json.loads(value)
-        setattr(row, f.attname, value)
-    return _user_task_record(row) if kind == "task" else _job_record(row)
-
-
-_DATETIME_COLUMNS: dict[str, frozenset[str]] = {}
+        attributes[attname] = value
+    return _user_task_record(row) if kind == "task" else _job_record(row)  # type: ignore[arg-type]
 
 
 def _json_record(kind: str, values: dict[str, Any]) -> Any:
     """A job or user task record from its row as `to_jsonb(row)` (timestamps arrive as ISO text)."""
-    model = m.UserTask if kind == "task" else m.Job
-    stamps = _DATETIME_COLUMNS.get(kind)
-    if stamps is None:
-        stamps = _DATETIME_COLUMNS[kind] = frozenset(
-            f.column for f in model._meta.concrete_fields if isinstance(f, DateTimeField)
-        )
-    row = model()
-    for f in model._meta.concrete_fields:
-        value = values[f.column]
-        if value is not None and f.column in stamps:
+    row = SimpleNamespace()
+    attributes = row.__dict__
+    for column, attname, _, is_datetime in _record_columns(kind):
+        value = values[column]
+        if is_datetime and value is not None:
             value = dt.datetime.fromisoformat(value)
-        setattr(row, f.attname, value)
-    return _user_task_record(row) if kind == "task" else _job_record(row)
+        attributes[attname] = value
+    return _user_task_record(row) if kind == "task" else _job_record(row)  # type: ignore[arg-type]
 
 
 def _pk(obj: Any) -> Any:

@@ -12,6 +12,7 @@ statements run one after another."""
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,9 +32,10 @@ class _Columns:
     fields: list[models.Field[Any, Any]]
     names: str  # quoted, comma-separated
     row: str  # "(%s, %s, ...)"
-    # PostgreSQL fast path: (attname, is_json) per column; values go to psycopg as they are (datetimes,
-    # ints, strings), JSON as its text, which PostgreSQL coerces to jsonb for the target column.
-    plain: list[tuple[str, bool]]
+    # PostgreSQL fast path: values go to psycopg as they are (datetimes, ints, strings), JSON as its text,
+    # which PostgreSQL coerces to jsonb for the target column.
+    attnames: tuple[str, ...]
+    json_positions: tuple[int, ...]  # indexes into attnames of the JSON columns
 
 
 _columns_cache: dict[tuple[str, type[models.Model]], _Columns] = {}
@@ -49,28 +51,47 @@ def _columns(model: type[models.Model], conn: Any) -> _Columns:
             fields,
             ", ".join(quote(f.column) for f in fields),
             "(" + ", ".join(["%s"] * len(fields)) + ")",
-            [(f.attname, isinstance(f, models.JSONField)) for f in fields],
+            tuple(f.attname for f in fields),
+            tuple(i for i, f in enumerate(fields) if isinstance(f, models.JSONField)),
         )
         _columns_cache[(conn.vendor, model)] = found
     return found
 
 
-_row_fields: dict[type[models.Model], list[tuple[str, models.Field[Any, Any]]]] = {}
+# model -> (attributes holding every concrete field's immutable default, [(attname, factory)] of the fields
+# whose default is made fresh per row: a list, a dict).
+_row_templates: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+
+
+def _row_template(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
+    template: dict[str, Any] = {}
+    fresh: list[tuple[str, Callable[[], Any]]] = []
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            template[f.attname] = None
+            fresh.append((f.attname, f.get_default))
+        else:
+            template[f.attname] = f.get_default()  # a constant: None, "", a number, a string
+    _row_templates[model] = (template, fresh)
+    return template, fresh
 
 
 def new_row(model: type[M], **values: Any) -> M:
     """An unsaved `model(**values)` for the writer, built without Model.__init__ (its signals and keyword
     machinery were a sixth of a command's CPU). Same attributes: every concrete field's attname, from
-    `values` or the field's default (a fresh one per row, as Model.__init__ gives)."""
-    fields = _row_fields.get(model)
-    if fields is None:
-        fields = _row_fields[model] = [(f.attname, f) for f in model._meta.concrete_fields]
+    `values` or the field's default (a fresh one per row, as Model.__init__ gives). Built from a
+    per-model template of the defaults: a dict copy and update instead of a lookup per field."""
+    found = _row_templates.get(model)
+    template, fresh = found if found is not None else _row_template(model)
+    if not values.keys() <= template.keys():
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - set(template))}")
     obj = model.__new__(model)
     attributes = obj.__dict__
-    for attname, f in fields:
-        attributes[attname] = values[attname] if attname in values else f.get_default()
-    if len(values) > len(attributes) or not values.keys() <= attributes.keys():
-        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - set(attributes))}")
+    attributes.update(template)
+    attributes.update(values)
+    for attname, factory in fresh:
+        if attname not in values:
+            attributes[attname] = factory()
     obj._state = ModelState()
     return obj
 
@@ -164,23 +185,17 @@ class PendingWrites:
         guard, self.guard = self.guard, None
         if statements:
             if conn.vendor == "postgresql":
-                final, final_params = "SELECT 1", []
+                sql = _combined(tuple(sql for sql, _ in statements), guard is not None)
+                params = [p for _, ps in statements for p in ps]
                 if guard is not None:
-                    final = (
-                        "SELECT 1 / (CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
-                        "bpmn_process_id = %s AND version > %s) THEN 0 ELSE 1 END)"
-                    )
-                    final_params = list(guard)
-                if len(statements) > 1 or guard is not None:
-                    parts = [f"w{i} AS ({sql})" for i, (sql, _) in enumerate(statements)]
-                    params = [p for _, ps in statements for p in ps] + final_params
-                    statements = [("WITH " + ",\n".join(parts) + "\n" + final, params)]
-                sql, params = _numbered(statements[0][0]), statements[0][1]
+                    params.extend(guard)
                 with prepared_cursor(conn, raw=True) as cursor:
                     if commit:
+                        # COMMIT as a pipelined statement, not conn.commit(): that one syncs, and leaving
+                        # the pipeline then syncs again, an empty round trip of its own.
                         with conn.connection.pipeline():
                             cursor.execute(sql, params)
-                            conn.connection.commit()
+                            cursor.execute("COMMIT")
                     else:
                         cursor.execute(sql, params)
             else:
@@ -193,6 +208,21 @@ class PendingWrites:
 
 
 @lru_cache(maxsize=512)
+def _combined(statements: tuple[str, ...], guarded: bool) -> str:
+    """The statements as one (data-modifying CTEs), numbered; cached by shape, so a command's write
+    costs a dictionary lookup instead of joining and numbering some kilobytes of SQL."""
+    final = "SELECT 1"
+    if guarded:
+        final = (
+            "SELECT 1 / (CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
+            "bpmn_process_id = %s AND version > %s) THEN 0 ELSE 1 END)"
+        )
+    if len(statements) == 1 and not guarded:
+        return _numbered(statements[0])
+    parts = [f"w{i} AS ({sql})" for i, sql in enumerate(statements)]
+    return _numbered("WITH " + ",\n".join(parts) + "\n" + final)
+
+
 def _numbered(sql: str) -> str:
     """%s placeholders → $1, $2, ... for psycopg's RawCursor. psycopg converts %s itself with a regular
     expression, and caches the result only for statements up to 4 KB and 50 parameters; the combined
@@ -223,24 +253,104 @@ def simple_query(conn: Any, sql: str, *, begin: bool = False) -> list[Any]:
     with the simple query protocol; with `begin`, open the transaction in the same message when none is
     open yet. psycopg would otherwise send its implicit BEGIN as a round trip of its own (and, in
     pipeline mode, sync after it and again when the pipeline closes). Returns the PGresults of the
-    row-returning statements, in order; an error result raises as psycopg (and Django) raise it.
+    row-returning statements, in order; an error result raises as Django raises psycopg's errors.
 
     psycopg keeps following the server's transaction status (libpq tracks it), so after a BEGIN sent
     here it sees the transaction as open and Django's COMMIT/ROLLBACK at the end of the atomic block work
     as usual."""
-    from psycopg import errors, generators, pq
+    from psycopg import pq
 
     conn.ensure_connection()
     pg = conn.connection
     if begin and not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE:
         sql = "BEGIN; " + sql
-    with conn.wrap_database_errors, pg.lock:
+    with conn.wrap_database_errors:
+        return _rows(pg, _send(pg, sql))
+
+
+def _send(pg: Any, sql: str) -> list[Any]:
+    """All PGresults of one simple-protocol message (the statements after a failing one do not run)."""
+    from psycopg import generators
+
+    with pg.lock:
         pg.pgconn.send_query(sql.encode())
-        results = pg.wait(generators.execute(pg.pgconn))
+        return pg.wait(generators.execute(pg.pgconn))  # type: ignore[no-any-return]
+
+
+def _rows(pg: Any, results: list[Any]) -> list[Any]:
+    from psycopg import errors, pq
+
     for result in results:
         if result.status == pq.ExecStatus.FATAL_ERROR:
             raise errors.error_from_result(result, encoding=pg.info.encoding)
     return [r for r in results if r.status == pq.ExecStatus.TUPLES_OK]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatement:
+    """A statement of one bigint argument ($1) for `run_session_statements`: prepared once per database
+    session with SQL PREPARE and run with EXECUTE, so the server parses and plans it once instead of on
+    every command (the simple protocol, which lets BEGIN share the round trip, cannot bind parameters)."""
+
+    name: str
+    body: str
+
+    def text(self, argument: int, *, prepared: bool) -> str:
+        if prepared:
+            return f"EXECUTE {self.name}({int(argument)})"
+        return self.body.replace("$1", str(int(argument)))
+
+
+# psycopg connection -> names of the SessionStatements prepared in its session
+_session_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]]) -> list[Any]:
+    """BEGIN (when no transaction is open) and `calls`, in order, in ONE simple-protocol round trip, as
+    `simple_query(..., begin=True)`; returns the results of the calls. When this message opens the
+    transaction, the calls run as prepared statements (preparing those the session lacks in the same
+    message; PREPARE is not undone by a rollback). psycopg deallocates ALL of a session's prepared
+    statements on every rollback, so a call may find its statement gone: that failure is rolled back
+    and the message re-sent with the PREPAREs, still inside the caller's unit, which began here. Inside
+    a transaction already open such a failure could not be undone alone, so the plain statements go."""
+    from psycopg import pq
+
+    conn.ensure_connection()
+    pg = conn.connection
+    opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    if not opens or conn.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 0) is None:
+        return simple_query(conn, "; ".join(s.text(a, prepared=False) for s, a in calls), begin=True)
+    known = _session_prepared.get(pg)
+    if known is None:
+        known = _session_prepared[pg] = set()
+    body = ["BEGIN"] + [s.text(a, prepared=True) for s, a in calls]
+    with conn.wrap_database_errors:
+        for attempt in (1, 2):
+            missing = list({s.name: s for s, _ in calls if s.name not in known}.values())
+            prepares = [f"PREPARE {s.name}(bigint) AS {s.body}" for s in missing]
+            results = _send(pg, "; ".join(prepares + body))
+            prepared_now = {
+                s.name for s, r in zip(missing, results, strict=False) if r.status == pq.ExecStatus.COMMAND_OK
+            }
+            known.update(prepared_now)
+            gone = any(
+                r.status == pq.ExecStatus.FATAL_ERROR
+                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+                for r in results
+            )
+            if not gone or attempt == 2:
+                return _rows(pg, results)
+            # Dropped by a rollback since: forget what this session had (psycopg dropped all of it), end
+            # the failed transaction this message began, and go again.
+            known.clear()
+            known.update(prepared_now)
+            _rows(pg, _send(pg, "ROLLBACK"))
+    raise AssertionError("unreachable")
+
+
+# (vendor, model, rows, upsert shape) -> the INSERT's SQL text: the shapes repeat endlessly, and building
+# the text (quoting every column of the ON CONFLICT clause) was a tenth of a command's CPU.
+_insert_sql_cache: dict[tuple[Any, ...], str] = {}
 
 
 def _insert_sql(
@@ -250,21 +360,36 @@ def _insert_sql(
     params: list[Any] = []
     if conn.vendor == "postgresql":
         dumps = json.dumps
+        attnames, json_positions = cols.attnames, cols.json_positions
         for obj in objects:
             values = obj.__dict__
-            for attname, is_json in cols.plain:
-                value = values[attname]
-                params.append(dumps(value) if is_json and value is not None else value)
+            row = [values[attname] for attname in attnames]
+            for i in json_positions:
+                value = row[i]
+                if value is not None:
+                    row[i] = dumps(value)
+            params.extend(row)
     else:
         for obj in objects:
             for f in cols.fields:
                 params.append(f.get_db_prep_save(getattr(obj, f.attname), conn))
-    sql = f"INSERT INTO {cols.table} ({cols.names}) VALUES " + ", ".join([cols.row] * len(objects))
-    if upsert is not None:
-        quote = conn.ops.quote_name
-        sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in upsert.update]
-        sets += [f"{quote(c)} = {cols.table}.{quote(c)} + 1" for c in upsert.increments]
-        sql += (
-            f" ON CONFLICT ({', '.join(quote(c) for c in upsert.conflict)}) DO UPDATE SET {', '.join(sets)}"
-        )
+    shape = (
+        (conn.vendor, model, len(objects))
+        if upsert is None
+        else (conn.vendor, model, len(objects), upsert.conflict, upsert.update, upsert.increments)
+    )
+    sql = _insert_sql_cache.get(shape)
+    if sql is None:
+        sql = f"INSERT INTO {cols.table} ({cols.names}) VALUES " + ", ".join([cols.row] * len(objects))
+        if upsert is not None:
+            quote = conn.ops.quote_name
+            sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in upsert.update]
+            sets += [f"{quote(c)} = {cols.table}.{quote(c)} + 1" for c in upsert.increments]
+            sql += (
+                f" ON CONFLICT ({', '.join(quote(c) for c in upsert.conflict)}) "
+                f"DO UPDATE SET {', '.join(sets)}"
+            )
+        if len(_insert_sql_cache) > 2000:
+            _insert_sql_cache.clear()
+        _insert_sql_cache[shape] = sql
     return sql, params

@@ -1,0 +1,104 @@
+"""The statements that start most commands (lock the instance with the job or user task) are prepared once
+per database session, and a session that lost them (psycopg deallocates all on every rollback) prepares them
+again without failing the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from bizdevops.engine import services
+from bizdevops.engine.core.errors import Conflict
+from bizdevops.engine.state import models as m
+
+HERE = Path(__file__).parent
+# Outside a test transaction: the statements are prepared only by a command that opens its own.
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+LOCK_STATEMENTS = {"bizdevops_lock_task_owner", "bizdevops_lock_task"}
+
+
+@pytest.fixture(autouse=True)
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+
+
+@pytest.fixture
+def deployed() -> None:
+    services.deploy_resources(resources=[("processes.bpmn", (HERE / "processes.bpmn").read_bytes())])
+
+
+def _waiting_task() -> tuple[int, int]:
+    created = services.create_process_instance(bpmn_process_id="approval", variables={"amount": 1})
+    task = m.UserTask.objects.get(
+        process_instance_key=created.process_instance_key, state=m.UserTaskState.CREATED
+    )
+    return created.process_instance_key, task.key
+
+
+def _prepared() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'bizdevops_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _status(instance_key: int) -> str:
+    return m.ProcessInstance.objects.get(key=instance_key).status
+
+
+def test_completing_a_task_prepares_the_lock_statements_once(deployed: None) -> None:
+    # given two instances waiting at their user task
+    first_instance, first_task = _waiting_task()
+    second_instance, second_task = _waiting_task()
+
+    # when both tasks are completed on this session
+    services.complete_user_task(user_task_key=first_task, variables={"approved": True})
+    prepared_after_first = _prepared()
+    services.complete_user_task(user_task_key=second_task, variables={"approved": True})
+
+    # then the first completion prepared the lock statements, the second reused them, and both instances
+    # went on to their end
+    assert LOCK_STATEMENTS <= prepared_after_first
+    assert _prepared() == prepared_after_first
+    assert (_status(first_instance), _status(second_instance)) == ("COMPLETED", "COMPLETED")
+
+
+def test_a_session_that_lost_its_statements_prepares_them_again(deployed: None) -> None:
+    # given the lock statements prepared by a completion, and an instance waiting at its task
+    _, done_task = _waiting_task()
+    services.complete_user_task(user_task_key=done_task, variables={"approved": True})
+    instance, task = _waiting_task()
+    assert LOCK_STATEMENTS <= _prepared()
+
+    # when the session loses every prepared statement (what psycopg does on each rollback) and the
+    # task is completed
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert not _prepared() & LOCK_STATEMENTS
+    services.complete_user_task(user_task_key=task, variables={"approved": True})
+
+    # then the completion went through, with the statements prepared again
+    assert _status(instance) == "COMPLETED"
+    assert m.UserTask.objects.get(key=task).state == m.UserTaskState.COMPLETED
+    assert LOCK_STATEMENTS <= _prepared()
+
+
+def test_a_refused_command_after_a_lost_statement_changes_nothing(deployed: None) -> None:
+    # given a completed task, and a session that lost its prepared statements
+    instance, task = _waiting_task()
+    services.complete_user_task(user_task_key=task, variables={"approved": True})
+    revision = m.ProcessInstance.objects.get(key=instance).revision
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    # when the task is completed again
+    with pytest.raises(Conflict):
+        services.complete_user_task(user_task_key=task, variables={"approved": False})
+
+    # then it is refused as a conflict, nothing changed, and the session is usable (no failed transaction)
+    assert m.ProcessInstance.objects.get(key=instance).revision == revision
+    assert _status(instance) == "COMPLETED"
+    assert connection.connection.info.transaction_status == 0  # IDLE
