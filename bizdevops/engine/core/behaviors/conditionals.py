@@ -1,0 +1,136 @@
+"""Conditional events inside a running instance, as Zeebe 8.9 (BpmnConditionalBehavior).
+
+A conditional subscription ("C" in `ElementInstance.subscriptions`) lives only in the instance state: it is
+owned by the intermediate catch event's instance, by the activity of a boundary event, or by the scope of
+an event subprocess's start event, and that owner is the scope its condition is evaluated in.
+
+- Opening a subscription evaluates the condition at once; true triggers it (after the current step).
+- Every variable created or updated (not set to an equal value) in a unit is collected where the variable
+  code writes it (`variables.set_local`); after the step that wrote it, the changes are evaluated together,
+  top-down from each change's scope through its child scopes: a subscription is evaluated when the changed
+  variable is one its condition reads (`EventDefinition.variable_names`) and the change kind passes its
+  `zeebe:conditionalFilter variableEvents`; it triggers when the condition is true, at most once per batch
+  of changes; an interrupting trigger stops the descent into that scope. A subscription opened after a
+  change does not see it (it was evaluated when it opened).
+- A condition that fails or is not a boolean is false (no incident), as in Zeebe.
+- A non-interrupting boundary event or event subprocess triggers again on each later change that leaves the
+  condition true. Triggers are steps: the subscription must still be open and its owner active then (so an
+  output mapping of the completing activity never triggers its own boundary event).
+Processes without conditional events inside (`ProcessModel.conditional`) never get here.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from bizdevops.engine.core.behaviors.variables import context
+from bizdevops.engine.core.expressions import ExpressionError, evaluate_condition
+from bizdevops.engine.core.model.elements import BoundaryEvent, EventDefinition, FlowNode, StartEvent
+from bizdevops.engine.core.state import ElementInstance
+
+if TYPE_CHECKING:
+    from bizdevops.engine.core.processing import Processing
+
+CONDITIONAL = "C"
+
+
+def is_true(ctx: Processing, condition: str, scope_key: int) -> bool:
+    try:
+        return evaluate_condition(condition, context(ctx, scope_key)) is True
+    except ExpressionError:
+        return False
+
+
+def _interrupting(catch: FlowNode) -> bool:
+    if isinstance(catch, BoundaryEvent):
+        return catch.cancel_activity
+    if isinstance(catch, StartEvent):
+        return catch.interrupting
+    return True
+
+
+def _definition(catch: FlowNode) -> EventDefinition:
+    event: EventDefinition = catch.event  # type: ignore[attr-defined]
+    return event
+
+
+def subscribe(ctx: Processing, ei: ElementInstance, catch: FlowNode) -> None:
+    """Open the subscription of `catch` owned by `ei`, and trigger it now if its condition holds."""
+    key = ctx.next_key()
+    ctx.add_subscription(ei, CONDITIONAL, key, catch.id)
+    opened = ctx.conditional_opened
+    if opened is None:
+        opened = ctx.conditional_opened = {}
+    opened[key] = len(ctx.conditional_changes or ())
+    if is_true(ctx, _definition(catch).condition or "", ei.key):
+        trigger_later(ctx, ei.key, key, catch.id)
+
+
+def trigger_later(ctx: Processing, owner_key: int, subscription_key: int, catch_id: str) -> None:
+    def run() -> None:
+        owner = ctx.state.elements.get(owner_key)
+        if owner is None or not owner.subscriptions:
+            return
+        if any(sub[1] == subscription_key for sub in owner.subscriptions):
+            ctx.trigger(owner_key, catch_id, {})
+
+    ctx.later(run)
+
+
+def changed(ctx: Processing, scope_key: int, name: str, created: bool) -> None:
+    """A variable was created or updated: remember it; the step after this one evaluates the batch."""
+    changes = ctx.conditional_changes
+    if changes is None:
+        changes = ctx.conditional_changes = []
+    if not changes:
+        ctx.next(lambda: evaluate(ctx))
+    changes.append((scope_key, name, created))
+
+
+def evaluate(ctx: Processing) -> None:
+    changes = ctx.conditional_changes or []
+    opened = ctx.conditional_opened or {}
+    ctx.conditional_changes = None
+    ctx.conditional_opened = None
+    elements = ctx.state.elements
+    by_scope: dict[int, list[tuple[int, FlowNode]]] = {}
+    children: dict[int, list[int]] = {}
+    for ei in elements.values():
+        if ei.flow_scope_key is not None:
+            children.setdefault(ei.flow_scope_key, []).append(ei.key)
+        for kind, key, catch_id in ei.subscriptions or ():
+            if kind == CONDITIONAL:
+                by_scope.setdefault(ei.key, []).append((key, ctx.elements[catch_id]))
+    if not by_scope:
+        return
+    triggered: set[int] = set()
+    interrupted: set[int] = set()
+    for index, (scope_key, name, created) in enumerate(changes):
+        event = "create" if created else "update"
+        scopes: deque[int] = deque([scope_key])
+        while scopes:
+            current = scopes.popleft()
+            if current in interrupted:
+                continue
+            for key, catch in sorted(by_scope.get(current, ()), key=_first):
+                if key in triggered or opened.get(key, -1) > index:
+                    continue
+                definition = _definition(catch)
+                if definition.variable_names and name not in definition.variable_names:
+                    continue
+                if definition.variable_events and event not in definition.variable_events:
+                    continue
+                if not is_true(ctx, definition.condition or "", current):
+                    continue
+                triggered.add(key)
+                trigger_later(ctx, current, key, catch.id)
+                if _interrupting(catch):
+                    interrupted.add(current)
+                    break
+            if current not in interrupted:
+                scopes.extend(children.get(current, ()))
+
+
+def _first(item: tuple[int, Any]) -> int:
+    return int(item[0])

@@ -1,0 +1,266 @@
+"""Conditional events (Zeebe 8.9): intermediate catch, boundary (interrupting and not), event subprocess
+starts, variable filters; conditions evaluated on entering and on variable changes in scope."""
+
+from __future__ import annotations
+
+from tests.engine.core.harness import (
+    EngineHarness,
+    assert_trail,
+    deploy,
+    instance,
+    lifecycle,
+    taken,
+    trail,
+)
+
+
+def _start(harness: EngineHarness, process_id: str, variables: dict[str, object] | None = None) -> int:
+    deploy(harness, "conditional_events.bpmn")
+    created = harness.engine.create_process_instance(bpmn_process_id=process_id, variables=variables or {})
+    return created.process_instance_key
+
+
+def _count(harness: EngineHarness, key: int, element_id: str, intent: str = "ELEMENT_COMPLETED") -> int:
+    return trail(harness, key).count((element_id, intent))
+
+
+def test_catch_event_waits_until_a_variable_change_makes_the_condition_true(harness: EngineHarness) -> None:
+    # given an instance waiting at the conditional catch event
+    key = _start(harness, "cond_catch", {"reserved": False})
+    assert_trail(
+        trail(harness, key),
+        [
+            *lifecycle("cond_catch", end="activated"),
+            *lifecycle("start"),
+            taken("f1"),
+            *lifecycle("wait", end="activated"),
+        ],
+    )
+    # when an unrelated variable and then the condition's variable change
+    harness.engine.set_variables(key, {"other": 1})
+    assert instance(harness, key).status == "ACTIVE"
+    harness.engine.set_variables(key, {"reserved": True})
+    # then it passes
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key)[9:],
+        [
+            ("wait", "ELEMENT_COMPLETING"),
+            ("wait", "ELEMENT_COMPLETED"),
+            taken("f2"),
+            *lifecycle("end"),
+            ("cond_catch", "ELEMENT_COMPLETING"),
+            ("cond_catch", "ELEMENT_COMPLETED"),
+        ],
+    )
+
+
+def test_catch_event_passes_at_once_when_the_condition_is_true_on_entry(harness: EngineHarness) -> None:
+    # when
+    key = _start(harness, "cond_catch", {"reserved": True})
+    # then
+    assert_trail(
+        trail(harness, key),
+        [
+            *lifecycle("cond_catch", end="activated"),
+            *lifecycle("start"),
+            taken("f1"),
+            *lifecycle("wait"),
+            taken("f2"),
+            *lifecycle("end"),
+            ("cond_catch", "ELEMENT_COMPLETING"),
+            ("cond_catch", "ELEMENT_COMPLETED"),
+        ],
+    )
+
+
+def test_a_failing_condition_is_false_and_raises_no_incident(harness: EngineHarness) -> None:
+    # given `reserved = true` with reserved a string: false, not an error
+    key = _start(harness, "cond_catch", {"reserved": "yes"})
+    # when
+    harness.engine.set_variables(key, {"reserved": None})
+    # then
+    assert instance(harness, key).status == "ACTIVE"
+    assert harness.engine.list_incidents(key) == []
+
+
+def test_interrupting_boundary_event_triggers_on_entering_the_activity(harness: EngineHarness) -> None:
+    # when the condition is already true as the task is entered
+    key = _start(harness, "cond_boundary", {"address": "new"})
+    # then the task is interrupted at once and its job canceled
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key),
+        [
+            *lifecycle("cond_boundary", end="activated"),
+            *lifecycle("b_start"),
+            taken("b_f1"),
+            *lifecycle("review", end="terminated"),
+            *lifecycle("changed"),
+            taken("b_f3"),
+            *lifecycle("apply"),
+            taken("b_f4"),
+            *lifecycle("b_changed_end"),
+            ("cond_boundary", "ELEMENT_COMPLETING"),
+            ("cond_boundary", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert harness.engine.activate_jobs("review", "w", 1000, 10) == []
+
+
+def test_interrupting_boundary_event_triggers_when_a_variable_changes(harness: EngineHarness) -> None:
+    # given
+    key = _start(harness, "cond_boundary", {"address": "old"})
+    assert ("review", "ELEMENT_ACTIVATED") in trail(harness, key)
+    # when the process-level variable is updated
+    harness.engine.set_variables(key, {"address": "new"})
+    # then
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key)[9:],
+        [
+            ("review", "ELEMENT_TERMINATING"),
+            ("review", "ELEMENT_TERMINATED"),
+            *lifecycle("changed"),
+            taken("b_f3"),
+            *lifecycle("apply"),
+            taken("b_f4"),
+            *lifecycle("b_changed_end"),
+            ("cond_boundary", "ELEMENT_COMPLETING"),
+            ("cond_boundary", "ELEMENT_COMPLETED"),
+        ],
+    )
+
+
+def test_variables_of_the_completing_task_do_not_trigger_its_boundary_events(harness: EngineHarness) -> None:
+    # given
+    key = _start(harness, "cond_boundary")
+    [job] = harness.engine.activate_jobs("review", "w", 1000, 1)
+    # when the job completes with variables that satisfy both conditions
+    harness.engine.complete_job(job.job_key, {"address": "new", "risk": 9})
+    # then the subscriptions were closed first: the task completes normally
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key)[9:],
+        [
+            ("review", "ELEMENT_COMPLETING"),
+            ("review", "ELEMENT_COMPLETED"),
+            taken("b_f2"),
+            *lifecycle("b_end"),
+            ("cond_boundary", "ELEMENT_COMPLETING"),
+            ("cond_boundary", "ELEMENT_COMPLETED"),
+        ],
+    )
+
+
+def test_non_interrupting_boundary_event_triggers_on_each_change_that_leaves_the_condition_true(
+    harness: EngineHarness,
+) -> None:
+    # given
+    key = _start(harness, "cond_boundary", {"risk": 1})
+    # when risk changes: true, true again, the same value (no change), false, true
+    harness.engine.set_variables(key, {"risk": 6})
+    harness.engine.set_variables(key, {"risk": 7})
+    harness.engine.set_variables(key, {"risk": 7})
+    harness.engine.set_variables(key, {"risk": 2})
+    harness.engine.set_variables(key, {"risk": 8, "address": "old"})
+    # then it triggered three times, the task still waits
+    assert _count(harness, key, "remind") == 3
+    assert _count(harness, key, "b_remind_end") == 3
+    assert instance(harness, key).status == "ACTIVE"
+    assert ("review", "ELEMENT_TERMINATED") not in trail(harness, key)
+    assert_trail(
+        trail(harness, key)[9:17],
+        [*lifecycle("remind"), taken("b_f5"), *lifecycle("b_remind_end")][:8],
+    )
+
+
+def test_interrupting_event_subprocess_starts_when_the_condition_becomes_true(harness: EngineHarness) -> None:
+    # given
+    key = _start(harness, "cond_event_sub", {"cancel": False})
+    # when
+    harness.engine.set_variables(key, {"cancel": True})
+    # then the main flow is interrupted
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key),
+        [
+            *lifecycle("cond_event_sub", end="activated"),
+            *lifecycle("e_start"),
+            taken("e_f1"),
+            *lifecycle("prepare", end="terminated"),
+            ("cancel_sub", "ELEMENT_ACTIVATING"),
+            ("cancel_sub", "ELEMENT_ACTIVATED"),
+            *lifecycle("cancelled"),
+            taken("e_f3"),
+            *lifecycle("cancel_end"),
+            ("cancel_sub", "ELEMENT_COMPLETING"),
+            ("cancel_sub", "ELEMENT_COMPLETED"),
+            ("cond_event_sub", "ELEMENT_COMPLETING"),
+            ("cond_event_sub", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert harness.engine.activate_jobs("prepare", "w", 1000, 10) == []
+
+
+def test_event_subprocess_condition_true_when_the_process_starts_interrupts_at_once(
+    harness: EngineHarness,
+) -> None:
+    # when
+    key = _start(harness, "cond_event_sub", {"cancel": True})
+    # then the subscription is evaluated as the process is entered: its start event never runs
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key)[:6],
+        [
+            *lifecycle("cond_event_sub", end="activated"),
+            ("cancel_sub", "ELEMENT_ACTIVATING"),
+            ("cancel_sub", "ELEMENT_ACTIVATED"),
+            ("cancelled", "ELEMENT_ACTIVATING"),
+            ("cancelled", "ELEMENT_ACTIVATED"),
+        ],
+    )
+    assert ("prepare", "ELEMENT_ACTIVATING") not in trail(harness, key)
+
+
+def test_non_interrupting_event_subprocess_with_an_update_filter_ignores_creation(
+    harness: EngineHarness,
+) -> None:
+    # given
+    key = _start(harness, "cond_event_sub")
+    # when `delay` is created (filtered out), then updated twice while the condition holds
+    harness.engine.set_variables(key, {"delay": 20})
+    assert _count(harness, key, "notify_sub") == 0
+    harness.engine.set_variables(key, {"delay": 30})
+    harness.engine.set_variables(key, {"delay": 40})
+    # then the event subprocess ran twice beside the waiting task
+    assert _count(harness, key, "notify_sub") == 2
+    assert instance(harness, key).status == "ACTIVE"
+    assert_trail(
+        trail(harness, key)[9:],
+        [
+            ("notify_sub", "ELEMENT_ACTIVATING"),
+            ("notify_sub", "ELEMENT_ACTIVATED"),
+            *lifecycle("late"),
+            taken("e_f4"),
+            *lifecycle("notify_end"),
+            ("notify_sub", "ELEMENT_COMPLETING"),
+            ("notify_sub", "ELEMENT_COMPLETED"),
+        ]
+        * 2,
+    )
+    # and the main flow goes on
+    [job] = harness.engine.activate_jobs("prepare", "w", 1000, 1)
+    harness.engine.complete_job(job.job_key, {})
+    assert instance(harness, key).status == "COMPLETED"
+
+
+def test_job_completion_variables_trigger_the_event_subprocess(harness: EngineHarness) -> None:
+    # given
+    key = _start(harness, "cond_event_sub", {"delay": 0})
+    [job] = harness.engine.activate_jobs("prepare", "w", 1000, 1)
+    # when the job's variables are merged into the process scope (an update of `delay`)
+    harness.engine.complete_job(job.job_key, {"delay": 15})
+    # then the non-interrupting event subprocess starts after the task completed
+    assert _count(harness, key, "notify_sub") == 1
+    assert instance(harness, key).status == "COMPLETED"
