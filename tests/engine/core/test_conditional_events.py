@@ -3,7 +3,11 @@ starts, variable filters; conditions evaluated on entering and on variable chang
 
 from __future__ import annotations
 
+import pytest
+
+from bizdevops.engine.core.errors import DeploymentRejected
 from tests.engine.core.harness import (
+    HERE,
     EngineHarness,
     assert_trail,
     deploy,
@@ -264,3 +268,81 @@ def test_job_completion_variables_trigger_the_event_subprocess(harness: EngineHa
     # then the non-interrupting event subprocess starts after the task completed
     assert _count(harness, key, "notify_sub") == 1
     assert instance(harness, key).status == "COMPLETED"
+
+
+def test_root_level_conditional_start_events_start_one_instance_per_true_condition(
+    harness: EngineHarness,
+) -> None:
+    # given
+    deploy(harness, "conditional_events.bpmn")
+    # when both conditions hold
+    created = harness.engine.evaluate_conditionals({"amount": 150, "region": "EU"})
+    # then two instances of the one process start, one at each start event, with the variables
+    assert [c.bpmn_process_id for c in created] == ["cond_start", "cond_start"]
+    first, second = (c.process_instance_key for c in created)
+    assert_trail(
+        trail(harness, first),
+        [
+            *lifecycle("cond_start", end="activated"),
+            *lifecycle("big_order"),
+            taken("s_f1"),
+            *lifecycle("s_end"),
+            ("cond_start", "ELEMENT_COMPLETING"),
+            ("cond_start", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert trail(harness, second)[2:4] == [
+        ("eu_order", "ELEMENT_ACTIVATING"),
+        ("eu_order", "ELEMENT_ACTIVATED"),
+    ]
+    assert instance(harness, first).variables[first] == {"amount": 150, "region": "EU"}
+
+
+def test_root_level_conditions_that_are_false_or_read_no_given_variable_start_nothing(
+    harness: EngineHarness,
+) -> None:
+    # given
+    deploy(harness, "conditional_events.bpmn")
+    definition_key = harness.engine.store.latest_process_definition("cond_start").key  # type: ignore[union-attr]
+    # when / then
+    assert harness.engine.evaluate_conditionals({"amount": 5}) == []
+    assert harness.engine.evaluate_conditionals({"other": 1}) == []
+    [one] = harness.engine.evaluate_conditionals({"amount": 500}, process_definition_key=definition_key)
+    assert one.process_definition_key == definition_key
+
+
+def test_root_level_evaluation_uses_the_latest_version_only(harness: EngineHarness) -> None:
+    # given version 1, then version 2 of cond_start without the EU start event
+    deploy(harness, "conditional_events.bpmn")
+    v2 = (HERE / "conditional_events.bpmn").read_bytes().replace(b'= region = "EU"', b'= region = "US"')
+    harness.engine.deploy([("conditional_events.bpmn", v2)])
+    # when
+    created = harness.engine.evaluate_conditionals({"region": "EU"})
+    # then
+    assert created == []
+    [us] = harness.engine.evaluate_conditionals({"region": "US"})
+    assert us.version == 2
+
+
+def test_deploy_refuses_missing_invalid_and_duplicate_conditions(harness: EngineHarness) -> None:
+    # when
+    with pytest.raises(DeploymentRejected) as caught:
+        deploy(harness, "invalid/conditional_events.bpmn")
+    # then every reason is given
+    problems = [(p.element_id, p.message) for p in caught.value.problems]
+    assert problems[:2] == [
+        ("wait", "The conditional event has no condition (bpmn:condition)."),
+        (
+            "broken",
+            "The conditional filter's variableEvents 'create, delete' may only contain 'create' and 'update'.",
+        ),
+    ]
+    assert problems[2][0] == "broken"
+    assert problems[2][1].startswith("The condition '= x >' is not valid FEEL at position 4:")
+    assert problems[3:] == [
+        (
+            "second",
+            "The conditional start event has the same condition '=amount > 100' as 'first'; the conditions of a "
+            "process's conditional start events must be unique.",
+        )
+    ]

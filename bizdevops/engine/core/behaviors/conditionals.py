@@ -25,8 +25,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from bizdevops.engine.core.behaviors.variables import context
-from bizdevops.engine.core.expressions import ExpressionError, evaluate_condition
-from bizdevops.engine.core.model.elements import BoundaryEvent, EventDefinition, FlowNode, StartEvent
+from bizdevops.engine.core.expressions import ExpressionError, FeelContext, evaluate_condition
+from bizdevops.engine.core.model.elements import BoundaryEvent, EventDefinition, EventKind, FlowNode, StartEvent
 from bizdevops.engine.core.state import ElementInstance
 
 if TYPE_CHECKING:
@@ -134,3 +134,16 @@ def evaluate(ctx: Processing) -> None:
 
 def _first(item: tuple[int, Any]) -> int:
     return int(item[0])
+
+
+def start_condition_holds(event: EventDefinition, variables: dict[str, Any]) -> bool:
+    """A root-level conditional start event, evaluated with the given variables only: not at all when its
+    condition reads none of them (Zeebe's name filter), false when it fails."""
+    if event.kind != EventKind.CONDITIONAL or not event.condition:
+        return False
+    if event.variable_names and not any(name in variables for name in event.variable_names):
+        return False
+    try:
+        return evaluate_condition(event.condition, FeelContext([variables])) is True
+    except ExpressionError:
+        return False
