@@ -23,6 +23,7 @@ from bizdevops.api.permissions import Can, require, require_candidate_starter
 from bizdevops.api.tenancy import require_default_tenant
 from bizdevops.api.views.base import ApiView, body, parse_key
 
+
 class ConditionalEvaluationInstruction(serializers.Serializer):
     tenantId = serializers.CharField(required=False, help_text="Only process definitions of this tenant.")
     processDefinitionKey = serializers.CharField(

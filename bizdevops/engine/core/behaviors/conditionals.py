@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from bizdevops.engine.core.behaviors.variables import context
 from bizdevops.engine.core.expressions import ExpressionError, FeelContext, evaluate_condition
-from bizdevops.engine.core.model.elements import BoundaryEvent, EventDefinition, EventKind, FlowNode, StartEvent
+from bizdevops.engine.core.model.elements import (
+    BoundaryEvent,
+    EventDefinition,
+    EventKind,
+    FlowNode,
+    StartEvent,
+)
 from bizdevops.engine.core.state import ElementInstance
 
 if TYPE_CHECKING:

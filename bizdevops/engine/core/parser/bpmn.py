@@ -40,7 +40,6 @@ from bizdevops.engine.core.model.elements import (
     UserTask,
     UserTaskProperties,
 )
-from bizdevops.engine.core.expressions import condition_variables
 from bizdevops.xmlsafe import XmlProblem, parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -700,6 +699,9 @@ class _DefinitionsParser:
                     break
             names = tuple(n.strip() for n in (flt.get("variableNames") or "").split(",") if n.strip())
         if not names:
+            # imported here so that parsing works without the FEEL package (as validate.py's checks)
+            from bizdevops.engine.core.expressions import condition_variables
+
             names = condition_variables(condition)
         return EventDefinition(
             EventKind.CONDITIONAL, condition=condition, variable_names=names, variable_events=events
