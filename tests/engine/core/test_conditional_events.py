@@ -346,3 +346,50 @@ def test_deploy_refuses_missing_invalid_and_duplicate_conditions(harness: Engine
             "process's conditional start events must be unique.",
         )
     ]
+
+
+def _element_key(harness: EngineHarness, key: int, element_id: str) -> int:
+    return next(ei.key for ei in instance(harness, key).elements.values() if ei.element_id == element_id)
+
+
+def test_a_local_variable_of_the_activity_triggers_its_boundary_event(harness: EngineHarness) -> None:
+    # given
+    key = _start(harness, "cond_boundary")
+    review = _element_key(harness, key, "review")
+    # when a variable is set locally in the task's scope
+    harness.engine.set_variables(review, {"risk": 9}, local=True, process_instance_key=key)
+    # then the non-interrupting boundary event, evaluated in that scope, triggers
+    assert _count(harness, key, "remind") == 1
+    assert instance(harness, key).variables.get(key, {}) == {}
+
+
+def test_a_variable_set_below_the_scope_of_a_subscription_does_not_trigger_it(harness: EngineHarness) -> None:
+    # given the event subprocess subscription lives in the process scope
+    key = _start(harness, "cond_event_sub")
+    prepare = _element_key(harness, key, "prepare")
+    # when `cancel` is set locally in the task's scope (evaluation goes down from there, not up)
+    harness.engine.set_variables(prepare, {"cancel": True}, local=True, process_instance_key=key)
+    # then nothing triggers
+    assert ("cancel_sub", "ELEMENT_ACTIVATING") not in trail(harness, key)
+    # and when it is set in the process scope, it does
+    harness.engine.set_variables(key, {"cancel": True})
+    assert _count(harness, key, "cancel_sub") == 1
+    assert ("prepare", "ELEMENT_TERMINATED") in trail(harness, key)
+
+
+def test_several_changes_at_once_trigger_a_subscription_once(harness: EngineHarness) -> None:
+    # given a non-interrupting boundary event reading `risk` and an interrupting one reading `address`
+    key = _start(harness, "cond_boundary", {"risk": 0})
+    review = _element_key(harness, key, "review")
+    # when one command changes `risk` in the process scope and in the task's scope
+    harness.engine.set_variables(key, {"risk": 6})
+    harness.engine.set_variables(review, {"risk": 7, "level": 1}, local=True, process_instance_key=key)
+    # then each command triggered the non-interrupting one once
+    assert _count(harness, key, "remind") == 2
+    # and when one command satisfies both, the interrupting one (opened first) wins: evaluation of the
+    # task's subscriptions stops there
+    harness.engine.set_variables(review, {"risk": 8, "address": "new"}, local=True, process_instance_key=key)
+    assert _count(harness, key, "remind") == 2
+    assert _count(harness, key, "changed") == 1
+    assert ("review", "ELEMENT_TERMINATED") in trail(harness, key)
+    assert instance(harness, key).status == "COMPLETED"

@@ -6,12 +6,12 @@ an event subprocess's start event, and that owner is the scope its condition is 
 
 - Opening a subscription evaluates the condition at once; true triggers it (after the current step).
 - Every variable created or updated (not set to an equal value) in a unit is collected where the variable
-  code writes it (`variables.set_local`); after the step that wrote it, the changes are evaluated together,
-  top-down from each change's scope through its child scopes: a subscription is evaluated when the changed
-  variable is one its condition reads (`EventDefinition.variable_names`) and the change kind passes its
-  `zeebe:conditionalFilter variableEvents`; it triggers when the condition is true, at most once per batch
-  of changes; an interrupting trigger stops the descent into that scope. A subscription opened after a
-  change does not see it (it was evaluated when it opened).
+  code writes it (`variables.set_local`); after the step that wrote it, the changes are evaluated together
+  (`evaluate`): a subscription sees the changes of its scope and of the scopes above it, is evaluated for a
+  change of a variable its condition reads (`EventDefinition.variable_names`) whose kind passes its
+  `zeebe:conditionalFilter variableEvents`, and triggers when the condition is true, at most once per
+  batch; scopes are visited top-down and an interrupting trigger ends its scope's visit and skips the
+  scopes below it. A subscription opened after a change does not see it (it was evaluated when it opened).
 - A condition that fails or is not a boolean is false (no incident), as in Zeebe.
 - A non-interrupting boundary event or event subprocess triggers again on each later change that leaves the
   condition true. Triggers are steps: the subscription must still be open and its owner active then (so an
@@ -95,6 +95,10 @@ def changed(ctx: Processing, scope_key: int, name: str, created: bool) -> None:
 
 
 def evaluate(ctx: Processing) -> None:
+    """Zeebe's BpmnConditionalBehavior.evaluateConditionals for the changes collected since the last call:
+    each scope sees the changes made in it and in its ancestors; scopes are visited top-down; in a scope,
+    each subscription (in key order) triggers on the first change that passes its filters while its
+    condition is true; an interrupting trigger ends the visit of that scope and skips its descendants."""
     changes = ctx.conditional_changes or []
     opened = ctx.conditional_opened or {}
     ctx.conditional_changes = None
@@ -110,32 +114,56 @@ def evaluate(ctx: Processing) -> None:
                 by_scope.setdefault(ei.key, []).append((key, ctx.elements[catch_id]))
     if not by_scope:
         return
-    triggered: set[int] = set()
+    seen: dict[int, list[int]] = {}  # scope key -> indexes of the changes it sees
+    for index, (scope_key, _, _) in enumerate(changes):
+        seen.setdefault(scope_key, []).append(index)
+    parent_of: dict[int, int] = {}
+    for scope_key, indexes in list(seen.items()):
+        below: deque[int] = deque([scope_key])
+        while below:
+            current = below.popleft()
+            for child in children.get(current, ()):
+                parent_of.setdefault(child, current)
+                seen.setdefault(child, []).extend(indexes)
+                below.append(child)
+    depth: dict[int, int] = {}
+
+    def depth_of(scope_key: int) -> int:
+        found = depth.get(scope_key)
+        if found is None:
+            parent = parent_of.get(scope_key)
+            found = depth[scope_key] = 0 if parent is None else depth_of(parent) + 1
+        return found
+
     interrupted: set[int] = set()
-    for index, (scope_key, name, created) in enumerate(changes):
-        event = "create" if created else "update"
-        scopes: deque[int] = deque([scope_key])
-        while scopes:
-            current = scopes.popleft()
-            if current in interrupted:
-                continue
-            for key, catch in sorted(by_scope.get(current, ()), key=_first):
-                if key in triggered or opened.get(key, -1) > index:
-                    continue
-                definition = _definition(catch)
+    for scope_key in sorted(seen, key=depth_of):
+        if parent_of.get(scope_key) in interrupted:
+            interrupted.add(scope_key)
+            continue
+        subscriptions = by_scope.get(scope_key)
+        if subscriptions is None:
+            continue
+        indexes = sorted(seen[scope_key])
+        for key, catch in sorted(subscriptions, key=_first):
+            definition = _definition(catch)
+            fired = False
+            for index in indexes:
+                _, name, created = changes[index]
+                if opened.get(key, -1) > index:
+                    continue  # opened after this change: it was evaluated when it opened
                 if definition.variable_names and name not in definition.variable_names:
                     continue
-                if definition.variable_events and event not in definition.variable_events:
+                if definition.variable_events and ("create" if created else "update") not in (
+                    definition.variable_events
+                ):
                     continue
-                if not is_true(ctx, definition.condition or "", current):
-                    continue
-                triggered.add(key)
-                trigger_later(ctx, current, key, catch.id)
-                if _interrupting(catch):
-                    interrupted.add(current)
+                if is_true(ctx, definition.condition or "", scope_key):
+                    trigger_later(ctx, scope_key, key, catch.id)
+                    fired = True
                     break
-            if current not in interrupted:
-                scopes.extend(children.get(current, ()))
+            if fired and _interrupting(catch):
+                interrupted.add(scope_key)
+                break
 
 
 def _first(item: tuple[int, Any]) -> int:
