@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bizdevops.engine.state import models as m
-from tests.api.test_modification import assert_problem, deploy
+from tests.api.test_modification import CORE, assert_problem, deploy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,3 +76,36 @@ def test_bad_requests_are_refused_and_start_nothing(
     # then
     assert_problem(response, status, detail)
     assert _instances() == 0
+
+
+RESTRICTED = (
+    (CORE / "conditional_events.bpmn")
+    .read_text()
+    .replace(
+        '<bpmn:process id="cond_start" isExecutable="true">',
+        '<bpmn:process id="cond_start" isExecutable="true"><bpmn:extensionElements><zeebe:properties>'
+        '<zeebe:property name="candidateStarterGroups" value="Manager" /></zeebe:properties>'
+        "</bpmn:extensionElements>"
+        # candidate starters concern processes one can start by hand (with a none start event)
+        '<bpmn:startEvent id="by_hand" /><bpmn:sequenceFlow id="s_f0" sourceRef="by_hand" targetRef="s_end" />',
+    )
+)
+
+
+def test_a_caller_who_may_not_start_a_matched_process_is_refused_and_nothing_starts(
+    dev: Any, api: Any
+) -> None:
+    # given cond_start may only be started by Managers
+    files = [SimpleUploadedFile("conditional_events.bpmn", RESTRICTED.encode())]
+    assert dev.post("/v2/deployments", {"resources": files}, format="multipart").status_code == 200
+    employee = api("Employee", username="emp")
+    # when an Employee's variables make both of its conditions true
+    response = employee.post(URL, {"variables": {"amount": 150, "region": "EU"}}, format="json")
+    # then it is refused before anything starts
+    assert_problem(response, 403)
+    assert _instances() == 0
+    # and a Manager starts both
+    manager = api("Manager", username="boss")
+    response = manager.post(URL, {"variables": {"amount": 150, "region": "EU"}}, format="json")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["processInstances"]) == 2
