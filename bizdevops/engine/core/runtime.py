@@ -568,7 +568,7 @@ class Engine:
                 raise InvalidArgument(f"The start element '{element_id}' does not exist in the process.")
         if not command.start_element_ids and command.trigger_element_id is None and model.start_event is None:
             raise InvalidArgument(
-                "The process has no none start event; it starts by message, timer or signal."
+                "The process has no none start event; it starts by message, timer, signal or condition."
             )
         now = self.clock.now_ms()
         key = command.instance_key if command.instance_key is not None else self.keys.next_key()
