@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
-from bizdevops.api.views import ad_hoc, camunda7, cluster, commands, elements, read
+from bizdevops.api.views import ad_hoc, camunda7, cluster, commands, conditionals, elements, read
 from bizdevops.identity.views import TokenView
 
 
@@ -83,6 +83,7 @@ api = [
     v2("messages/publication", commands.MessagePublicationView, "message-publish"),
     v2("messages/correlation", commands.MessageCorrelationView, "message-correlate"),
     v2("signals/broadcast", commands.SignalBroadcastView, "signal-broadcast"),
+    v2("conditionals/evaluation", conditionals.ConditionalEvaluationView, "conditional-evaluation"),
 ]
 
 

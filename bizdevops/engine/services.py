@@ -425,6 +425,29 @@ def broadcast_signal(
     return _retrying(lambda: get_engine().broadcast_signal(name, variables))
 
 
+def evaluate_conditionals(
+    *,
+    variables: dict[str, Any],
+    process_definition_key: int | None = None,
+    tenant_id: str = "<default>",
+    authorize: Callable[[Any], None] | None = None,
+) -> list[CreatedInstance]:
+    """Start an instance at every root-level conditional start event whose condition holds with these
+    variables (all in one transaction; `authorize` refuses a matched definition by raising)."""
+    engine = get_engine()
+
+    def run() -> list[CreatedInstance]:
+        with transaction.atomic():
+            return engine.evaluate_conditionals(
+                variables,
+                process_definition_key=process_definition_key,
+                tenant_id=tenant_id,
+                authorize=authorize,
+            )
+
+    return _retrying(run)
+
+
 def resolve_incident(*, incident_key: int) -> None:
     """Resolve an incident so the instance continues (update retries/variables first where needed)."""
     _retrying(lambda: get_engine().resolve_incident(incident_key))

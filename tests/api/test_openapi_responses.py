@@ -271,6 +271,11 @@ def test_real_responses_match_the_document(api, document) -> None:  # type: igno
             format="json",
         ),
     )
+    checker.check(
+        "/v2/conditionals/evaluation",
+        "post",
+        dev.post("/v2/conditionals/evaluation", {"variables": {"amount": 1}}, format="json"),
+    )
     checker.check("/v2/topology", "get", dev.get("/v2/topology"))
 
     # every documented v2 JSON result was exercised

@@ -95,6 +95,10 @@ COMMANDS: dict[str, tuple[set[Can], Call]] = {
         _post("/v2/messages/correlation", {"name": "m", "correlationKey": "k"}),
     ),
     "broadcast signal": ({Can.MESSAGE}, _post("/v2/signals/broadcast", {"signalName": "s"})),
+    "evaluate conditionals": (
+        {Can.START},
+        _post("/v2/conditionals/evaluation", {"variables": {"salary": 1}}),
+    ),
     "pin clock": (
         {Can.CLOCK},
         lambda c, t: c.put("/v2/clock", {"timestamp": 1_900_000_000_000}, format="json"),

@@ -8,8 +8,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bizdevops.feel import FeelSyntaxError, from_json, parse, to_json
+from bizdevops.feel import ast as feel_ast
 
-__all__ = ["ExpressionError", "check_expression", "evaluate", "evaluate_condition", "evaluate_value"]
+__all__ = [
+    "ExpressionError",
+    "check_expression",
+    "condition_variables",
+    "evaluate",
+    "evaluate_condition",
+    "evaluate_value",
+]
 
 
 class ExpressionError(Exception):
@@ -46,6 +54,31 @@ def check_expression(text: str) -> tuple[str, int | None] | None:
     except FeelSyntaxError as exc:
         return exc.message, getattr(exc, "position", None)
     return None
+
+
+def condition_variables(text: str) -> tuple[str, ...]:
+    """The variables an expression reads, as Zeebe derives them for a conditional event: the first name of
+    every path (`x.y.z > 1` reads `x`), function names left out. () if it does not parse."""
+    try:
+        tree = parse(_feel_text(text)).tree
+    except FeelSyntaxError:
+        return ()
+    names: dict[str, None] = {}
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, feel_ast.Name):
+            names[node.name] = None
+            continue
+        if isinstance(node, feel_ast.Call) and isinstance(node.function, feel_ast.Name):
+            stack.extend(node.args)
+            stack.extend(value for _, value in node.named or ())
+            continue
+        if isinstance(node, tuple | list):
+            stack.extend(node)
+        elif hasattr(node, "__dataclass_fields__"):
+            stack.extend(getattr(node, f) for f in node.__dataclass_fields__ if f != "pos")
+    return tuple(sorted(names))
 
 
 class FeelContext(Mapping[str, Any]):

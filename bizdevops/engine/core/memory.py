@@ -100,6 +100,9 @@ class InMemoryStore:
             return versions[-1]
         return next((p for p in versions if p.version == version), None)
 
+    def latest_process_definition_keys(self, tenant_id: str) -> list[int]:
+        return [v[-1].key for v in self.processes_by_id.values() if v and v[-1].tenant_id == tenant_id]
+
     def latest_decision_definition(self, decision_id: str) -> DecisionDefinition | None:
         versions = self.decisions_by_id.get(decision_id)
         return versions[-1] if versions else None

@@ -139,7 +139,7 @@ def _reconcile_subscriptions(ctx: Processing, plan: Plan) -> None:
                 effects.timers_deleted.append(sub_key)
             elif kind == "M":
                 effects.message_subscriptions_deleted.append(sub_key)
-            else:
+            elif kind == "S":
                 effects.signal_subscriptions_deleted.append(sub_key)
         ei.subscriptions = kept or None
     for key, catch_ids in plan.open.items():

@@ -89,6 +89,10 @@ class Processing:
         self.queue: deque[tuple[Any, ...]] = deque()
         self.record_variables = engine.record_variables
         self.messages_touched: dict[int, Any] = {}  # buffered messages correlated in this unit
+        # conditional events (behaviors/conditionals.py): only for processes that have some inside
+        self.conditional = model.conditional
+        self.conditional_changes: list[tuple[int, str, bool]] | None = None
+        self.conditional_opened: dict[int, int] | None = None
         self._instance_key = state.key
         self._definition_key = definition.key
         self._process_id = definition.bpmn_process_id
@@ -132,6 +136,10 @@ class Processing:
     def later(self, fn: Callable[[], None]) -> None:
         """Run a callable as its own step, after what is already queued."""
         self.queue.append((_CALL, fn))
+
+    def next(self, fn: Callable[[], None]) -> None:
+        """Run a callable as its own step, before what is already queued (right after the current step)."""
+        self.queue.appendleft((_CALL, fn))
 
     # -- history -----------------------------------------------------------------------------------------
 
@@ -257,6 +265,12 @@ class Processing:
                 self.variable_event(ei.key, loop.input_element, item, created=True)
             local["loopCounter"] = index + 1
             self.variable_event(ei.key, "loopCounter", index + 1, created=True)
+            if self.conditional:
+                from bizdevops.engine.core.behaviors import conditionals
+
+                if loop.input_element:
+                    conditionals.changed(self, ei.key, loop.input_element, True)
+                conditionals.changed(self, ei.key, "loopCounter", True)
         self.transition(ei, ACTIVATING)
         self._run_activate(self.registry[el_type], element, ei)
 
@@ -568,8 +582,9 @@ class Processing:
                 effects.timers_deleted.append(key)
             elif kind == "M":
                 effects.message_subscriptions_deleted.append(key)
-            else:
+            elif kind == "S":
                 effects.signal_subscriptions_deleted.append(key)
+            # "C" (conditional): nothing outside the instance state
         ei.subscriptions = kept or None
 
     def trigger_later(self, element_instance_key: int, catch_id: str, variables: dict[str, Any]) -> None:

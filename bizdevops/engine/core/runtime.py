@@ -568,7 +568,7 @@ class Engine:
                 raise InvalidArgument(f"The start element '{element_id}' does not exist in the process.")
         if not command.start_element_ids and command.trigger_element_id is None and model.start_event is None:
             raise InvalidArgument(
-                "The process has no none start event; it starts by message, timer or signal."
+                "The process has no none start event; it starts by message, timer, signal or condition."
             )
         now = self.clock.now_ms()
         key = command.instance_key if command.instance_key is not None else self.keys.next_key()
@@ -1398,6 +1398,55 @@ class Engine:
         if follow_ups and self.run_follow_ups:
             self.run_pending()
         return key
+
+    # -- root-level conditional start events ---------------------------------------------------------
+
+    def evaluate_conditionals(
+        self,
+        variables: dict[str, Any],
+        *,
+        process_definition_key: int | None = None,
+        tenant_id: str = "<default>",
+        authorize: Callable[[ProcessDefinition], None] | None = None,
+    ) -> list[CreatedInstance]:
+        """Zeebe's EvaluateConditional: evaluate the root-level conditional start events of one definition
+        (any version) or of the latest version of every process of the tenant with `variables` alone, and
+        start an instance (with those variables) for each start event whose condition is true. A start event
+        whose condition reads none of the given variables is not evaluated; a failing condition is false.
+        `authorize` runs for every match before anything starts (it raises to refuse)."""
+        from bizdevops.engine.core.behaviors.conditionals import start_condition_holds
+
+        variables = _as_variables(variables)
+        if problem := _check_variables(variables):
+            raise InvalidArgument(problem)
+        if process_definition_key is not None:
+            definition, _ = self.definition(process_definition_key)
+            if definition.tenant_id != tenant_id:
+                raise NotFound(f"No process definition with key {process_definition_key}.")
+            keys = [process_definition_key]
+        else:
+            keys = sorted(self.store.latest_process_definition_keys(tenant_id))
+        matches: list[tuple[ProcessDefinition, str]] = []
+        for key in keys:
+            definition, model = self.definition(key)
+            for start_id in model.start_events:
+                start = model.elements[start_id]
+                if isinstance(start, StartEvent) and start_condition_holds(start.event, variables):
+                    matches.append((definition, start_id))
+        if authorize is not None:
+            for definition, _ in matches:
+                authorize(definition)
+        return [
+            self.execute(  # one instance per start event, as Zeebe's processor
+                CreateProcessInstance(
+                    process_definition_key=definition.key,
+                    trigger_element_id=start_id,
+                    trigger_variables=dict(variables),
+                    tenant_id=definition.tenant_id,
+                )
+            )
+            for definition, start_id in matches
+        ]
 
     # -- call activities -------------------------------------------------------------------------------
 

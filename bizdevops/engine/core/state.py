@@ -34,7 +34,8 @@ class ElementInstance:
     job_key: int | None = None
     user_task_key: int | None = None
     incident_key: int | None = None
-    # open event subscriptions owned by this instance: [kind "T"|"M"|"S", key, catch element id]
+    # open event subscriptions owned by this instance: [kind "T"|"M"|"S"|"C", key, catch element id]
+    # ("C": a conditional event, kept only here)
     subscriptions: list[list[Any]] | None = None
     payload: dict[str, Any] | None = None  # variables delivered by a job/task/message, merged on completion
     interrupted_by: dict[str, Any] | None = None  # {"element_id", "variables"} to activate once terminated

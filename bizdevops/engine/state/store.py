@@ -377,6 +377,18 @@ class DjangoStore:
             _latest_cache[bpmn_process_id] = key
         return self.get_process_definition(key)
 
+    def latest_process_definition_keys(self, tenant_id: str) -> list[int]:
+        self._begin()
+        rows = (
+            m.ProcessDefinition.objects.filter(tenant_id=tenant_id)
+            .order_by("bpmn_process_id", "-version")
+            .values_list("bpmn_process_id", "key")
+        )
+        latest: dict[str, int] = {}
+        for process_id, key in rows:
+            latest.setdefault(process_id, key)
+        return list(latest.values())
+
     def latest_decision_definition(self, decision_id: str) -> DecisionDefinition | None:
         self._begin()
         key = (

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bizdevops.engine.core import timers
+from bizdevops.engine.core.behaviors import conditionals
 from bizdevops.engine.core.behaviors.incidents import IncidentRaised
 from bizdevops.engine.core.behaviors.variables import context
 from bizdevops.engine.core.expressions import ExpressionError, evaluate_string, evaluate_value
@@ -33,7 +34,7 @@ from bizdevops.engine.core.state import ElementInstance
 if TYPE_CHECKING:
     from bizdevops.engine.core.processing import Processing
 
-_SUBSCRIBED = (EventKind.TIMER, EventKind.MESSAGE, EventKind.SIGNAL)
+_SUBSCRIBED = (EventKind.TIMER, EventKind.MESSAGE, EventKind.SIGNAL, EventKind.CONDITIONAL)
 
 
 def definition_of(element: FlowNode) -> EventDefinition | None:
@@ -131,6 +132,8 @@ def open_subscriptions(ctx: Processing, ei: ElementInstance, catches: Iterable[F
                     tenant_id=state.tenant_id,
                 )
                 prepared.append(("S", signal, catch))
+            elif event.kind == EventKind.CONDITIONAL:
+                prepared.append(("C", None, catch))
         except ExpressionError as exc:
             raise IncidentRaised.from_expression(exc) from None
     effects = ctx.effects
@@ -144,6 +147,8 @@ def open_subscriptions(ctx: Processing, ei: ElementInstance, catches: Iterable[F
             effects.message_subscriptions.append(record)
             ctx.add_subscription(ei, "M", record.key, catch.id)
             _correlate_buffered(ctx, ei, record, catch)
+        elif kind == "C":
+            conditionals.subscribe(ctx, ei, catch)
         else:
             assert isinstance(record, SignalSubscriptionRecord)
             effects.signal_subscriptions.append(record)

@@ -49,8 +49,19 @@ def set_local(ctx: Processing, scope_key: int, name: str, value: Any) -> None:
     scope_vars = ctx.state.variables.get(scope_key)
     if scope_vars is None:
         scope_vars = ctx.state.variables[scope_key] = {}
-    ctx.variable_event(scope_key, name, value, created=name not in scope_vars)
+    created = name not in scope_vars
+    ctx.variable_event(scope_key, name, value, created=created)
+    if ctx.conditional and (created or not _same(scope_vars[name], value)):
+        # the process has conditional events: every change of a variable may trigger one
+        from bizdevops.engine.core.behaviors import conditionals
+
+        conditionals.changed(ctx, scope_key, name, created)
     scope_vars[name] = value
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal JSON values (Zeebe compares the encoded values: 1 and 1.0, or 1 and true, differ)."""
+    return type(old) is type(new) and old == new
 
 
 def merge(ctx: Processing, start_scope_key: int, document: Mapping[str, Any]) -> None:

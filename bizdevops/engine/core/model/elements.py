@@ -49,6 +49,7 @@ class EventKind:
     TERMINATE = "TERMINATE"
     LINK = "LINK"
     COMPENSATION = "COMPENSATION"
+    CONDITIONAL = "CONDITIONAL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,12 @@ class EventDefinition:
     link_name: str | None = None
     activity_ref: str | None = None  # compensation throw event: the one activity to compensate
     reference: str | None = None  # the raw messageRef/errorRef/... id, for validation
+    # conditional events: the FEEL condition, the variables it reads (a change of another variable does not
+    # re-evaluate it; empty = any variable) and zeebe:conditionalFilter variableEvents ("create"/"update";
+    # empty = both)
+    condition: str | None = None
+    variable_names: tuple[str, ...] = ()
+    variable_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +298,9 @@ class ProcessModel:
     links: dict[tuple[str, str], str]  # (scope id, link name) -> catch event id
     user_task_forms: dict[str, str] = field(default_factory=dict)
     version_tag: str | None = None  # zeebe:versionTag
+    # some event inside the process (not a root start event) is conditional: only then do variable changes
+    # look for conditional subscriptions
+    conditional: bool = False
 
     def get(self, element_id: str) -> FlowNode:
         return self.elements[element_id]

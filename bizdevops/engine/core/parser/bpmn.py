@@ -82,7 +82,6 @@ _UNSUPPORTED = {
     "subChoreography",
 }
 _UNSUPPORTED_DEFINITIONS = {
-    "conditionalEventDefinition": "conditional event",
     "cancelEventDefinition": "cancel event",
 }
 # Non-executable content inside a process that is skipped silently.
@@ -237,6 +236,12 @@ class _DefinitionsParser:
             for c in children
             if isinstance(elements[c], SubProcess) and elements[c].triggered_by_event  # type: ignore[attr-defined]
         )
+        conditional = any(
+            isinstance(e, Event)
+            and e.event.kind == EventKind.CONDITIONAL
+            and not (e.scope == process_id and e.type == ElementType.START_EVENT)
+            for e in elements.values()
+        )
         return ProcessModel(
             id=process_id,
             name=el.get("name"),
@@ -250,6 +255,7 @@ class _DefinitionsParser:
             links=links,
             user_task_forms=forms,
             version_tag=version_tag,
+            conditional=conditional,
         )
 
     def parse_scope(
@@ -671,6 +677,36 @@ class _DefinitionsParser:
         msg_name, key = self.messages[ref]
         return EventDefinition(EventKind.MESSAGE, message_name=msg_name, correlation_key=key, reference=ref)
 
+    def conditional_definition(self, node_id: str, d: etree._Element) -> EventDefinition:
+        """bpmn:condition (FEEL) and zeebe:conditionalFilter variableEvents (and the older variableNames);
+        without variableNames the variables the condition reads decide which changes re-evaluate it."""
+        condition = _text(d.find(_B + "condition"))
+        if not condition:
+            self.problem(node_id, "The conditional event has no condition (bpmn:condition).")
+            return EventDefinition(EventKind.CONDITIONAL)
+        names: tuple[str, ...] = ()
+        events: tuple[str, ...] = ()
+        flt = d.find(f"{_B}extensionElements/{_Z}conditionalFilter")
+        if flt is not None:
+            events = tuple(e.strip() for e in (flt.get("variableEvents") or "").split(",") if e.strip())
+            for event in events:
+                if event not in ("create", "update"):
+                    self.problem(
+                        node_id,
+                        f"The conditional filter's variableEvents '{flt.get('variableEvents')}' may only "
+                        "contain 'create' and 'update'.",
+                    )
+                    break
+            names = tuple(n.strip() for n in (flt.get("variableNames") or "").split(",") if n.strip())
+        if not names:
+            # imported here so that parsing works without the FEEL package (as validate.py's checks)
+            from bizdevops.engine.core.expressions import condition_variables
+
+            names = condition_variables(condition)
+        return EventDefinition(
+            EventKind.CONDITIONAL, condition=condition, variable_names=names, variable_events=events
+        )
+
     def parse_event_definition(self, n: etree._Element, ext: etree._Element | None) -> EventDefinition:
         node_id = n.get("id", "")
         defs = [c for c in n if _is_bpmn(c) and (_local(c.tag) or "").endswith("EventDefinition")]
@@ -723,5 +759,7 @@ class _DefinitionsParser:
             return EventDefinition(EventKind.COMPENSATION, activity_ref=d.get("activityRef") or None)
         if kind == "linkEventDefinition":
             return EventDefinition(EventKind.LINK, link_name=d.get("name"))
+        if kind == "conditionalEventDefinition":
+            return self.conditional_definition(node_id, d)
         self.problem(node_id, f"Unsupported element: {kind}.")
         return EventDefinition(EventKind.NONE)

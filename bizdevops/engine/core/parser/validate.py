@@ -50,8 +50,9 @@ class DeploymentRejected(Exception):
         self.problems = problems
 
 
-_CATCH_KINDS = {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.LINK}
+_CATCH_KINDS = {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.LINK, EventKind.CONDITIONAL}
 _BOUNDARY_KINDS = {
+    EventKind.CONDITIONAL,
     EventKind.MESSAGE,
     EventKind.TIMER,
     EventKind.SIGNAL,
@@ -76,8 +77,9 @@ _THROW_KINDS = {
     EventKind.MESSAGE,
     EventKind.COMPENSATION,
 }
-_START_KINDS = {EventKind.NONE, EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL}
+_START_KINDS = {EventKind.NONE, EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.CONDITIONAL}
 _EVENT_SUB_START_KINDS = {
+    EventKind.CONDITIONAL,
     EventKind.MESSAGE,
     EventKind.TIMER,
     EventKind.SIGNAL,
@@ -142,6 +144,21 @@ class _Validator:
             self.node(node)
         for flow in model.flows.values():
             self.expression(flow.id, "condition", flow.condition, always_feel=True)
+        seen: dict[str, str] = {}
+        for start_id in model.start_events:
+            start = model.elements[start_id]
+            condition = start.event.condition if isinstance(start, Event) else None
+            if condition is None:
+                continue
+            normalized = condition.removeprefix("=").strip()
+            if normalized in seen:
+                self.add(
+                    start_id,
+                    f"The conditional start event has the same condition '{condition}' as '{seen[normalized]}'"
+                    "; the conditions of a process's conditional start events must be unique.",
+                )
+            else:
+                seen[normalized] = start_id
 
     def node(self, node: FlowNode) -> None:
         nid = node.id
@@ -426,6 +443,8 @@ class _Validator:
                 self.add(nid, "The escalation throw event needs an escalation with an escalationCode.")
         if kind == EventKind.COMPENSATION and node.event.activity_ref is not None:
             self.compensation_ref(node, scope if in_event_sub else None)
+        if kind == EventKind.CONDITIONAL and node.event.condition:
+            self.expression(nid, "condition", node.event.condition, always_feel=True)
         if kind == EventKind.LINK:
             if not node.event.link_name:
                 self.add(nid, "The link event has no name.")
