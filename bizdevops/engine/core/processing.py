@@ -579,10 +579,13 @@ class Processing:
             if keep is not None and keep(catch_id):
                 kept.append(sub)
             elif kind == "T":
+                _drop_saved(effects.timers, key)
                 effects.timers_deleted.append(key)
             elif kind == "M":
+                _drop_saved(effects.message_subscriptions, key)
                 effects.message_subscriptions_deleted.append(key)
             elif kind == "S":
+                _drop_saved(effects.signal_subscriptions, key)
                 effects.signal_subscriptions_deleted.append(key)
             # "C" (conditional): nothing outside the instance state
         ei.subscriptions = kept or None
@@ -798,3 +801,10 @@ def _resolved(incident: IncidentRecord, now: int) -> IncidentRecord:
     from dataclasses import replace
 
     return replace(incident, state=IncidentState.RESOLVED, resolved_at=now)
+
+
+def _drop_saved(saved: list[Any], key: int) -> None:
+    """A subscription closed in the unit that opened (or changed) it, e.g. by an event-based gateway whose
+    conditional branch is true on entry: the store deletes before it saves, so it must not be saved."""
+    if saved:
+        saved[:] = [record for record in saved if record.key != key]

@@ -393,3 +393,102 @@ def test_several_changes_at_once_trigger_a_subscription_once(harness: EngineHarn
     assert _count(harness, key, "changed") == 1
     assert ("review", "ELEMENT_TERMINATED") in trail(harness, key)
     assert instance(harness, key).status == "COMPLETED"
+
+
+def _gateway_subscriptions(harness: EngineHarness, key: int) -> tuple[list[str], list[str], list[str]]:
+    timers = [t.element_id for t in harness.timers() if t.process_instance_key == key]
+    messages = [s.element_id for s in harness.message_subscriptions() if s.process_instance_key == key]
+    conditions = [
+        sub[2]
+        for ei in instance(harness, key).elements.values()
+        for sub in ei.subscriptions or ()
+        if sub[0] == "C"
+    ]
+    return timers, messages, conditions
+
+
+def test_event_based_gateway_takes_the_conditional_branch_when_the_condition_becomes_true(
+    harness: EngineHarness,
+) -> None:
+    # given an instance waiting at the event-based gateway (condition, message and timer branches)
+    key = _start(harness, "cond_gateway", {"approved": False, "orderId": "o-1"})
+    assert_trail(
+        trail(harness, key),
+        [
+            *lifecycle("cond_gateway", end="activated"),
+            *lifecycle("start"),
+            taken("g0"),
+            *lifecycle("gw", end="activated"),
+        ],
+    )
+    assert _gateway_subscriptions(harness, key) == (["timeout"], ["cancel"], ["approved"])
+    # when an unrelated variable, then the condition's variable changes
+    harness.engine.set_variables(key, {"orderId": "o-2"})
+    assert instance(harness, key).status == "ACTIVE"
+    harness.engine.set_variables(key, {"approved": True})
+    # then the conditional branch is taken and the other subscriptions are closed
+    assert instance(harness, key).status == "COMPLETED"
+    assert_trail(
+        trail(harness, key)[9:],
+        [
+            ("gw", "ELEMENT_COMPLETING"),
+            ("gw", "ELEMENT_COMPLETED"),
+            taken("g1"),
+            *lifecycle("approved"),
+            taken("g4"),
+            *lifecycle("approvedEnd"),
+            ("cond_gateway", "ELEMENT_COMPLETING"),
+            ("cond_gateway", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert _gateway_subscriptions(harness, key) == ([], [], [])
+    assert harness.advance(hours=2) == 0
+
+
+def test_event_based_gateway_takes_the_conditional_branch_at_once_when_true_on_entry(
+    harness: EngineHarness,
+) -> None:
+    # when the instance reaches the gateway with the condition already true
+    key = _start(harness, "cond_gateway", {"approved": True, "orderId": "o-1"})
+    # then the conditional branch is taken at once; no timer or message subscription is left
+    assert_trail(
+        trail(harness, key),
+        [
+            *lifecycle("cond_gateway", end="activated"),
+            *lifecycle("start"),
+            taken("g0"),
+            *lifecycle("gw"),
+            taken("g1"),
+            *lifecycle("approved"),
+            taken("g4"),
+            *lifecycle("approvedEnd"),
+            ("cond_gateway", "ELEMENT_COMPLETING"),
+            ("cond_gateway", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert _gateway_subscriptions(harness, key) == ([], [], [])
+
+
+def test_event_based_gateway_closes_the_conditional_subscription_when_another_branch_wins(
+    harness: EngineHarness,
+) -> None:
+    # given an instance waiting at the event-based gateway
+    key = _start(harness, "cond_gateway", {"approved": False, "orderId": "o-1"})
+    # when the message branch wins
+    harness.engine.publish_message("cancelOrder", "o-1")
+    # then the conditional subscription is closed: a later change of its variable does nothing
+    assert _gateway_subscriptions(harness, key) == ([], [], [])
+    assert_trail(
+        trail(harness, key)[9:],
+        [
+            ("gw", "ELEMENT_COMPLETING"),
+            ("gw", "ELEMENT_COMPLETED"),
+            taken("g2"),
+            *lifecycle("cancel"),
+            taken("g5"),
+            *lifecycle("canceledEnd"),
+            ("cond_gateway", "ELEMENT_COMPLETING"),
+            ("cond_gateway", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert _count(harness, key, "approved") == 0

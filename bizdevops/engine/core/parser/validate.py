@@ -190,7 +190,8 @@ class _Validator:
                     ok = (
                         isinstance(target, Event)
                         and target.type == ElementType.INTERMEDIATE_CATCH_EVENT
-                        and target.event.kind in (EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL)
+                        and target.event.kind
+                        in (EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.CONDITIONAL)
                     ) or (isinstance(target, Activity) and target.type == ElementType.RECEIVE_TASK)
                     if not ok:
                         self.add(
