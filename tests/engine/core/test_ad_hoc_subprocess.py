@@ -658,3 +658,136 @@ def test_an_interrupting_event_subprocess_inside_ends_it(harness: EngineHarness)
     timeout = next(r for r in harness.history() if r.element_id == "e_timeout")
     assert timeout.flow_scope_key == _ad_hoc_key(harness, key, "e_ad-hoc")
     assert instance(harness, key).status == "COMPLETED"
+
+
+def _jobs_of(harness: EngineHarness, key: int, element_id: str) -> list[str]:
+    return [
+        r.intent
+        for r in harness.history()
+        if r.value_type == "JOB"
+        and r.element_id == element_id
+        and r.process_instance_key == key
+        and r.intent in ("CREATED", "COMPLETED", "CANCELED")
+    ]
+
+
+def test_job_worker_job_is_created_again_when_an_event_subprocess_inside_completes(
+    harness: EngineHarness,
+) -> None:
+    # given: the worker activated the user task; its job is completed, no job is open
+    key = _start(harness, "ahsp_job_event_sub")
+    (job,) = harness.engine.activate_jobs("k_agent", "w", 1000, 10)
+    harness.engine.complete_job(
+        job.job_key, {}, {"type": "adHocSubProcess", "activateElements": [{"elementId": "k_U"}]}
+    )
+    assert _jobs_of(harness, key, "k_agent") == ["CREATED", "COMPLETED"]
+    # when the non-interrupting event subprocess runs to its end
+    harness.engine.publish_message("k_note", "k", {"toolResult": "noted"})
+    # then its output element is collected and the worker gets a new job; the user task keeps waiting
+    assert_trail(
+        trail(harness, key, flows=False)[-12:],
+        [
+            ("k_note", "ELEMENT_ACTIVATING"),
+            ("k_note", "ELEMENT_ACTIVATED"),
+            *lifecycle("k_note_start"),
+            *lifecycle("k_note_end"),
+            ("k_note", "ELEMENT_COMPLETING"),
+            ("k_note", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert _jobs_of(harness, key, "k_agent") == ["CREATED", "COMPLETED", "CREATED"]
+    ad_hoc = _ad_hoc_key(harness, key, "k_agent")
+    assert instance(harness, key).variables[ad_hoc]["toolResults"] == ["noted"]
+    assert [t.state for t in harness.user_tasks(key)] == ["CREATED"]
+    # when it runs again while that job is open: the open job is canceled and another one created
+    harness.engine.publish_message("k_note", "k", {"toolResult": "again"})
+    assert _jobs_of(harness, key, "k_agent") == ["CREATED", "COMPLETED", "CREATED", "CANCELED", "CREATED"]
+    assert instance(harness, key).variables[ad_hoc]["toolResults"] == ["noted", "again"]
+    # and the worker still decides: fulfilling the completion condition ends it
+    (job,) = harness.engine.activate_jobs("k_agent", "w", 1000, 10)
+    harness.engine.complete_job(
+        job.job_key,
+        {},
+        {
+            "type": "adHocSubProcess",
+            "isCompletionConditionFulfilled": True,
+            "isCancelRemainingInstances": True,
+        },
+    )
+    assert instance(harness, key).status == "COMPLETED"
+    assert root_variables(harness, key)["toolResults"] == ["noted", "again"]
+
+
+def test_job_worker_interrupting_event_subprocess_completes_it_without_the_worker(
+    harness: EngineHarness,
+) -> None:
+    # given: the worker activated the user task and has not been asked again
+    key = _start(harness, "ahsp_job_event_sub")
+    (job,) = harness.engine.activate_jobs("k_agent", "w", 1000, 10)
+    harness.engine.complete_job(
+        job.job_key, {}, {"type": "adHocSubProcess", "activateElements": [{"elementId": "k_U"}]}
+    )
+    # when the interrupting event subprocess triggers
+    assert harness.advance(minutes=10) == 1
+    # then the user task is terminated, the event subprocess runs, and the ad-hoc subprocess completes; the
+    # worker gets no new job
+    inner = "k_agent#innerInstance"
+    assert_trail(
+        trail(harness, key, flows=False)[-24:],
+        [
+            (inner, "ELEMENT_TERMINATING"),
+            ("k_U", "ELEMENT_TERMINATING"),
+            ("k_U", "ELEMENT_TERMINATED"),
+            (inner, "ELEMENT_TERMINATED"),
+            ("k_timeout", "ELEMENT_ACTIVATING"),
+            ("k_timeout", "ELEMENT_ACTIVATED"),
+            *lifecycle("k_timer"),
+            *lifecycle("k_timeout_end"),
+            ("k_timeout", "ELEMENT_COMPLETING"),
+            ("k_timeout", "ELEMENT_COMPLETED"),
+            ("k_agent", "ELEMENT_COMPLETING"),
+            ("k_agent", "ELEMENT_COMPLETED"),
+            *lifecycle("k_end"),
+            ("ahsp_job_event_sub", "ELEMENT_COMPLETING"),
+            ("ahsp_job_event_sub", "ELEMENT_COMPLETED"),
+        ],
+    )
+    assert _jobs_of(harness, key, "k_agent") == ["CREATED", "COMPLETED"]
+    assert [t.state for t in harness.user_tasks(key)] == ["CANCELED"]
+
+
+def test_job_worker_interrupting_event_subprocess_cancels_the_open_job(harness: EngineHarness) -> None:
+    # given: the ad-hoc subprocess waits for its worker's first job
+    key = _start(harness, "ahsp_job_event_sub")
+    # when the interrupting event subprocess triggers
+    assert harness.advance(minutes=10) == 1
+    # then the job is canceled and the ad-hoc subprocess completed
+    assert _jobs_of(harness, key, "k_agent") == ["CREATED", "CANCELED"]
+    assert instance(harness, key).status == "COMPLETED"
+
+
+def test_job_result_may_not_activate_elements_when_it_fulfils_the_completion_condition(
+    harness: EngineHarness,
+) -> None:
+    from bizdevops.engine.core.errors import InvalidArgument
+
+    key = _start(harness, "ahsp_job")
+    job = _agent_job(harness)
+    before = len(harness.history())
+    ad_hoc = _ad_hoc_key(harness, key, "agent")
+    with pytest.raises(
+        InvalidArgument,
+        match=rf"No elements can be activated for ad-hoc sub-process with key '{ad_hoc}' because the "
+        "completion condition is fulfilled.",
+    ):
+        harness.engine.complete_job(
+            job.job_key,
+            {},
+            {
+                "type": "adHocSubProcess",
+                "activateElements": [{"elementId": "j_A"}],
+                "isCompletionConditionFulfilled": True,
+            },
+        )
+    assert len(harness.history()) == before
+    assert instance(harness, key).status == "ACTIVE"

@@ -15,7 +15,8 @@ AdHocSubProcessInnerInstanceProcessor, BpmnAdHocSubProcessBehavior).
   the default), or once the rest completed. An empty activation leaves it active.
 - On completion the output collection is propagated to the parent scope, then the output mappings run.
 - Job worker implementation (`zeebe:taskDefinition` on it): a job on activation and again each time an inner
-  instance completes (the previous one is canceled: one job at a time); the job's completion (result type
+  instance or a non-interrupting event subprocess inside it completes (the previous one is canceled: one job
+  at a time); the job's completion (result type
   `adHocSubProcess`) activates elements or fulfils the completion condition (`runtime.complete_job`).
 
 `ElementInstance.mi_done` holds "completion condition fulfilled" for an ad-hoc subprocess."""
@@ -196,6 +197,11 @@ def complete_job(
         raise NotFound(not_found_message(ei.key, missing))
     fulfilled = result.get("isCompletionConditionFulfilled") is True
     cancel = result.get("isCancelRemainingInstances") is True
+    if fulfilled and elements:
+        raise InvalidArgument(
+            f"No elements can be activated for ad-hoc sub-process with key '{ei.key}' because the completion "
+            "condition is fulfilled."
+        )
     ctx.effects.jobs.append(replace(job, state=JobState.COMPLETED))
     ctx.record("JOB", "COMPLETED", ei, {"jobKey": job.key})
     ei.job_key = None

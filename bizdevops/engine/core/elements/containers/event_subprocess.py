@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bizdevops.engine.core.behaviors.events import event_subprocess_catches, open_subscriptions
+from bizdevops.engine.core.behaviors.variables import apply_outputs
 from bizdevops.engine.core.elements.base import ElementProcessor
-from bizdevops.engine.core.model.elements import SubProcess
+from bizdevops.engine.core.model.elements import AdHocSubProcess, ElementType, SubProcess
 from bizdevops.engine.core.state import ElementInstance
 
 if TYPE_CHECKING:
@@ -21,6 +22,27 @@ class EventSubProcessProcessor(ElementProcessor):
             open_subscriptions(ctx, ei, event_subprocess_catches(ctx, element.event_subprocesses))
         ctx.activated(ei)
         ctx.activate_later(ctx.elements[trigger["start"]], ei.key, 0, trigger.get("variables") or {})
+
+    def complete(self, ctx: Processing, element: SubProcess, ei: ElementInstance) -> None:  # type: ignore[override]
+        """In an ad-hoc subprocess that it did not interrupt, a completed event subprocess is the end of an
+        execution path, as an inner instance is (Zeebe's before/afterExecutionPathCompleted): its output
+        element is appended to the output collection, the completion condition is evaluated, and with a job
+        worker implementation the job is created again. An interrupting one completes the ad-hoc subprocess
+        (children_done)."""
+        apply_outputs(ctx, element, ei)
+        scope = ctx.state.elements.get(ei.flow_scope_key)  # type: ignore[arg-type]
+        if scope is None or scope.element_type != ElementType.AD_HOC_SUB_PROCESS or scope.interrupted:
+            ctx.completed(ei)
+            return
+        from bizdevops.engine.core.elements.containers.ad_hoc_subprocess import AdHocSubProcessProcessor
+
+        ad_hoc = ctx.elements[scope.element_id]
+        assert isinstance(ad_hoc, AdHocSubProcess)
+        processor = ctx.registry[ElementType.AD_HOC_SUB_PROCESS]
+        assert isinstance(processor, AdHocSubProcessProcessor)
+        processor.inner_completing(ctx, ad_hoc, scope, ei)
+        ctx.completed(ei)
+        processor.inner_completed(ctx, ad_hoc, scope)
 
     def terminate(self, ctx: Processing, element: SubProcess, ei: ElementInstance) -> None:  # type: ignore[override]
         if ctx.terminate_children(ei):
