@@ -291,6 +291,13 @@ def _get_or_else(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
+@builtin("fromAi", ("value", "description?", "type?", "schema?", "options?"))
+def _from_ai(value: Any, *_tags: Any) -> Any:
+    """Camunda extension: tags `value` as provided by an AI agent (its other arguments describe it for the
+    integration, see the engine's ad-hoc subprocess elements) and returns it unchanged."""
+    return value
+
+
 @builtin("is", ("value1", "value2"))
 def _is(a: Any, b: Any) -> Any:
     """Same element of the FEEL domain: equal and of the same type; temporals also keep local time+offset."""

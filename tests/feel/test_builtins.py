@@ -157,6 +157,12 @@ CASES = [
     ('context put({a: 1}, "b", 2)', "{a: 1, b: 2}"),
     ('context put({a: {b: 1}}, ["a", "b"], 2)', "{a: {b: 2}}"),
     ("context merge([{a: 1}, {a: 2, b: 3}])", "{a: 2, b: 3}"),
+    # Camunda extension: fromAi() returns its value, whatever describes it
+    ("fromAi({userId: 7}.userId)", "7"),
+    ('fromAi("q", "The search query")', '"q"'),
+    ('fromAi([1], null, "array", {items: {type: "number"}}, {required: false})', "[1]"),
+    ('fromAi(value: 3, type: "number")', "3"),
+    ('fromAi(options: {required: true}, value: "x")', '"x"'),
 ]
 
 
@@ -168,7 +174,15 @@ def test_builtin(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["substring()", "abs(1, 2)", 'substring(strin: "a", start position: 1)', "sum(list: 1, x: 2)"],
+    [
+        "substring()",
+        "abs(1, 2)",
+        'substring(strin: "a", start position: 1)',
+        "sum(list: 1, x: 2)",
+        "fromAi()",
+        'fromAi(description: "no value")',
+        "fromAi(1, 2, 3, 4, 5, 6)",
+    ],
 )
 def test_wrong_arity_or_names_give_null_and_an_error(text: str) -> None:
     result = parse(text).evaluate({})

@@ -4,7 +4,8 @@ through `to_json`, so state stays JSON-compatible."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from bizdevops.feel import FeelSyntaxError, from_json, parse, to_json
@@ -174,3 +175,128 @@ def evaluate_int(text: str, context: Mapping[str, Any], what: str) -> int:
     elif isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
         return int(value)
     raise ExpressionError(f"Expected {what} '{text}' to be a number, but was '{value!r}'.")
+
+
+# -- fromAi() tool parameters (Zeebe's TaggedParameterExtractor / FromAiTaggedParameterExtractor) ------------
+
+
+class FromAiError(ValueError):
+    """A fromAi() call whose arguments are not what Zeebe can extract."""
+
+
+_FROM_AI_ARGS = ("value", "description", "type", "schema", "options")
+
+
+def from_ai_parameters(texts: Iterable[str]) -> list[dict[str, Any]]:
+    """The parameters of the `fromAi(value, description, type, schema, options)` calls in these FEEL
+    expressions (an ad-hoc subprocess element's input mapping sources), in order, each once: `name` is
+    the path of the `value` reference (`toolCall.userId`), `description`/`type` string literals,
+    `schema`/`options` context literals of constants; an argument left out is null (a `null` literal
+    too, as the documentation allows). A call's own arguments are not searched further. Text that is no
+    FEEL expression (no leading `=`) or does not parse has none. Raises FromAiError."""
+    found: list[dict[str, Any]] = []
+    for text in texts:
+        if not text.lstrip().startswith("="):
+            continue
+        try:
+            tree = parse(_feel_text(text)).tree
+        except FeelSyntaxError:
+            continue
+        _find_from_ai(tree, found)
+    return found
+
+
+def _find_from_ai(node: Any, found: list[dict[str, Any]]) -> None:
+    if isinstance(node, feel_ast.Call) and isinstance(node.function, feel_ast.Name):
+        if node.function.name == "fromAi":
+            parameter = _from_ai_parameter(node)
+            if parameter not in found:
+                found.append(parameter)
+            return
+    if isinstance(node, tuple | list):
+        for item in node:
+            _find_from_ai(item, found)
+    elif hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:
+            if name != "pos":
+                _find_from_ai(getattr(node, name), found)
+
+
+def _from_ai_parameter(call: Any) -> dict[str, Any]:
+    if call.named is not None:
+        args = dict(call.named)
+    else:
+        args = dict(zip(_FROM_AI_ARGS, call.args, strict=False))
+    value = args.get("value")
+    return {
+        "name": _reference(value),
+        "description": _string_argument(args.get("description"), "description"),
+        "type": _string_argument(args.get("type"), "type"),
+        "schema": _context_argument(args.get("schema"), "schema"),
+        "options": _context_argument(args.get("options"), "options"),
+    }
+
+
+def _reference(node: Any) -> str:
+    names: list[str] = []
+    current = node
+    while isinstance(current, feel_ast.Path):
+        names.append(current.name)
+        current = current.target
+    if isinstance(current, feel_ast.Name):
+        names.append(current.name)
+        return ".".join(reversed(names))
+    if isinstance(node, feel_ast.Literal) and isinstance(node.value, str):
+        received = f"string '{node.value}'"
+    else:
+        received = _describe(node)
+    raise FromAiError(
+        "Expected fromAi() parameter 'value' to be a reference (e.g. 'toolCall.customParameter'), but "
+        f"received {received}."
+    )
+
+
+def _describe(node: Any) -> str:
+    if node is None:
+        return "nothing"
+    if isinstance(node, feel_ast.Literal):
+        return str(_constant(node))
+    return type(node).__name__
+
+
+def _string_argument(node: Any, what: str) -> str | None:
+    if node is None or (isinstance(node, feel_ast.Literal) and node.value is None):
+        return None
+    if isinstance(node, feel_ast.Literal) and isinstance(node.value, str):
+        return node.value
+    raise FromAiError(
+        f"Expected fromAi() parameter '{what}' to be a string, but received '{_describe(node)}'."
+    )
+
+
+def _context_argument(node: Any, what: str) -> dict[str, Any] | None:
+    if node is None or (isinstance(node, feel_ast.Literal) and node.value is None):
+        return None
+    if isinstance(node, feel_ast.ContextLiteral):
+        return {key: _constant(value) for key, value in node.entries}
+    raise FromAiError(
+        f"Expected fromAi() parameter '{what}' to be a context (map), but received '{_describe(node)}'."
+    )
+
+
+def _constant(node: Any) -> Any:
+    if isinstance(node, feel_ast.Literal):
+        value = node.value
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        if value is None or isinstance(value, bool | str | int | float):
+            return value
+    if isinstance(node, feel_ast.Negation) and isinstance(node.operand, feel_ast.Literal):
+        number = _constant(node.operand)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return -number
+    if isinstance(node, feel_ast.ListLiteral):
+        return [_constant(item) for item in node.items]
+    if isinstance(node, feel_ast.ContextLiteral):
+        return {key: _constant(value) for key, value in node.entries}
+    raise FromAiError(f"Unsupported expression value in fromAi() function invocation: {type(node).__name__}")

@@ -791,3 +791,106 @@ def test_job_result_may_not_activate_elements_when_it_fulfils_the_completion_con
         )
     assert len(harness.history()) == before
     assert instance(harness, key).status == "ACTIVE"
+
+
+def test_elements_variable_lists_the_from_ai_parameters_of_the_input_mappings(harness: EngineHarness) -> None:
+    # when the ad-hoc subprocess with tool-like elements is activated
+    key = _start(harness, "ahsp_tools")
+    # then each element lists the fromAi() calls of its input mappings, in order, each once
+    ad_hoc = _ad_hoc_key(harness, key, "t_agent")
+    elements = instance(harness, key).variables[ad_hoc]["adHocSubProcessElements"]
+    assert elements == [
+        {
+            "elementId": "t_search",
+            "elementName": "Search",
+            "documentation": "Searches the catalogue",
+            "properties": None,
+            "parameters": [
+                {
+                    "name": "toolCall.query",
+                    "description": "The search query",
+                    "type": "string",
+                    "schema": None,
+                    "options": None,
+                },
+                {
+                    "name": "toolCall.limit",
+                    "description": None,
+                    "type": "number",
+                    "schema": None,
+                    "options": {"required": False},
+                },
+                {
+                    "name": "toolCall.tags",
+                    "description": "Tags",
+                    "type": "array",
+                    "schema": {"items": {"type": "string", "enum": ["new", "sale"]}},
+                    "options": None,
+                },
+            ],
+        },
+        {
+            "elementId": "t_plain",
+            "elementName": None,
+            "documentation": None,
+            "properties": None,
+            "parameters": None,
+        },
+    ]
+    # and the worker sees them in its job's variables
+    (job,) = harness.engine.activate_jobs("t_agent", "w", 1000, 10)
+    assert job.variables["adHocSubProcessElements"] == elements
+
+
+def test_from_ai_returns_the_value_the_worker_gave_the_activated_element(harness: EngineHarness) -> None:
+    # given the worker's job
+    key = _start(harness, "ahsp_tools")
+    (job,) = harness.engine.activate_jobs("t_agent", "w", 1000, 10)
+    # when it activates the search tool with a tool call
+    harness.engine.complete_job(
+        job.job_key,
+        {},
+        {
+            "type": "adHocSubProcess",
+            "activateElements": [
+                {
+                    "elementId": "t_search",
+                    "variables": {"toolCall": {"query": "lamp", "limit": 3, "tags": "sale"}},
+                }
+            ],
+        },
+    )
+    # then the input mappings evaluate fromAi() to the values of the tool call
+    (task,) = harness.engine.activate_jobs("t_search", "w", 1000, 10)
+    assert {name: task.variables[name] for name in ("query", "limit", "url", "filter", "mode")} == {
+        "query": "lamp",
+        "limit": 3,
+        "url": "https://shop.example/?q=lamp",
+        "filter": {"tags": ["sale"]},
+        "mode": "static",
+    }
+    assert open_incidents(harness, key) == []
+
+
+def test_deploy_refuses_from_ai_calls_it_cannot_extract(harness: EngineHarness) -> None:
+    # when
+    with pytest.raises(DeploymentRejected) as caught:
+        deploy(harness, "invalid/ad_hoc_from_ai.bpmn")
+    # then every element is named with Zeebe's reason
+    assert [(p.element_id, p.message) for p in caught.value.problems] == [
+        (
+            "literal",
+            "Failed to extract ad-hoc activity parameters for element 'literal'. Expected fromAi() parameter "
+            "'value' to be a reference (e.g. 'toolCall.customParameter'), but received string 'query'.",
+        ),
+        (
+            "computed",
+            "Failed to extract ad-hoc activity parameters for element 'computed'. Expected fromAi() parameter "
+            "'description' to be a string, but received '10'.",
+        ),
+        (
+            "schema",
+            "Failed to extract ad-hoc activity parameters for element 'schema'. Expected fromAi() parameter "
+            "'schema' to be a context (map), but received 'dummy'.",
+        ),
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from lxml import etree
 
+from bizdevops.engine.core.expressions import FromAiError, from_ai_parameters
 from bizdevops.engine.core.model.elements import (
     INNER_INSTANCE_SUFFIX,
     Activity,
@@ -541,24 +542,35 @@ class _DefinitionsParser:
             **activity,
         )
 
-    @staticmethod
-    def ad_hoc_metadata(el: etree._Element, element_id: str) -> dict[str, Any]:
-        """One entry of `adHocSubProcessElements` (Zeebe's AdHocActivityMetadata). `parameters` (the
-        fromAi() calls of the input mappings) are not extracted: always null."""
+    def ad_hoc_metadata(self, el: etree._Element, element_id: str) -> dict[str, Any]:
+        """One entry of `adHocSubProcessElements` (Zeebe's AdHocActivityMetadata); `parameters` are the
+        fromAi() calls of the element's input mappings (null when there are none: Zeebe leaves empty
+        entries out)."""
         ext = el.find(_B + "extensionElements")
         properties: dict[str, Any] | None = None
+        sources: list[str] = []
         if ext is not None:
             for prop in ext.iter(_Z + "property"):
                 if properties is None:
                     properties = {}
                 properties[prop.get("name", "")] = prop.get("value") or None
+            io = ext.find(_Z + "ioMapping")
+            if io is not None:
+                sources = [m.get("source", "") for m in io.iter(_Z + "input")]
+        parameters: list[dict[str, Any]] = []
+        try:
+            parameters = from_ai_parameters(sources)
+        except FromAiError as exc:
+            self.problem(
+                element_id, f"Failed to extract ad-hoc activity parameters for element '{element_id}'. {exc}"
+            )
         documentation = _text(el.find(_B + "documentation"))
         return {
             "elementId": element_id,
             "elementName": el.get("name"),
             "documentation": documentation or None,
             "properties": properties,
-            "parameters": None,
+            "parameters": parameters or None,
         }
 
     # -- extensions ------------------------------------------------------------------------------------------
