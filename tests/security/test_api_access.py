@@ -75,6 +75,13 @@ COMMANDS: dict[str, tuple[set[Can], Call]] = {
         ),
     ),
     "resolve incident": ({Can.OPERATE}, _post("/v2/incidents/{t.incident.key}/resolution")),
+    "activate ad-hoc elements": (
+        {Can.OPERATE},
+        _post(
+            "/v2/element-instances/ad-hoc-activities/{t.instance.key}/activation",
+            {"elements": [{"elementId": "end"}]},
+        ),
+    ),
     "activate jobs": (
         {Can.WORK_JOBS},
         _post("/v2/jobs/activation", {"type": "sec-job", "maxJobsToActivate": 5, "timeout": 60000}),
