@@ -98,7 +98,7 @@ def _prepare_database(url: str) -> None:
     )
 
 
-def _start_site(url: str, port: int, processes: int = 1) -> subprocess.Popen[bytes]:
+def _start_site(url: str, port: int, processes: int = 1, server: str = "daphne") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -117,8 +117,21 @@ def _start_site(url: str, port: int, processes: int = 1) -> subprocess.Popen[byt
         command = [sys.executable, "-m", "bizdevops.api.serve", "--processes", str(processes)]
     else:
         command = [sys.executable, "-m", "daphne"]
+    arguments = ["-b", "127.0.0.1", "-p", str(port), "bizdevops.asgi:application"]
+    if server == "uvicorn":  # the same ASGI application on uvicorn with httptools and uvloop
+        command = [sys.executable, "-m", "uvicorn", "--loop", "uvloop", "--http", "httptools"]
+        command += [
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--workers",
+            str(processes),
+        ]
+        arguments = ["--host", "127.0.0.1", "--port", str(port), "bizdevops.asgi:application"]
     proc = subprocess.Popen(
-        [*command, "-b", "127.0.0.1", "-p", str(port), "bizdevops.asgi:application"],  # noqa: S603
+        [*command, *arguments],  # noqa: S603
         cwd=REPO,
         env=env,
         stdout=log,
@@ -216,6 +229,13 @@ def main() -> None:
         default=1,
         help="daphne processes per site sharing one port (python -m bizdevops.api.serve; needs REDIS_URL)",
     )
+    parser.add_argument(
+        "--server",
+        choices=("daphne", "uvicorn"),
+        default="daphne",
+        help="the ASGI server of the site: daphne (as `make run`) or uvicorn (httptools, uvloop; with "
+        "--processes N its --workers N)",
+    )
     args = parser.parse_args()
     if (args.sites > 1 or args.processes > 1) and not os.environ.get("REDIS_URL"):
         raise SystemExit("--sites > 1 needs REDIS_URL (job wake-ups cross processes over Redis pub/sub)")
@@ -231,7 +251,7 @@ def main() -> None:
     (REPO / "data").mkdir(exist_ok=True)
     _prepare_database(url)
     ports = [_free_port() for _ in range(args.sites)]
-    sites = [_start_site(url, port, args.processes) for port in ports]
+    sites = [_start_site(url, port, args.processes, args.server) for port in ports]
     base = f"http://127.0.0.1:{ports[0]}"  # workers (and the deployment)
     start_base = f"http://127.0.0.1:{ports[-1]}"  # starters
     auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -360,7 +380,7 @@ def main() -> None:
     )
     print(
         f"api: {args.instances} instances in {elapsed:.2f} s = {rate:.0f} PI/s; pick-up p50 {p50:.0f} ms, "
-        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'}, {args.runner} workers, {args.sites} site(s) x {args.processes} process(es))"
+        f"p99 {p99:.0f} ms (workers {args.workers}, starters {args.starters}, rate {args.rate or 'max'}, {args.runner} workers, {args.sites} site(s) x {args.processes} {args.server} process(es))"
     )
     met = rate >= 100 and p99 < 100
     print(
