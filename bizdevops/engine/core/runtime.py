@@ -730,6 +730,7 @@ class Engine:
         timeout_ms (expired locks included)."""
         if timeout_ms <= 0 or max_jobs <= 0:
             raise InvalidArgument("timeout and maxJobsToActivate must be positive.")
+        _check_duration("timeout", timeout_ms)
         now = self.clock.now_ms()
         result: list[ActivatedJob] = []
         with self.store.transaction():
@@ -839,6 +840,7 @@ class Engine:
         variables: dict[str, Any] | None = None,
     ) -> None:
         """Report a failed attempt; retries <= 0 raises an incident (JOB_NO_RETRIES)."""
+        _check_duration("retryBackOff", retry_back_off_ms)
         self.execute(FailJob(job_key, retries, error_message, retry_back_off_ms, _as_variables(variables)))
 
     def _fail_job(self, command: FailJob) -> None:
@@ -959,6 +961,7 @@ class Engine:
 
     def update_job_timeout(self, job_key: int, timeout_ms: int) -> None:
         """Extend (or shorten) the lock of an activated job: deadline = now + timeout."""
+        _check_duration("timeout", timeout_ms)
         job = self._find_job(job_key)
 
         def handle(ctx: Processing) -> None:
@@ -1599,6 +1602,13 @@ def _as_variables(variables: Any) -> dict[str, Any]:
 
 
 MAX_MESSAGE_TTL_MS = 10 * 366 * 24 * 3600 * 1000
+# A job's lock timeout or retry back-off: beyond this the deadline would not be a date any store can hold.
+MAX_JOB_DURATION_MS = MAX_MESSAGE_TTL_MS
+
+
+def _check_duration(name: str, ms: int) -> None:
+    if ms > MAX_JOB_DURATION_MS:
+        raise InvalidArgument(f"{name} must be at most {MAX_JOB_DURATION_MS} ms (10 years).")
 
 
 def _check_variables(variables: Any) -> str | None:
