@@ -267,6 +267,16 @@ def test_clock_pin_and_reset(admin_api) -> None:  # type: ignore[no-untyped-def]
     assert services.get_clock_ms() != moment
 
 
+def test_clock_beyond_the_year_9999_is_refused(admin_api) -> None:  # type: ignore[no-untyped-def]
+    from bizdevops.engine import services
+
+    before = services.get_clock_ms()
+    response = admin_api.put("/v2/clock", {"timestamp": 2**53}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert abs(services.get_clock_ms() - before) < 60_000  # not pinned
+
+
 @pytest.mark.parametrize(
     ("role", "allowed"), [("Analyst", False), ("Employee", False), ("Manager", False), ("Developer", True)]
 )

@@ -68,7 +68,8 @@ class StatusView(ApiView):
 
 
 class ClockRequest(serializers.Serializer):
-    timestamp = serializers.IntegerField(min_value=0, max_value=2**53)
+    # up to 9999-12-31T23:59:59.999Z: every later engine time (deadlines, timers) must stay a date
+    timestamp = serializers.IntegerField(min_value=0, max_value=253_402_300_799_999)
 
 
 def _clock_enabled(request: Request) -> None:
