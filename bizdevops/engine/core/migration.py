@@ -46,6 +46,7 @@ from bizdevops.engine.core.model.elements import (
     StartEvent,
     SubProcess,
     UserTask,
+    is_interrupting,
 )
 from bizdevops.engine.core.processing import Processing
 from bizdevops.engine.core.records import HistoryRecord, ProcessDefinition
@@ -406,7 +407,7 @@ def _check_catches(
             or source_event is None
             or target_event is None
             or source_event.kind != target_event.kind
-            or _interrupting(source_catch) != _interrupting(target_catch)
+            or is_interrupting(source_catch) != is_interrupting(target_catch)
             or mapped_id in covered
         ):
             problems.append(
@@ -422,14 +423,6 @@ def _check_catches(
         added = [c for c in expected if c not in covered]
         if added:
             plan.open[ei.key] = added
-
-
-def _interrupting(catch: FlowNode) -> bool:
-    if isinstance(catch, BoundaryEvent):
-        return catch.cancel_activity
-    if isinstance(catch, StartEvent):
-        return catch.interrupting
-    return True
 
 
 def _apply(

@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING, Any
 from bizdevops.engine.core.behaviors.variables import context
 from bizdevops.engine.core.expressions import ExpressionError, FeelContext, evaluate_condition
 from bizdevops.engine.core.model.elements import (
-    BoundaryEvent,
     EventDefinition,
     EventKind,
     FlowNode,
-    StartEvent,
+    is_interrupting,
 )
 from bizdevops.engine.core.state import ElementInstance
 
@@ -46,14 +45,6 @@ def is_true(ctx: Processing, condition: str, scope_key: int) -> bool:
         return evaluate_condition(condition, context(ctx, scope_key)) is True
     except ExpressionError:
         return False
-
-
-def _interrupting(catch: FlowNode) -> bool:
-    if isinstance(catch, BoundaryEvent):
-        return catch.cancel_activity
-    if isinstance(catch, StartEvent):
-        return catch.interrupting
-    return True
 
 
 def _definition(catch: FlowNode) -> EventDefinition:
@@ -161,7 +152,7 @@ def evaluate(ctx: Processing) -> None:
                     trigger_later(ctx, scope_key, key, catch.id)
                     fired = True
                     break
-            if fired and _interrupting(catch):
+            if fired and is_interrupting(catch):
                 interrupted.add(scope_key)
                 break
 

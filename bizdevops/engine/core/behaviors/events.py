@@ -22,6 +22,7 @@ from bizdevops.engine.core.model.elements import (
     FlowNode,
     StartEvent,
     SubProcess,
+    is_interrupting,
 )
 from bizdevops.engine.core.records import (
     ErrorType,
@@ -101,11 +102,7 @@ def open_subscriptions(ctx: Processing, ei: ElementInstance, catches: Iterable[F
             elif event.kind == EventKind.MESSAGE:
                 name = evaluate_string(event.message_name or "", scope_context, "message name")
                 key = evaluate_string(event.correlation_key or "", scope_context, "correlation key")
-                interrupting = True
-                if isinstance(catch, BoundaryEvent):
-                    interrupting = catch.cancel_activity
-                elif isinstance(catch, StartEvent):
-                    interrupting = catch.interrupting
+                interrupting = is_interrupting(catch)
                 sub = MessageSubscriptionRecord(
                     key=ctx.next_key(),
                     message_name=name,

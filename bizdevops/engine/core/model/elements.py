@@ -282,6 +282,16 @@ class BoundaryEvent(Event):
     cancel_activity: bool = True
 
 
+def is_interrupting(catch: FlowNode) -> bool:
+    """Whether a catch event ends what it is attached to or starts in: a boundary event's cancelActivity, an
+    event subprocess start's isInterrupting; an intermediate catch event always is."""
+    if isinstance(catch, BoundaryEvent):
+        return catch.cancel_activity
+    if isinstance(catch, StartEvent):
+        return catch.interrupting
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessModel:
     """One executable process of a BPMN file, with lookup tables computed once at parse time."""
