@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bizdevops.engine.core import lifecycle
 from bizdevops.engine.core.behaviors import compensation, message_start
 from bizdevops.engine.core.behaviors.incidents import IncidentRaised
+from bizdevops.engine.core.behaviors.variables import set_local
 from bizdevops.engine.core.commands import ChildInstanceFinished, ThrowInParent
 from bizdevops.engine.core.errors import RunawayInstance
 from bizdevops.engine.core.events import Effects
@@ -259,18 +260,10 @@ class Processing:
             ei.loop_counter = index + 1
             loop = element.loop
             assert loop is not None
-            self.state.variables[ei.key] = local = {}
+            # the inner instance's local variables (set_local records them and tells conditional events)
             if loop.input_element:
-                local[loop.input_element] = item
-                self.variable_event(ei.key, loop.input_element, item, created=True)
-            local["loopCounter"] = index + 1
-            self.variable_event(ei.key, "loopCounter", index + 1, created=True)
-            if self.conditional:
-                from bizdevops.engine.core.behaviors import conditionals
-
-                if loop.input_element:
-                    conditionals.changed(self, ei.key, loop.input_element, True)
-                conditionals.changed(self, ei.key, "loopCounter", True)
+                set_local(self, ei.key, loop.input_element, item)
+            set_local(self, ei.key, "loopCounter", index + 1)
         self.transition(ei, ACTIVATING)
         self._run_activate(self.registry[el_type], element, ei)
 
