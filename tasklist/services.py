@@ -165,8 +165,9 @@ def claim_task(*, user: AbstractBaseUser, task_key: int) -> UserTask:
     previous = task.assignee
     _set_assignee(task, username, allow_override=override)
     _record(task, user, TaskEvent.Action.CLAIMED)
-    live.task_changed_by_tasklist(_reload(task), "ASSIGNED", previous)
-    return _reload(task)
+    fresh = _reload(task)
+    live.task_changed_by_tasklist(fresh, "ASSIGNED", previous)
+    return fresh
 
 
 @transaction.atomic
@@ -181,8 +182,9 @@ def unclaim_task(*, user: AbstractBaseUser, task_key: int) -> UserTask:
     previous = task.assignee
     _set_assignee(task, "", allow_override=True)
     _record(task, user, TaskEvent.Action.UNCLAIMED, previous)
-    live.task_changed_by_tasklist(_reload(task), "ASSIGNED", previous)
-    return _reload(task)
+    fresh = _reload(task)
+    live.task_changed_by_tasklist(fresh, "ASSIGNED", previous)
+    return fresh
 
 
 @transaction.atomic
@@ -198,8 +200,9 @@ def assign_task(*, user: AbstractBaseUser, task_key: int, assignee: str) -> User
     previous = task.assignee
     _set_assignee(task, target.get_username(), allow_override=True)
     _record(task, user, TaskEvent.Action.ASSIGNED, target.get_username())
-    live.task_changed_by_tasklist(_reload(task), "ASSIGNED", previous)
-    return _reload(task)
+    fresh = _reload(task)
+    live.task_changed_by_tasklist(fresh, "ASSIGNED", previous)
+    return fresh
 
 
 @transaction.atomic
@@ -220,8 +223,9 @@ def set_follow_up_date(*, user: AbstractBaseUser, task_key: int, follow_up: dt.d
     else:
         _call("update_user_task", user_task_key=task.key, changeset={"followUpDate": text})
     _record(task, user, TaskEvent.Action.FOLLOW_UP, text or "")
-    live.task_changed_by_tasklist(_reload(task), "UPDATED")
-    return _reload(task)
+    fresh = _reload(task)
+    live.task_changed_by_tasklist(fresh, "UPDATED")
+    return fresh
 
 
 def prefill(task: Task, schema: dict[str, Any] | None) -> dict[str, Any]:
