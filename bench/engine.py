@@ -234,10 +234,8 @@ class OursMemory:
         instance = engine.create_process_instance(bpmn_process_id=pid)
         key = _instance_key(instance)
         if pid == "p2_user_xor":
-            # the open task's key, as Tasklist would show it (from the instance, not a scan of all tasks)
-            state = self.store.load_instance(key, for_update=False)
-            task_key = next(ei.user_task_key for ei in state.elements.values() if ei.user_task_key)
-            engine.complete_user_task(user_task_key=task_key, variables={"approved": True})
+            # the open task at its element, found in the instance's state (as in the persisted mode)
+            engine.complete_user_task_at(key, "approve", {"approved": True})
         return key
 
     def check(self, pid: str) -> Callable[[Any], None]:
@@ -278,10 +276,12 @@ class OursPersisted:
         services = self.services
         key = _instance_key(services.create_process_instance(bpmn_process_id=pid))
         if pid == "p2_user_xor":
-            # Find the open task by its instance (a query: its key is not known to the caller; SpiffWorkflow
-            # finds its ready task in the deserialized workflow), then complete it in a separate transaction.
-            (task_key,) = self.selectors.list_open_user_task_keys(process_instance_key=key)
-            services.complete_user_task(user_task_key=task_key, variables={"approved": True})
+            # Complete the open task at its element in a second transaction: the engine finds the task in
+            # the instance's state under the instance lock, as SpiffWorkflow finds its ready task in the
+            # workflow it deserializes from the locked row (the caller does not know the task's key).
+            services.complete_user_task_at(
+                process_instance_key=key, element_id="approve", variables={"approved": True}
+            )
         return key
 
     def check(self, pid: str) -> Callable[[Any], None]:

@@ -355,6 +355,21 @@ def complete_user_task(
     _retrying(lambda: get_engine().complete_user_task(user_task_key, variables, action))
 
 
+def complete_user_task_at(
+    *,
+    process_instance_key: int,
+    element_id: str,
+    variables: dict[str, Any] | None = None,
+    action: str = "complete",
+) -> int:
+    """Complete the one open user task at `element_id` of an instance, found under the instance lock
+    (no lookup of its key first); returns the task's key. NotFound when there is none, Conflict when
+    there are several (a multi-instance task)."""
+    return _retrying(
+        lambda: get_engine().complete_user_task_at(process_instance_key, element_id, variables, action)
+    )
+
+
 def assign_user_task(*, user_task_key: int, assignee: str, allow_override: bool = True) -> None:
     """Assign a user task (Conflict if already assigned to someone else and override is not allowed)."""
     _retrying(lambda: get_engine().assign_user_task(user_task_key, assignee, allow_override=allow_override))

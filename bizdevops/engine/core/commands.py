@@ -61,6 +61,17 @@ class CompleteUserTask:
 
 
 @dataclass(frozen=True, slots=True)
+class CompleteUserTaskAt:
+    """Complete the one open user task at `element_id` of an instance: the task is found in the instance's
+    state under the instance lock (no lookup of its key before the unit)."""
+
+    process_instance_key: int
+    element_id: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    action: str = "complete"
+
+
+@dataclass(frozen=True, slots=True)
 class CancelProcessInstance:
     process_instance_key: int
     internal: bool = False  # a parent canceling its child (allowed even though it has a parent)
@@ -200,6 +211,7 @@ Command = (
     | FailJob
     | ThrowJobError
     | CompleteUserTask
+    | CompleteUserTaskAt
     | CancelProcessInstance
     | ResolveIncident
     | SetVariables
@@ -221,6 +233,7 @@ _TYPES: dict[str, type] = {
         FailJob,
         ThrowJobError,
         CompleteUserTask,
+        CompleteUserTaskAt,
         CancelProcessInstance,
         ResolveIncident,
         SetVariables,

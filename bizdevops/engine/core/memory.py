@@ -133,7 +133,9 @@ class InMemoryStore:
         return None
 
     # instances
-    def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
+    def load_instance(
+        self, key: int, *, for_update: bool, open_user_tasks: bool = False
+    ) -> InstanceState | None:
         stored = self.instances.get(key)
         if stored is None or not self.isolated:
             return stored  # type: ignore[no-any-return]

@@ -29,6 +29,7 @@ from bizdevops.engine.core.commands import (
     Command,
     CompleteJob,
     CompleteUserTask,
+    CompleteUserTaskAt,
     CreateProcessInstance,
     FailJob,
     MigrateProcessInstance,
@@ -455,10 +456,12 @@ class Engine:
         *,
         missing_ok: bool = False,
         owner_of: tuple[str, int] | None = None,
+        open_user_tasks: bool = False,
     ) -> R | None:
         """One unit on one instance: lock, load, handle, drain steps, apply, commit, then follow-ups.
         With `owner_of` ("job"/"task", key) the instance is the one owning that job or user task, found
-        and locked in one step (no read of the job/task before the unit)."""
+        and locked in one step (no read of the job/task before the unit). With `open_user_tasks` the
+        store may lock the instance's open user tasks along with it (a command about one of them)."""
         effects = Effects()
         with self.store.transaction():
             if owner_of is not None:
@@ -468,7 +471,11 @@ class Engine:
                     raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
             else:
                 assert instance_key is not None
-                state = self.store.load_instance(instance_key, for_update=True)
+                state = (
+                    self.store.load_instance(instance_key, for_update=True, open_user_tasks=True)
+                    if open_user_tasks
+                    else self.store.load_instance(instance_key, for_update=True)
+                )
             if state is None:
                 if missing_ok:
                     return None
@@ -1010,25 +1017,66 @@ class Engine:
             )
         return task, ctx.state.elements.get(task.element_instance_key)
 
+    def complete_user_task_at(
+        self,
+        process_instance_key: int,
+        element_id: str,
+        variables: dict[str, Any] | None = None,
+        action: str = "complete",
+    ) -> int:
+        """Complete the one open user task at `element_id` of an instance, found in its state under the
+        instance lock; returns the task's key. NotFound when the instance has none there, Conflict when
+        it has several (a multi-instance task: complete each by its key)."""
+        return self.execute(  # type: ignore[no-any-return]
+            CompleteUserTaskAt(process_instance_key, element_id, _as_variables(variables), action)
+        )
+
     def _complete_user_task(self, command: CompleteUserTask) -> None:
         if problem := _check_variables(command.variables):
             raise InvalidArgument(problem)
 
         def handle(ctx: Processing) -> None:
-            current, ei = self._open_task_in_unit(ctx, command.user_task_key, "complete")
-            if ei is None or ei.state != ACTIVATED:
-                raise Conflict(
-                    f"Expected to complete user task '{command.user_task_key}', but its element is not waiting."
-                )
-            ctx.effects.user_tasks.append(
-                replace(current, state=UserTaskState.COMPLETED, completed_at=ctx.now)
-            )
-            ctx.record("USER_TASK", "COMPLETED", ei, {"userTaskKey": current.key, "action": command.action})
-            ei.user_task_key = None
-            ei.payload = dict(command.variables) if command.variables else None
-            ctx.complete_later(ei)
+            self._finish_user_task(ctx, command.user_task_key, command.variables, command.action)
 
         self._on_instance(None, handle, owner_of=("task", command.user_task_key))
+
+    def _complete_user_task_at(self, command: CompleteUserTaskAt) -> int:
+        if problem := _check_variables(command.variables):
+            raise InvalidArgument(problem)
+
+        def handle(ctx: Processing) -> int:
+            keys = sorted(
+                ei.user_task_key
+                for ei in ctx.state.elements.values()
+                if ei.element_id == command.element_id and ei.user_task_key
+            )
+            if not keys:
+                raise NotFound(
+                    f"No open user task at element '{command.element_id}' of process instance "
+                    f"{command.process_instance_key}."
+                )
+            if len(keys) > 1:
+                raise Conflict(
+                    f"Process instance {command.process_instance_key} has {len(keys)} open user tasks at "
+                    f"element '{command.element_id}'; complete each by its key."
+                )
+            self._finish_user_task(ctx, keys[0], command.variables, command.action)
+            return keys[0]
+
+        found = self._on_instance(command.process_instance_key, handle, open_user_tasks=True)
+        assert found is not None
+        return found
+
+    def _finish_user_task(self, ctx: Processing, key: int, variables: dict[str, Any], action: str) -> None:
+        """Complete the open user task `key` in this unit: its element completes with `variables`."""
+        current, ei = self._open_task_in_unit(ctx, key, "complete")
+        if ei is None or ei.state != ACTIVATED:
+            raise Conflict(f"Expected to complete user task '{key}', but its element is not waiting.")
+        ctx.effects.user_tasks.append(replace(current, state=UserTaskState.COMPLETED, completed_at=ctx.now))
+        ctx.record("USER_TASK", "COMPLETED", ei, {"userTaskKey": current.key, "action": action})
+        ei.user_task_key = None
+        ei.payload = dict(variables) if variables else None
+        ctx.complete_later(ei)
 
     def assign_user_task(
         self, user_task_key: int, assignee: str | None, *, allow_override: bool = True
@@ -1655,6 +1703,7 @@ _HANDLERS: dict[type, Callable[[Engine, Any], Any]] = {
     FailJob: Engine._fail_job,
     ThrowJobError: Engine._throw_job_error,
     CompleteUserTask: Engine._complete_user_task,
+    CompleteUserTaskAt: Engine._complete_user_task_at,
     CancelProcessInstance: Engine._cancel,
     ResolveIncident: Engine._resolve_incident,
     SetVariables: Engine._set_variables,

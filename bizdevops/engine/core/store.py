@@ -76,8 +76,12 @@ class Store(Protocol):
         ...
 
     # -- instances --------------------------------------------------------------------------------------
-    def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
-        """The instance's state; with for_update the row stays locked until the transaction ends."""
+    def load_instance(
+        self, key: int, *, for_update: bool, open_user_tasks: bool = False
+    ) -> InstanceState | None:
+        """The instance's state; with for_update the row stays locked until the transaction ends. With
+        `open_user_tasks` too, a store may lock the instance's open user tasks in the same step, so that
+        the `get_user_task(for_update=True)` that follows costs nothing."""
         ...
 
     def load_instance_of(self, kind: str, key: int) -> InstanceState | None:

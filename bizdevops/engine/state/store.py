@@ -467,7 +467,9 @@ class DjangoStore:
         return _cached("form", key, load)  # type: ignore[no-any-return]
 
     # -- instances -----------------------------------------------------------------------------------
-    def load_instance(self, key: int, *, for_update: bool) -> InstanceState | None:
+    def load_instance(
+        self, key: int, *, for_update: bool, open_user_tasks: bool = False
+    ) -> InstanceState | None:
         self._begin()
         # read in this unit with its jobs (activatable_jobs): no lock asked, none taken
         read = (
@@ -476,7 +478,7 @@ class DjangoStore:
         if read is not None:
             found = json.loads(read)
         elif self._connection().vendor == "postgresql":
-            found = self._load_instance_row(key, for_update)
+            found = self._load_instance_row(key, for_update, open_user_tasks=open_user_tasks)
         else:
             rows = m.ProcessInstance.objects.filter(key=key)
             if for_update:
@@ -510,15 +512,19 @@ class DjangoStore:
         self._loaded()[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
         return state
 
-    def _load_instance_row(self, key: int, for_update: bool) -> Any:
+    def _load_instance_row(self, key: int, for_update: bool, *, open_user_tasks: bool = False) -> Any:
         """The instance document, and under lock the job/user-task rows this thread read just before the
-        unit (the command's own job or task, which the core re-reads under lock next): ONE round trip for
-        BEGIN, the instance lock and those row locks, sent as one simple-protocol message in the
-        instance-first lock order (the statements run one after another). Only integer keys are inlined."""
+        unit (the command's own job or task, which the core re-reads under lock next) and, with
+        `open_user_tasks`, the instance's open user tasks: ONE round trip for BEGIN, the instance lock and
+        those row locks, sent as one simple-protocol message in the instance-first lock order (the
+        statements run one after another). Only integer keys are inlined."""
         recent: dict[tuple[str, int], int] = getattr(self._local, "recent", None) or {}
         prefetch = [(kind, k) for (kind, k), owner in recent.items() if owner == key] if for_update else []
         calls = [(_LOCK_INSTANCE if for_update else _READ_INSTANCE, key)]
         calls += [(_LOCK_ROW[kind], k) for kind, k in prefetch]
+        tasks_too = for_update and open_user_tasks
+        if tasks_too:
+            calls.append((_LOCK_OPEN_TASKS, key))
         results = run_session_statements(self._connection(), calls)
         found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
@@ -526,6 +532,11 @@ class DjangoStore:
             for (kind, k), result in zip(prefetch, results[1:], strict=False):
                 if result.ntuples:
                     locked[(kind, k)] = _json_record(kind, json.loads(result.get_value(0, 0)))
+            if tasks_too and len(results) == len(calls):
+                tasks = results[-1]
+                for n in range(tasks.ntuples):
+                    record = _json_record("task", json.loads(tasks.get_value(n, 0)))
+                    locked[("task", record.key)] = record
         return json.loads(found) if found is not None else None
 
     def save_instances(self, states: Sequence[InstanceState]) -> None:
@@ -1145,6 +1156,14 @@ _LOCK_OWNER = {
     )
     for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))
 }
+# The open user tasks of one instance, locked (after the instance). OFFSET 0 fences the subquery: the
+# instance's few rows come from its own index and are filtered after, instead of a scan of the partial
+# index of open tasks, which holds the entries of every task completed since the last vacuum.
+_LOCK_OPEN_TASKS = SessionStatement(
+    "bizdevops_lock_open_tasks",
+    "SELECT to_jsonb(r) FROM engine_usertask r WHERE r.key IN (SELECT key FROM (SELECT key, state FROM "
+    "engine_usertask WHERE process_instance_key = $1 OFFSET 0) t WHERE state = 'CREATED') FOR UPDATE",
+)
 _LOCK_ROW = {
     kind: SessionStatement(
         f"bizdevops_lock_{kind}", f"SELECT to_jsonb(r) FROM {table} r WHERE key = $1 FOR UPDATE"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bizdevops.engine.core.errors import Conflict
+from bizdevops.engine.core.errors import Conflict, NotFound
 from tests.engine.core.harness import (
     HERE,
     EngineHarness,
@@ -103,6 +103,83 @@ def test_completing_a_completed_task_is_a_conflict_and_changes_nothing(harness: 
     with pytest.raises(Conflict):
         harness.engine.complete_user_task(task.key, {"n": 2})
     assert (harness.history(), instance(harness, key).to_dict()) == before
+
+
+def test_completing_the_open_task_at_an_element_finds_it_under_the_instance_lock(
+    harness: EngineHarness,
+) -> None:
+    # given
+    key = start(harness)
+    [task] = harness.user_tasks(key)
+    # when
+    completed = harness.engine.complete_user_task_at(key, "review", {"approved": True})
+    # then: the same as completing it by its key
+    assert completed == task.key
+    assert trail(harness, key)[-5:] == [
+        ("review", "ELEMENT_COMPLETING"),
+        ("review", "ELEMENT_COMPLETED"),
+        taken("f2"),
+        *lifecycle("embedded", end="activated"),
+    ]
+    assert root_variables(harness, key)["approved"] is True
+    states = {t.element_id: t.state for t in harness.user_tasks(key)}
+    assert states == {"review": "COMPLETED", "embedded": "CREATED"}
+
+
+def test_completing_at_an_element_without_an_open_task_is_not_found_and_changes_nothing(
+    harness: EngineHarness,
+) -> None:
+    # given
+    key = start(harness)
+    harness.engine.complete_user_task_at(key, "review", {"n": 1})
+    before = (harness.history(), instance(harness, key).to_dict())
+    # when / then: the task there is done, another element has none, another instance does not exist
+    with pytest.raises(NotFound, match="No open user task at element 'review'"):
+        harness.engine.complete_user_task_at(key, "review", {"n": 2})
+    with pytest.raises(NotFound, match="No open user task at element 'start'"):
+        harness.engine.complete_user_task_at(key, "start")
+    with pytest.raises(NotFound, match="No process instance"):
+        harness.engine.complete_user_task_at(key + 999_999, "embedded")
+    assert (harness.history(), instance(harness, key).to_dict()) == before
+
+
+MULTI_INSTANCE_TASK = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="D" targetNamespace="t">
+  <bpmn:process id="mi_user_task" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sign" />
+    <bpmn:userTask id="sign">
+      <bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:extensionElements>
+          <zeebe:loopCharacteristics inputCollection="=signers" inputElement="signer" />
+        </bpmn:extensionElements>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="sign" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_completing_at_a_multi_instance_task_with_several_open_is_a_conflict(harness: EngineHarness) -> None:
+    # given: two inner instances, each with its open task
+    harness.engine.deploy([("mi_user_task.bpmn", MULTI_INSTANCE_TASK)])
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="mi_user_task", variables={"signers": ["ann", "bob"]}
+    ).process_instance_key
+    first, second = sorted(harness.user_tasks(key), key=lambda t: t.key)
+    before = (harness.history(), instance(harness, key).to_dict())
+    # when / then: which one is meant is not clear
+    with pytest.raises(Conflict, match="2 open user tasks at element 'sign'"):
+        harness.engine.complete_user_task_at(key, "sign")
+    assert (harness.history(), instance(harness, key).to_dict()) == before
+    # once one is done, the element has one open task left: that one is meant
+    harness.engine.complete_user_task(first.key)
+    assert harness.engine.complete_user_task_at(key, "sign") == second.key
+    assert instance(harness, key).status == "COMPLETED"
 
 
 def test_assign_unassign_and_update(harness: EngineHarness) -> None:

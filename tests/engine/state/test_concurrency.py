@@ -90,6 +90,32 @@ def test_a_user_task_completed_twice_at_once_completes_once(deployed: None) -> N
     assert by in {"kim", "lee"}
 
 
+def test_a_user_task_completed_at_its_element_by_two_at_once_and_by_key_completes_once(
+    deployed: None,
+) -> None:
+    # given an instance waiting at a user task
+    created = services.create_process_instance(bpmn_process_id="approval")
+    key = created.process_instance_key
+    task = m.UserTask.objects.get(process_instance_key=key)
+    # when two complete it at its element and a third by its key, at the same moment
+    results = run_together(
+        lambda: services.complete_user_task_at(
+            process_instance_key=key, element_id="approve", variables={"by": "kim"}
+        ),
+        lambda: services.complete_user_task_at(
+            process_instance_key=key, element_id="approve", variables={"by": "lee"}
+        ),
+        lambda: services.complete_user_task(user_task_key=task.key, variables={"by": "max"}),
+    )
+    # then exactly one wins; by element the others find no open task, by key a conflict
+    winners = [r for r in results if r is None or r == task.key]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, NotFound | Conflict) for r in results if r not in winners), results
+    assert completed_count(key, "approve") == 1
+    assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
+    assert m.Variable.objects.get(scope_key=key, name="by").value in {"kim", "lee", "max"}
+
+
 def test_a_job_completed_twice_at_once_completes_once(deployed: None) -> None:
     created = services.create_process_instance(bpmn_process_id="work")
     [job] = services.activate_jobs(job_type="work", worker="w", timeout_ms=60_000, max_jobs_to_activate=1)
