@@ -98,13 +98,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side prepared statements (Django turns them off for connection poolers): the engine repeats a few
-    # statement shapes endlessly, and parsing + planning its combined write took about 1 ms per command.
+    # Server-side prepared statements: the engine repeats a few statement shapes endlessly, and parsing +
+    # planning its combined write took about 1 ms per command. The engine names and prepares them itself
+    # (bizdevops.engine.state.writer.run_prepared); psycopg's own preparing stays off, because psycopg
+    # deallocates ALL of a session's statements on every rollback, the engine's included.
     # DB_PREPARE_THRESHOLD=off for a pooler in transaction mode that cannot keep them (PgBouncer < 1.21).
-    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "2")
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        None if _prepare.lower() in {"", "off", "none"} else int(_prepare)
-    )
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+BIZDEVOPS_NAMED_STATEMENTS = os.environ.get("DB_PREPARE_THRESHOLD", "on").lower() not in {"", "off", "none"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -18,7 +18,7 @@ from bizdevops.engine.core.model.elements import FormDefinition as FormLink
 from bizdevops.engine.core.records import HistoryRecord
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.store import history_records, to_datetime
-from bizdevops.engine.state.writer import prepared_cursor
+from bizdevops.engine.state.writer import run_prepared
 
 # -- definitions ----------------------------------------------------------------------------------------
 
@@ -323,16 +323,16 @@ def list_open_user_task_keys(*, process_instance_key: int) -> list[int]:
             process_instance_key=process_instance_key, state=m.UserTaskState.CREATED
         ).order_by("key")
         return list(rows.values_list("key", flat=True))
-    with prepared_cursor(connection) as cursor:
-        # OFFSET 0 fences the subquery: the instance's few rows come from its own index and are filtered
-        # after. Without it PostgreSQL ANDs in the partial index of open tasks, whose entries of tasks
-        # completed since the last vacuum it scans in full (0.7 ms per call at 40k completed tasks).
-        cursor.execute(
-            "SELECT key FROM (SELECT key, state FROM engine_usertask WHERE process_instance_key = %s "
-            "OFFSET 0) t WHERE state = 'CREATED' ORDER BY key",
-            [process_instance_key],
-        )
-        return [key for (key,) in cursor.fetchall()]
+    # OFFSET 0 fences the subquery: the instance's few rows come from its own index and are filtered
+    # after. Without it PostgreSQL ANDs in the partial index of open tasks, whose entries of tasks
+    # completed since the last vacuum it scans in full (0.7 ms per call at 40k completed tasks).
+    found = run_prepared(
+        connection,
+        "SELECT key FROM (SELECT key, state FROM engine_usertask WHERE process_instance_key = $1 "
+        "OFFSET 0) t WHERE state = 'CREATED' ORDER BY key",
+        [process_instance_key],
+    )
+    return [int(found[0].get_value(n, 0)) for n in range(found[0].ntuples)] if found else []
 
 
 def list_user_tasks_for(

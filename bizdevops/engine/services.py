@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
 # PostgreSQL's "try again" answers: a deadlock victim or a serialization failure rolled back whole.
-_RETRY_SQLSTATES = {"40P01", "40001"}
+# Deadlock victim, serialization failure, and a prepared statement the session lost (writer.run_prepared):
+# in each case the unit was rolled back whole.
+_RETRY_SQLSTATES = {"40P01", "40001", "26000"}
 _ATTEMPTS = 3
 
 

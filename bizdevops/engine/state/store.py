@@ -24,7 +24,6 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import DateTimeField, F, JSONField, Q
-from psycopg.rows import dict_row
 
 from bizdevops.engine import hooks
 from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
@@ -50,7 +49,7 @@ from bizdevops.engine.state.writer import (
     PendingWrites,
     SessionStatement,
     new_row,
-    prepared_cursor,
+    run_prepared,
     run_session_statements,
     simple_query,
 )
@@ -608,11 +607,12 @@ class DjangoStore:
         model = m.UserTask if kind == "task" else m.Job
         if connection.vendor == "postgresql":
             lock = " FOR UPDATE" if for_update else ""
-            with prepared_cursor(connection) as cursor:
-                cursor.row_factory = dict_row
-                cursor.execute(f"SELECT * FROM {model._meta.db_table} WHERE key = %s{lock}", [key])
-                values = cursor.fetchone()
-            return _raw_record(kind, values) if values is not None else None
+            found = run_prepared(
+                connection, f"SELECT to_jsonb(r) FROM {model._meta.db_table} r WHERE r.key = $1{lock}", [key]
+            )
+            if not found or not found[0].ntuples:
+                return None
+            return _json_record(kind, json.loads(found[0].get_value(0, 0)))
         rows = model.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
@@ -1251,19 +1251,6 @@ def _record_columns(kind: str) -> list[tuple[str, str, bool, bool]]:
             for f in model._meta.concrete_fields
         ]
     return found
-
-
-def _raw_record(kind: str, values: dict[str, Any]) -> Any:
-    """A job or user task record from a raw psycopg row (jsonb arrives as text: Django loads it so). The
-    row is a plain namespace, not a model instance: the converters only read its attributes."""
-    row = SimpleNamespace()
-    attributes = row.__dict__
-    for column, attname, is_json, _ in _record_columns(kind):
-        value = values[column]
-        if is_json and isinstance(value, str):
-            value = json.loads(value)
-        attributes[attname] = value
-    return _user_task_record(row) if kind == "task" else _job_record(row)  # type: ignore[arg-type]
 
 
 def _json_record(kind: str, values: dict[str, Any]) -> Any:

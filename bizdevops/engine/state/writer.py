@@ -11,14 +11,18 @@ statements run one after another."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
@@ -159,7 +163,7 @@ class PendingWrites:
 
     def flush(self, *, commit: bool = False) -> None:
         """Write everything; with `commit` (PostgreSQL, the caller owns the outermost transaction) send
-        COMMIT in the same round trip (pipeline), leaving Django's own commit a no-op on an idle session."""
+        COMMIT in the same round trip, leaving Django's own commit a no-op on an idle session."""
         conn = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` costs a context-local lookup per use
         quote = conn.ops.quote_name
         statements: list[tuple[str, list[Any]]] = []
@@ -189,15 +193,8 @@ class PendingWrites:
                 params = [p for _, ps in statements for p in ps]
                 if guard is not None:
                     params.extend(guard)
-                with prepared_cursor(conn, raw=True) as cursor:
-                    if commit:
-                        # COMMIT as a pipelined statement, not conn.commit(): that one syncs, and leaving
-                        # the pipeline then syncs again, an empty round trip of its own.
-                        with conn.connection.pipeline():
-                            cursor.execute(sql, params)
-                            cursor.execute("COMMIT")
-                    else:
-                        cursor.execute(sql, params)
+                # COMMIT in the same message, not conn.commit() after it: a round trip of its own.
+                run_prepared(conn, sql, params, commit=commit)
             else:
                 with conn.cursor() as cursor:
                     for sql, params in statements:
@@ -236,9 +233,8 @@ def _numbered(sql: str) -> str:
 @contextmanager
 def prepared_cursor(conn: Any, *, raw: bool = False) -> Iterator[Any]:
     """A psycopg cursor with server-side binding on Django's connection (same session, same transaction).
-    Django's own cursors bind client-side, so PostgreSQL parses and plans every statement anew; the engine
-    repeats a few statement shapes endlessly, and psycopg prepares a shape after a few executions, which
-    takes planning off the hot path."""
+    psycopg's own preparing is off (settings: it deallocates ALL of a session's statements on every
+    rollback, the engine's included); statements that repeat endlessly go through `run_prepared`."""
 
     import psycopg
 
@@ -246,6 +242,154 @@ def prepared_cursor(conn: Any, *, raw: bool = False) -> Iterator[Any]:
     cursor_class = psycopg.RawCursor if raw else psycopg.Cursor  # raw: $n placeholders
     with conn.wrap_database_errors, cursor_class(conn.connection) as cursor:
         yield cursor
+
+
+def named_statements() -> bool:
+    """Whether the engine keeps named prepared statements in its database sessions (off behind a pooler in
+    transaction mode that cannot keep them: DB_PREPARE_THRESHOLD=off)."""
+    return bool(getattr(settings, "BIZDEVOPS_NAMED_STATEMENTS", True))
+
+
+class _Prepared:
+    """The engine's named prepared statements in one database session, least recently used first. At most
+    MAX: past that, the next message deallocates them all and starts over (DEALLOCATE ALL cannot fail;
+    one name that turned out unknown would fail the whole message)."""
+
+    MAX = 256
+
+    def __init__(self) -> None:
+        self.names: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, name: object) -> bool:
+        if name in self.names:
+            self.names.move_to_end(name)  # type: ignore[arg-type]
+            return True
+        return False
+
+    def add(self, name: str) -> None:
+        self.names[name] = None
+
+    def discard(self, name: str) -> None:
+        self.names.pop(name, None)
+
+    def clear(self) -> None:
+        self.names.clear()
+
+    def full(self) -> bool:
+        return len(self.names) >= self.MAX
+
+
+# psycopg connection -> the engine's statements prepared in its session
+_session_prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
+
+
+def _known(pg: Any) -> _Prepared:
+    known = _session_prepared.get(pg)
+    if known is None:
+        known = _session_prepared[pg] = _Prepared()
+    return known
+
+
+@lru_cache(maxsize=1024)
+def _statement_name(sql: str) -> str:
+    return "bizdevops_q_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+
+
+def _literals(pg: Any, params: Sequence[Any]) -> str | None:
+    """The parameters as SQL literals for EXECUTE (the server coerces each to the type it inferred at
+    PREPARE), strings quoted by libpq; None when one has no safe literal form here (the caller then binds
+    them through psycopg instead)."""
+    from psycopg import pq
+
+    escape = pq.Escaping(pg.pgconn).escape_literal
+    parts: list[str] = []
+    for value in params:
+        kind = type(value)
+        if value is None:
+            parts.append("NULL")
+        elif kind is int:
+            parts.append(str(value))
+        elif kind is str:
+            if "\x00" in value:
+                return None  # psycopg refuses it with a clear error; a literal would be cut short
+            parts.append(escape(value.encode()).decode())
+        elif kind is bool:
+            parts.append("true" if value else "false")
+        elif kind is dt.datetime and value.tzinfo is not None:
+            parts.append(f"'{value.isoformat()}'")
+        else:
+            return None
+    return ", ".join(parts)
+
+
+def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = False) -> list[Any]:
+    """Run `sql` ($n placeholders) with `params` as a named prepared statement of this session, in ONE
+    simple-protocol round trip: BEGIN first when Django opened a transaction the server has not seen yet
+    (psycopg would send it in a round trip of its own), PREPARE first when the session lacks the
+    statement, COMMIT after it with `commit`. The parameters travel as literals quoted by libpq.
+    Returns the PGresults of the row-returning statements; an error raises as Django raises psycopg's.
+
+    A session that lost the statement (DEALLOCATE ALL by someone else) fails it with SQLSTATE 26000:
+    when this message began the transaction (or there is none), it is rolled back and sent again with
+    the PREPARE; inside a transaction already open the error is raised and the command is retried
+    (services: nothing of it was committed)."""
+    from psycopg import pq
+
+    conn.ensure_connection()
+    pg = conn.connection
+    args = _literals(pg, params) if named_statements() else None
+    if args is None:
+        return _run_bound(conn, sql, params, commit=commit)
+    name = _statement_name(sql)
+    known = _known(pg)
+    status = pg.pgconn.transaction_status
+    opens = not pg.autocommit and status == pq.TransactionStatus.IDLE
+    body = f"EXECUTE {name}({args})" + ("; COMMIT" if commit else "")
+    if opens:
+        body = "BEGIN; " + body
+    with conn.wrap_database_errors:
+        for attempt in (1, 2):
+            prefix, at = "", -1  # at: the PREPARE's result, when the message has one
+            if name not in known:
+                if known.full():
+                    known.clear()
+                    prefix = "DEALLOCATE ALL; "
+                at = 1 if prefix else 0
+                prefix += f"PREPARE {name} AS {sql}; "
+            results = _send(pg, prefix + body)
+            if 0 <= at < len(results) and results[at].status == pq.ExecStatus.COMMAND_OK:
+                known.add(name)  # it is not undone by a rollback of what follows
+            gone = any(
+                r.status == pq.ExecStatus.FATAL_ERROR
+                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+                for r in results
+            )
+            if not gone:
+                return _rows(pg, results)
+            known.clear()  # someone deallocated the session's statements: all of them, likely
+            if attempt == 2 or not (opens or pg.autocommit):
+                return _rows(pg, results)  # raises; the unit is rolled back and the command retried
+            if pg.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                _rows(pg, _send(pg, "ROLLBACK"))  # what this message began
+    raise AssertionError("unreachable")
+
+
+def _run_bound(conn: Any, sql: str, params: Sequence[Any], *, commit: bool) -> list[Any]:
+    """`run_prepared` through psycopg's binding (unnamed statements), for parameters without a literal
+    form here and for sessions that may not keep named statements."""
+    from psycopg import pq
+
+    with prepared_cursor(conn, raw=True) as cursor:
+        if commit:
+            # COMMIT pipelined with the statement, not conn.commit(): that one syncs, and leaving the
+            # pipeline then syncs again, an empty round trip of its own.
+            with conn.connection.pipeline():
+                cursor.execute(sql, params)
+                cursor.execute("COMMIT")
+            return []
+        cursor.execute(sql, params)
+        result = cursor.pgresult
+        return [result] if result is not None and result.status == pq.ExecStatus.TUPLES_OK else []
 
 
 def simple_query(conn: Any, sql: str, *, begin: bool = False) -> list[Any]:
@@ -301,38 +445,42 @@ class SessionStatement:
         return self.body.replace("$1", str(int(argument)))
 
 
-# psycopg connection -> names of the SessionStatements prepared in its session
-_session_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
 def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]]) -> list[Any]:
     """BEGIN (when no transaction is open) and `calls`, in order, in ONE simple-protocol round trip, as
     `simple_query(..., begin=True)`; returns the results of the calls. When this message opens the
     transaction, the calls run as prepared statements (preparing those the session lacks in the same
-    message; PREPARE is not undone by a rollback). psycopg deallocates ALL of a session's prepared
-    statements on every rollback, so a call may find its statement gone: that failure is rolled back
-    and the message re-sent with the PREPAREs, still inside the caller's unit, which began here. Inside
-    a transaction already open such a failure could not be undone alone, so the plain statements go."""
+    message; PREPARE is not undone by a rollback). A session may have lost them (DEALLOCATE ALL, by
+    `run_prepared` past its cap or by someone else), so a call may find its statement gone: that failure
+    is rolled back and the message re-sent with the PREPAREs, still inside the caller's unit, which began
+    here. Inside a transaction already open such a failure could not be undone alone, so the plain
+    statements go."""
     from psycopg import pq
 
     conn.ensure_connection()
     pg = conn.connection
     opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
-    if not opens or conn.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 0) is None:
+    if not opens or not named_statements():
         return simple_query(conn, "; ".join(s.text(a, prepared=False) for s, a in calls), begin=True)
-    known = _session_prepared.get(pg)
-    if known is None:
-        known = _session_prepared[pg] = set()
+    known = _known(pg)
     body = ["BEGIN"] + [s.text(a, prepared=True) for s, a in calls]
     with conn.wrap_database_errors:
         for attempt in (1, 2):
             missing = list({s.name: s for s, _ in calls if s.name not in known}.values())
-            prepares = [f"PREPARE {s.name}(bigint) AS {s.body}" for s in missing]
+            prepares = []
+            if missing and known.full():  # start over (see _Prepared)
+                known.clear()
+                missing = list({s.name: s for s, _ in calls}.values())
+                prepares.append("DEALLOCATE ALL")
+            offset = len(prepares)
+            prepares += [f"PREPARE {s.name}(bigint) AS {s.body}" for s in missing]
             results = _send(pg, "; ".join(prepares + body))
             prepared_now = {
-                s.name for s, r in zip(missing, results, strict=False) if r.status == pq.ExecStatus.COMMAND_OK
+                s.name
+                for s, r in zip(missing, results[offset:], strict=False)
+                if r.status == pq.ExecStatus.COMMAND_OK
             }
-            known.update(prepared_now)
+            for prepared in prepared_now:
+                known.add(prepared)
             gone = any(
                 r.status == pq.ExecStatus.FATAL_ERROR
                 and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
@@ -340,10 +488,11 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
             )
             if not gone or attempt == 2:
                 return _rows(pg, results)
-            # Dropped by a rollback since: forget what this session had (psycopg dropped all of it), end
-            # the failed transaction this message began, and go again.
+            # Dropped since: forget what this session had (likely all of it was dropped), end the failed
+            # transaction this message began, and go again.
             known.clear()
-            known.update(prepared_now)
+            for prepared in prepared_now:
+                known.add(prepared)
             _rows(pg, _send(pg, "ROLLBACK"))
     raise AssertionError("unreachable")
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from bizdevops.engine import services
+from bizdevops.engine import selectors, services
 from bizdevops.engine.core.errors import Conflict
 from bizdevops.engine.state import models as m
+from bizdevops.engine.state import writer
 
 HERE = Path(__file__).parent
 # Outside a test transaction: the statements are prepared only by a command that opens its own.
@@ -102,3 +103,76 @@ def test_a_refused_command_after_a_lost_statement_changes_nothing(deployed: None
     assert m.ProcessInstance.objects.get(key=instance).revision == revision
     assert _status(instance) == "COMPLETED"
     assert connection.connection.info.transaction_status == 0  # IDLE
+
+
+def _write_statements() -> set[str]:
+    return {name for name in _prepared() if name.startswith("bizdevops_q_")}
+
+
+def test_a_start_on_a_session_that_lost_its_statements_prepares_the_write_again(deployed: None) -> None:
+    # given the write of a start prepared in this session (the second start: the first one reads the
+    # definition, the next ones write with a guard on the cached latest version), then lost
+    _waiting_task()
+    _waiting_task()
+    assert _write_statements()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert not _write_statements()
+
+    # when an instance is started straight on the engine (no command retry around it): its write is one
+    # autocommit statement, which fails alone and is sent again with the PREPARE
+    created = services.get_engine().create_process_instance(
+        bpmn_process_id="approval", variables={"amount": 1}
+    )
+    instance = created.process_instance_key
+    task = m.UserTask.objects.get(process_instance_key=instance).key
+
+    # then the start went through, with the write prepared again
+    assert _status(instance) == "ACTIVE"
+    assert m.UserTask.objects.get(key=task).state == m.UserTaskState.CREATED
+    assert _write_statements()
+
+
+def test_an_activation_whose_write_lost_its_statement_is_retried_whole(deployed: None) -> None:
+    # given an activation's write prepared in this session, then lost; a new job waits
+    services.create_process_instance(bpmn_process_id="work")
+    [first] = services.activate_jobs(job_type="work", worker="w", timeout_ms=60_000, max_jobs=1)
+    created = services.create_process_instance(bpmn_process_id="work")
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    # when it is activated: its read is not a named statement, so the write finds its statement gone
+    # inside the transaction, which is rolled back and the activation run again
+    [second] = services.activate_jobs(job_type="work", worker="w", timeout_ms=60_000, max_jobs=1)
+
+    # then the job is activated exactly once
+    assert second.process_instance_key == created.process_instance_key != first.process_instance_key
+    job = m.Job.objects.get(key=second.job_key)
+    assert (job.state, job.worker) == ("ACTIVATED", "w")
+    activated = [
+        r
+        for r in selectors.list_history_records(process_instance_key=created.process_instance_key)
+        if r.value_type == "JOB" and r.intent == "ACTIVATED"
+    ]
+    assert len(activated) == 1
+    assert connection.connection.info.transaction_status == 0  # IDLE
+
+
+def test_a_session_keeps_at_most_its_cap_of_statements_and_each_still_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a cap of 3 named statements per session
+    monkeypatch.setattr(writer._Prepared, "MAX", 3)
+    connection.ensure_connection()
+    writer._known(connection.connection).clear()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    # when 7 different statements run, each twice, with text that needs quoting
+    for n in range(7):
+        for text in ("it's", "back\\slash"):
+            [result] = writer.run_prepared(connection, f"SELECT $1::text || '-{n}'", [text])
+            # then each answers (libpq quoted the literal), prepared or prepared again
+            assert result.get_value(0, 0).decode() == f"{text}-{n}"
+        # and the session never holds more than the cap
+        assert len(_write_statements()) <= 3
