@@ -51,7 +51,6 @@ from bizdevops.engine.state.writer import (
     new_row,
     run_prepared,
     run_session_statements,
-    simple_query,
 )
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -653,24 +652,22 @@ class DjangoStore:
     ) -> list[JobRecord]:
         """BEGIN and the locked jobs in ONE round trip (a job activation runs this on every long-poll check),
         each with its instance's document read (no lock) alongside: the activation's variables come from it,
-        so `load_instance(..., for_update=False)` finds it in this unit instead of querying per job. The
-        job type is quoted by libpq; everything else inlined is an integer."""
-        from psycopg.sql import Literal
-
-        moment = f"to_timestamp({int(now)} / 1000.0)"
-        pg = connection.connection
-        tenants = (
-            " AND j.tenant_id IN (" + ", ".join(Literal(str(t)).as_string(pg) for t in tenant_ids) + ")"
-            if tenant_ids
-            else ""
-        )
+        so `load_instance(..., for_update=False)` finds it in this unit instead of querying per job. A named
+        prepared statement per number of tenants (run_prepared): the server plans it once per session."""
+        params: list[Any] = [job_type, int(now), max(0, int(limit))]
+        tenants = ""
+        if tenant_ids:
+            marks = ", ".join(f"${n}" for n in range(4, 4 + len(tenant_ids)))
+            tenants = f" AND j.tenant_id IN ({marks})"
+            params += [str(t) for t in tenant_ids]
+        moment = "to_timestamp($2::bigint / 1000.0)"
         # Two branches, each on its own partial index, merged: open jobs in activation order (an index scan
         # on engine_job_activatable (type, priority DESC, key) that stops after `limit`) and the few
         # activated jobs whose lock expired (engine_job_locked). One OR over both states would bitmap-scan
         # and sort the whole backlog of the type on every poll.
-        order = f"ORDER BY j.priority DESC, j.key LIMIT {max(0, int(limit))}"
-        where = f"j.type = {Literal(job_type).as_string(pg)}{tenants}"
-        rows = simple_query(
+        order = "ORDER BY j.priority DESC, j.key LIMIT $3::bigint"
+        where = f"j.type = $1::text{tenants}"
+        rows = run_prepared(
             connection,
             f"WITH ready AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATABLE' AND "
             f"(j.retry_at IS NULL OR j.retry_at <= {moment}) {order} FOR UPDATE OF j SKIP LOCKED), "
@@ -679,7 +676,7 @@ class DjangoStore:
             "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
             "j.process_instance_key) FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) j "
             f"{order}",
-            begin=True,
+            params,
         )
         jobs: list[JobRecord] = []
         locked = getattr(self._local, "locked", None)
