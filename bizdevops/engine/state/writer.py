@@ -275,6 +275,17 @@ class _Prepared:
     def clear(self) -> None:
         self.names.clear()
 
+    def resync(self, pg: Any) -> None:
+        """Take the session's own list (after a surprise: a statement gone, or one already there); outside
+        a failed transaction."""
+        from psycopg import pq
+
+        result = _exec(pg, "SELECT name FROM pg_prepared_statements WHERE name LIKE 'bizdevops\\_%'")
+        self.names.clear()
+        if result.status == pq.ExecStatus.TUPLES_OK:
+            for n in range(result.ntuples):
+                self.names[result.get_value(n, 0).decode()] = None
+
     def full(self) -> bool:
         return len(self.names) >= self.MAX
 
@@ -325,15 +336,17 @@ def _literals(pg: Any, params: Sequence[Any]) -> str | None:
 def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = False) -> list[Any]:
     """Run `sql` ($n placeholders) with `params` as a named prepared statement of this session, in ONE
     simple-protocol round trip: BEGIN first when Django opened a transaction the server has not seen yet
-    (psycopg would send it in a round trip of its own), PREPARE first when the session lacks the
-    statement, COMMIT after it with `commit`. The parameters travel as literals quoted by libpq.
-    Returns the PGresults of the row-returning statements; an error raises as Django raises psycopg's.
+    (psycopg would send it in a round trip of its own), COMMIT after it with `commit`. The parameters
+    travel as literals quoted by libpq; the message goes through libpq's blocking PQexec, which releases
+    the GIL while it waits (psycopg's wait loop costs a poll and more CPU per round trip). Returns the
+    PGresult of the statement when it returns rows; an error raises as Django raises psycopg's. The
+    first use in a session PREPAREs the statement in a round trip of its own.
 
     A session that lost the statement (DEALLOCATE ALL by someone else) fails it with SQLSTATE 26000:
-    when this message began the transaction (or there is none), it is rolled back and sent again with
-    the PREPARE; inside a transaction already open the error is raised and the command is retried
+    when this message began the transaction (or there is none), it is rolled back and sent again after a
+    new PREPARE; inside a transaction already open the error is raised and the command is retried
     (services: nothing of it was committed)."""
-    from psycopg import pq
+    from psycopg import errors, pq
 
     conn.ensure_connection()
     pg = conn.connection
@@ -342,36 +355,57 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
         return _run_bound(conn, sql, params, commit=commit)
     name = _statement_name(sql)
     known = _known(pg)
-    status = pg.pgconn.transaction_status
-    opens = not pg.autocommit and status == pq.TransactionStatus.IDLE
+    opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
     body = f"EXECUTE {name}({args})" + ("; COMMIT" if commit else "")
     if opens:
         body = "BEGIN; " + body
     with conn.wrap_database_errors:
         for attempt in (1, 2):
-            prefix, at = "", -1  # at: the PREPARE's result, when the message has one
             if name not in known:
-                if known.full():
-                    known.clear()
-                    prefix = "DEALLOCATE ALL; "
-                at = 1 if prefix else 0
-                prefix += f"PREPARE {name} AS {sql}; "
-            results = _send(pg, prefix + body)
-            if 0 <= at < len(results) and results[at].status == pq.ExecStatus.COMMAND_OK:
-                known.add(name)  # it is not undone by a rollback of what follows
-            gone = any(
-                r.status == pq.ExecStatus.FATAL_ERROR
-                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
-                for r in results
-            )
-            if not gone:
-                return _rows(pg, results)
-            known.clear()  # someone deallocated the session's statements: all of them, likely
-            if attempt == 2 or not (opens or pg.autocommit):
-                return _rows(pg, results)  # raises; the unit is rolled back and the command retried
+                _prepare(pg, known, name, sql)
+            # PQexec answers the last result, or the error that stopped the message: everything before
+            # COMMIT succeeded when COMMIT's result comes back.
+            result = _exec(pg, body)
+            if result.status != pq.ExecStatus.FATAL_ERROR:
+                return [result] if result.status == pq.ExecStatus.TUPLES_OK and not commit else []
+            gone = result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+            if gone:
+                known.discard(name)  # someone deallocated it (and likely all the others)
+            if not gone or attempt == 2 or not (opens or pg.autocommit):
+                # raises; inside an open transaction the unit is rolled back and the command retried
+                raise errors.error_from_result(result, encoding=pg.info.encoding)
             if pg.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-                _rows(pg, _send(pg, "ROLLBACK"))  # what this message began
+                _exec(pg, "ROLLBACK")  # what this message began
+            known.resync(pg)
     raise AssertionError("unreachable")
+
+
+def _exec(pg: Any, sql: str) -> Any:
+    """One simple-protocol message through PQexec (blocking, the GIL released): its last PGresult."""
+    with pg.lock:
+        return pg.pgconn.exec_(sql.encode())
+
+
+def _prepare(pg: Any, known: _Prepared, name: str, sql: str) -> None:
+    """PREPARE `sql` as `name` in this session (past the cap, after DEALLOCATE ALL; see _Prepared). One
+    that exists already (the registry had forgotten it) is kept."""
+    from psycopg import errors, pq
+
+    prefix = ""
+    if known.full():
+        known.clear()
+        prefix = "DEALLOCATE ALL; "
+    result = _exec(pg, f"{prefix}PREPARE {name} AS {sql}")
+    if result.status == pq.ExecStatus.COMMAND_OK:
+        known.add(name)
+        return
+    if (
+        result.error_field(pq.DiagnosticField.SQLSTATE) == b"42P05"  # duplicate_prepared_statement
+        and pg.pgconn.transaction_status != pq.TransactionStatus.INERROR
+    ):
+        known.resync(pg)  # the registry had forgotten what the session has
+        return
+    raise errors.error_from_result(result, encoding=pg.info.encoding)
 
 
 def _run_bound(conn: Any, sql: str, params: Sequence[Any], *, commit: bool) -> list[Any]:
@@ -481,19 +515,19 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
             }
             for prepared in prepared_now:
                 known.add(prepared)
-            gone = any(
-                r.status == pq.ExecStatus.FATAL_ERROR
-                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+            states = {
+                r.error_field(pq.DiagnosticField.SQLSTATE)
                 for r in results
-            )
-            if not gone or attempt == 2:
+                if r.status == pq.ExecStatus.FATAL_ERROR
+            }
+            gone = b"26000" in states  # invalid_sql_statement_name
+            duplicate = b"42P05" in states  # duplicate_prepared_statement: the registry had forgotten it
+            if not (gone or duplicate) or attempt == 2:
                 return _rows(pg, results)
-            # Dropped since: forget what this session had (likely all of it was dropped), end the failed
-            # transaction this message began, and go again.
-            known.clear()
-            for prepared in prepared_now:
-                known.add(prepared)
-            _rows(pg, _send(pg, "ROLLBACK"))
+            # End the failed transaction this message began, learn what the session has, and go again.
+            if pg.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                _rows(pg, _send(pg, "ROLLBACK"))
+            known.resync(pg)
     raise AssertionError("unreachable")
 
 

@@ -176,3 +176,21 @@ def test_a_session_keeps_at_most_its_cap_of_statements_and_each_still_runs(
             assert result.get_value(0, 0).decode() == f"{text}-{n}"
         # and the session never holds more than the cap
         assert len(_write_statements()) <= 3
+
+
+def test_statements_the_registry_forgot_are_kept_and_commands_go_on(deployed: None) -> None:
+    # given the lock and write statements prepared in this session, and a registry that forgot them
+    # (the statements still exist in the session)
+    _, done_task = _waiting_task()
+    services.complete_user_task(user_task_key=done_task, variables={"approved": True})
+    instance, task = _waiting_task()
+    writer._known(connection.connection).clear()
+
+    # when commands need them again (their PREPAREs find them there: duplicate_prepared_statement)
+    services.complete_user_task(user_task_key=task, variables={"approved": True})
+    again, _ = _waiting_task()
+
+    # then the commands went through
+    assert _status(instance) == "COMPLETED"
+    assert _status(again) == "ACTIVE"
+    assert LOCK_STATEMENTS <= _prepared()
