@@ -18,13 +18,17 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core import signals
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response, response_for_exception
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.urls import set_script_prefix
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
@@ -45,6 +49,30 @@ API_SKIPPED_MIDDLEWARE = frozenset(
         "django.contrib.messages.middleware.MessageMiddleware",
     }
 )
+
+
+class ApiLocaleMiddleware(LocaleMiddleware):
+    """LocaleMiddleware, without looking for a language in the path when the URLconf has no i18n_patterns
+    (the site's has none): the language from the path only counts with them, and finding it costs a regex
+    and a lookup twice per request. With i18n_patterns it is LocaleMiddleware itself."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)  # type: ignore[no-any-return]
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)  # type: ignore[no-any-return]
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+# Middleware of the site replaced on API paths by an equivalent that does less.
+API_REPLACED_MIDDLEWARE = {"django.middleware.locale.LocaleMiddleware": ApiLocaleMiddleware}
 
 
 def is_api_path(path: str) -> bool:
@@ -120,7 +148,7 @@ class ApiASGIHandler(ASGIHandler):
         handler = convert_exception_to_response(self._get_response)
         run: list[Any] = []  # plain mixins not yet flattened, outermost first
         for path in reversed([p for p in settings.MIDDLEWARE if p not in API_SKIPPED_MIDDLEWARE]):
-            factory = import_string(path)
+            factory = API_REPLACED_MIDDLEWARE.get(path) or import_string(path)
             plain = _is_plain_mixin(factory)
             if not plain and run:  # a middleware with its own __call__ wraps the run inside it
                 handler, run = FlatMiddlewareChain(run, handler), []

@@ -12,8 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
 
-from bizdevops.api.asgi import API_SKIPPED_MIDDLEWARE, ApiASGIHandler, FlatMiddlewareChain
+from bizdevops.api.asgi import (
+    API_REPLACED_MIDDLEWARE,
+    API_SKIPPED_MIDDLEWARE,
+    ApiASGIHandler,
+    FlatMiddlewareChain,
+)
 from tests.api.conftest import PASSWORD, basic
 
 # -- the flat chain keeps the nested chain's semantics ------------------------------------------------------
@@ -88,9 +94,10 @@ def test_the_api_chain_skips_only_middleware_that_cannot_act_on_an_api_path(sett
     kept = [p for p in settings.MIDDLEWARE if p not in API_SKIPPED_MIDDLEWARE]
     assert len(kept) == len(settings.MIDDLEWARE) - 2
     assert isinstance(handler._middleware_chain, FlatMiddlewareChain)  # every kept one is a plain mixin
-    assert [
-        type(m).__module__ + "." + type(m).__name__ for m in handler._middleware_chain.middlewares
-    ] == kept
+    expected = [API_REPLACED_MIDDLEWARE.get(p) or import_string(p) for p in kept]
+    assert [type(m) for m in handler._middleware_chain.middlewares] == expected
+    for path, replacement in API_REPLACED_MIDDLEWARE.items():  # a subclass: the same hooks, less work
+        assert issubclass(replacement, import_string(path))
 
 
 # -- whole requests: the API's ASGI path against the test client's full chain --------------------------------
