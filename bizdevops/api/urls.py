@@ -6,12 +6,14 @@ from django.urls import URLPattern, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from bizdevops.api.errors import not_found
+from bizdevops.api.resolvers import SegmentIndexedResolver
 from bizdevops.api.views import ad_hoc, camunda7, cluster, commands, conditionals, elements, read
 from bizdevops.identity.views import TokenView
 
 
 def v2(route: str, view: type, name: str) -> URLPattern:
-    return path(f"v2/{route}", view.as_view(), name=f"v2-{name}")  # type: ignore[attr-defined]
+    """A route under /v2/ (`route` without the prefix: the v2 resolver below adds it)."""
+    return path(route, view.as_view(), name=f"v2-{name}")  # type: ignore[attr-defined]
 
 
 api = [
@@ -88,7 +90,8 @@ api = [
 
 
 def c7(route: str, view: type, name: str) -> URLPattern:
-    return path(f"engine-rest/{route}", view.as_view(), name=f"c7-{name}")  # type: ignore[attr-defined]
+    """A route under /engine-rest/ (`route` without the prefix)."""
+    return path(route, view.as_view(), name=f"c7-{name}")  # type: ignore[attr-defined]
 
 
 engine_rest = [
@@ -106,12 +109,9 @@ engine_rest = [
     c7("message", camunda7.MessageView, "message"),
 ]
 
-urlpatterns = [
-    path("oauth/token", TokenView.as_view(), name="oauth-token"),
-    *api,
-    *engine_rest,
+api_docs = [
     path(
-        "v2/api-docs/openapi.json",
+        "api-docs/openapi.json",
         SpectacularJSONAPIView.as_view(
             custom_settings={
                 "POSTPROCESSING_HOOKS": [
@@ -126,11 +126,18 @@ urlpatterns = [
         name="api-schema",
     ),
     path(
-        "v2/api-docs/",
+        "api-docs/",
         SpectacularSwaggerView.as_view(
             url_name="api-schema", authentication_classes=[], permission_classes=[]
         ),
         name="api-docs",
     ),
+]
+
+# Indexed by first segment (bizdevops.api.resolvers): a request tests a few routes, not all fifty.
+urlpatterns = [
+    path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    SegmentIndexedResolver("v2/", [*api, *api_docs]),
+    SegmentIndexedResolver("engine-rest/", engine_rest),
     re_path(r"^(?:v2|engine-rest)(?:/.*)?$", not_found),
 ]

@@ -18,6 +18,8 @@ from bizdevops.identity.authentication import BearerTokenAuthentication, CachedB
 
 KEY_PATTERN = re.compile(r"[0-9]{1,19}")
 
+_PLAIN_JSON_ACCEPTS = frozenset({"*/*", "application/json"})
+
 AUTHENTICATION = [CachedBasicAuthentication, BearerTokenAuthentication, SessionAuthentication]
 
 
@@ -29,6 +31,18 @@ class ApiView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
+        """DRF's negotiation, answered without parsing for what job workers send (no Accept, */* or
+        application/json, no ?format=) when JSON is the only renderer: DRF's own answer in those cases."""
+        if (
+            request.META.get("HTTP_ACCEPT", "*/*") in _PLAIN_JSON_ACCEPTS
+            and self.renderer_classes == [JSONRenderer]
+            and not self.format_kwarg
+            and "format" not in request.GET
+        ):
+            return (JSONRenderer(), JSONRenderer.media_type)
+        return super().perform_content_negotiation(request, force)
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
