@@ -28,7 +28,7 @@ _statements_lock = threading.Lock()
 _prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
 
 DUPLICATE_PREPARED_STATEMENT = b"42P05"
-INVALID_SQL_STATEMENT_NAME = b"26000"  # psycopg sends DEALLOCATE ALL after a rollback of its own
+INVALID_SQL_STATEMENT_NAME = b"26000"  # deallocated since (DEALLOCATE ALL: the engine's cap, or anyone)
 
 
 def _statement(sql: str) -> tuple[bytes, bytes]:
@@ -54,6 +54,7 @@ def _text(value: Any) -> bytes | None:
 def prepared_rows(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]] | None:
     """The rows of `sql` (a SELECT with Django's %s placeholders; `params` ints and strings) as a Django
     cursor would return them, or None when this path does not apply (see the module docstring)."""
+    from django.conf import settings
     from django.db import connections
 
     conn = connections[using]
@@ -61,7 +62,7 @@ def prepared_rows(sql: str, params: Sequence[Any], *, using: str = "default") ->
         conn.vendor != "postgresql"
         or conn.in_atomic_block
         or conn.queries_logged
-        or conn.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 0) is None
+        or not getattr(settings, "BIZDEVOPS_NAMED_STATEMENTS", True)  # behind a pooler that cannot keep them
     ):
         return None
     conn.ensure_connection()
