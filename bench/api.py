@@ -330,7 +330,11 @@ def main() -> None:
                 "CAMUNDA_BASIC_AUTH_PASSWORD": PASSWORD,
                 "CAMUNDA_SDK_LOG_LEVEL": "error",
             }
-            async with CamundaAsyncClient(configuration=config) as client:
+            # httpx's default pool (100 connections, 20 kept alive) is smaller than the workers' long polls
+            # plus their completions: past 20 every request opened and closed a TCP connection, and past 100
+            # requests queued for one. The SDK passes httpx_args through to its httpx.AsyncClient.
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=4 * args.workers + 64)
+            async with CamundaAsyncClient(configuration=config, httpx_args={"limits": limits}) as client:
                 for n in range(args.workers if args.runner == "sdk" else 0):
                     client.create_job_worker(
                         config=WorkerConfig(
