@@ -35,8 +35,8 @@ def _activate(handler: ApiASGIHandler, username: str, password: str = PASSWORD) 
 
 
 def _prepared_in_some_session(fragment: str) -> bool:
-    names = {name for sql, (name, _) in prepared._statements.items() if fragment in sql}
-    return any(names & known for known in list(prepared._prepared.values()))
+    names = {prepared.statement_name(text) for sql, text in list(prepared._texts.items()) if fragment in sql}
+    return any(names & set(known.names) for known in list(prepared._sessions.values()))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,7 +67,7 @@ def test_a_statement_deallocated_by_a_rollback_is_prepared_again(make_user) -> N
     make_user("prepared-reader")
     sql = 'SELECT "auth_user"."username" FROM "auth_user" WHERE "auth_user"."username" = %s'
     assert prepared.prepared_rows(sql, ["prepared-reader"]) == [("prepared-reader",)]
-    # when psycopg deallocates every statement of the session (as it does after its own rollbacks)
+    # when every statement of the session is deallocated (DEALLOCATE ALL)
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
     # then the next read prepares it again and answers the same

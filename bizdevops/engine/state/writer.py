@@ -11,21 +11,25 @@ statements run one after another."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+
+from bizdevops.prepared import (
+    execute,
+    literals,
+    named_statements,
+    prepare,
+    session_statements,
+    statement_name,
+)
 
 M = TypeVar("M", bound=models.Model)
 
@@ -244,95 +248,6 @@ def prepared_cursor(conn: Any, *, raw: bool = False) -> Iterator[Any]:
         yield cursor
 
 
-def named_statements() -> bool:
-    """Whether the engine keeps named prepared statements in its database sessions (off behind a pooler in
-    transaction mode that cannot keep them: DB_PREPARE_THRESHOLD=off)."""
-    return bool(getattr(settings, "BIZDEVOPS_NAMED_STATEMENTS", True))
-
-
-class _Prepared:
-    """The engine's named prepared statements in one database session, least recently used first. At most
-    MAX: past that, the next message deallocates them all and starts over (DEALLOCATE ALL cannot fail;
-    one name that turned out unknown would fail the whole message)."""
-
-    MAX = 256
-
-    def __init__(self) -> None:
-        self.names: OrderedDict[str, None] = OrderedDict()
-
-    def __contains__(self, name: object) -> bool:
-        if name in self.names:
-            self.names.move_to_end(name)  # type: ignore[arg-type]
-            return True
-        return False
-
-    def add(self, name: str) -> None:
-        self.names[name] = None
-
-    def discard(self, name: str) -> None:
-        self.names.pop(name, None)
-
-    def clear(self) -> None:
-        self.names.clear()
-
-    def resync(self, pg: Any) -> None:
-        """Take the session's own list (after a surprise: a statement gone, or one already there); outside
-        a failed transaction."""
-        from psycopg import pq
-
-        result = _exec(pg, "SELECT name FROM pg_prepared_statements WHERE name LIKE 'bizdevops\\_%'")
-        self.names.clear()
-        if result.status == pq.ExecStatus.TUPLES_OK:
-            for n in range(result.ntuples):
-                self.names[result.get_value(n, 0).decode()] = None
-
-    def full(self) -> bool:
-        return len(self.names) >= self.MAX
-
-
-# psycopg connection -> the engine's statements prepared in its session
-_session_prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
-
-
-def _known(pg: Any) -> _Prepared:
-    known = _session_prepared.get(pg)
-    if known is None:
-        known = _session_prepared[pg] = _Prepared()
-    return known
-
-
-@lru_cache(maxsize=1024)
-def _statement_name(sql: str) -> str:
-    return "bizdevops_q_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
-
-
-def _literals(pg: Any, params: Sequence[Any]) -> str | None:
-    """The parameters as SQL literals for EXECUTE (the server coerces each to the type it inferred at
-    PREPARE), strings quoted by libpq; None when one has no safe literal form here (the caller then binds
-    them through psycopg instead)."""
-    from psycopg import pq
-
-    escape = pq.Escaping(pg.pgconn).escape_literal
-    parts: list[str] = []
-    for value in params:
-        kind = type(value)
-        if value is None:
-            parts.append("NULL")
-        elif kind is int:
-            parts.append(str(value))
-        elif kind is str:
-            if "\x00" in value:
-                return None  # psycopg refuses it with a clear error; a literal would be cut short
-            parts.append(escape(value.encode()).decode())
-        elif kind is bool:
-            parts.append("true" if value else "false")
-        elif kind is dt.datetime and value.tzinfo is not None:
-            parts.append(f"'{value.isoformat()}'")
-        else:
-            return None
-    return ", ".join(parts)
-
-
 def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = False) -> list[Any]:
     """Run `sql` ($n placeholders) with `params` as a named prepared statement of this session, in ONE
     simple-protocol round trip: BEGIN first when Django opened a transaction the server has not seen yet
@@ -350,11 +265,11 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
 
     conn.ensure_connection()
     pg = conn.connection
-    args = _literals(pg, params) if named_statements() else None
+    args = literals(pg, params) if named_statements() else None
     if args is None:
         return _run_bound(conn, sql, params, commit=commit)
-    name = _statement_name(sql)
-    known = _known(pg)
+    name = statement_name(sql)
+    known = session_statements(pg)
     opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
     body = f"EXECUTE {name}({args})" + ("; COMMIT" if commit else "")
     if opens:
@@ -362,10 +277,10 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
     with conn.wrap_database_errors:
         for attempt in (1, 2):
             if name not in known:
-                _prepare(pg, known, name, sql)
+                prepare(pg, known, name, sql)
             # PQexec answers the last result, or the error that stopped the message: everything before
             # COMMIT succeeded when COMMIT's result comes back.
-            result = _exec(pg, body)
+            result = execute(pg, body)
             if result.status != pq.ExecStatus.FATAL_ERROR:
                 return [result] if result.status == pq.ExecStatus.TUPLES_OK and not commit else []
             gone = result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
@@ -375,37 +290,9 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
                 # raises; inside an open transaction the unit is rolled back and the command retried
                 raise errors.error_from_result(result, encoding=pg.info.encoding)
             if pg.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-                _exec(pg, "ROLLBACK")  # what this message began
+                execute(pg, "ROLLBACK")  # what this message began
             known.resync(pg)
     raise AssertionError("unreachable")
-
-
-def _exec(pg: Any, sql: str) -> Any:
-    """One simple-protocol message through PQexec (blocking, the GIL released): its last PGresult."""
-    with pg.lock:
-        return pg.pgconn.exec_(sql.encode())
-
-
-def _prepare(pg: Any, known: _Prepared, name: str, sql: str) -> None:
-    """PREPARE `sql` as `name` in this session (past the cap, after DEALLOCATE ALL; see _Prepared). One
-    that exists already (the registry had forgotten it) is kept."""
-    from psycopg import errors, pq
-
-    prefix = ""
-    if known.full():
-        known.clear()
-        prefix = "DEALLOCATE ALL; "
-    result = _exec(pg, f"{prefix}PREPARE {name} AS {sql}")
-    if result.status == pq.ExecStatus.COMMAND_OK:
-        known.add(name)
-        return
-    if (
-        result.error_field(pq.DiagnosticField.SQLSTATE) == b"42P05"  # duplicate_prepared_statement
-        and pg.pgconn.transaction_status != pq.TransactionStatus.INERROR
-    ):
-        known.resync(pg)  # the registry had forgotten what the session has
-        return
-    raise errors.error_from_result(result, encoding=pg.info.encoding)
 
 
 def _run_bound(conn: Any, sql: str, params: Sequence[Any], *, commit: bool) -> list[Any]:
@@ -495,13 +382,13 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
     opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
     if not opens or not named_statements():
         return simple_query(conn, "; ".join(s.text(a, prepared=False) for s, a in calls), begin=True)
-    known = _known(pg)
+    known = session_statements(pg)
     body = ["BEGIN"] + [s.text(a, prepared=True) for s, a in calls]
     with conn.wrap_database_errors:
         for attempt in (1, 2):
             missing = list({s.name: s for s, _ in calls if s.name not in known}.values())
             prepares = []
-            if missing and known.full():  # start over (see _Prepared)
+            if missing and known.full():  # start over (see SessionStatements)
                 known.clear()
                 missing = list({s.name: s for s, _ in calls}.values())
                 prepares.append("DEALLOCATE ALL")

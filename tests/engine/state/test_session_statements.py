@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from bizdevops import prepared
 from bizdevops.engine import selectors, services
 from bizdevops.engine.core.errors import Conflict
 from bizdevops.engine.state import models as m
@@ -162,9 +163,9 @@ def test_a_session_keeps_at_most_its_cap_of_statements_and_each_still_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a cap of 3 named statements per session
-    monkeypatch.setattr(writer._Prepared, "MAX", 3)
+    monkeypatch.setattr(prepared.SessionStatements, "MAX", 3)
     connection.ensure_connection()
-    writer._known(connection.connection).clear()
+    prepared.session_statements(connection.connection).clear()
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
 
@@ -184,7 +185,7 @@ def test_statements_the_registry_forgot_are_kept_and_commands_go_on(deployed: No
     _, done_task = _waiting_task()
     services.complete_user_task(user_task_key=done_task, variables={"approved": True})
     instance, task = _waiting_task()
-    writer._known(connection.connection).clear()
+    prepared.session_statements(connection.connection).clear()
 
     # when commands need them again (their PREPAREs find them there: duplicate_prepared_statement)
     services.complete_user_task(user_task_key=task, variables={"approved": True})
