@@ -513,16 +513,16 @@ class DjangoStore:
     def _load_instance_row(self, key: int, for_update: bool, *, open_user_tasks: bool = False) -> Any:
         """The instance document, and under lock the job/user-task rows this thread read just before the
         unit (the command's own job or task, which the core re-reads under lock next) and, with
-        `open_user_tasks`, the instance's open user tasks: ONE round trip for BEGIN, the instance lock and
-        those row locks, sent as one simple-protocol message in the instance-first lock order (the
-        statements run one after another). Only integer keys are inlined."""
+        `open_user_tasks`, the instance's open user tasks (read under the instance's lock, see _OPEN_TASKS):
+        ONE round trip for BEGIN, the instance lock and those reads, sent as one simple-protocol message in
+        the instance-first lock order (the statements run one after another). Only integer keys are inlined."""
         recent: dict[tuple[str, int], int] = getattr(self._local, "recent", None) or {}
         prefetch = [(kind, k) for (kind, k), owner in recent.items() if owner == key] if for_update else []
         calls = [(_LOCK_INSTANCE if for_update else _READ_INSTANCE, key)]
         calls += [(_LOCK_ROW[kind], k) for kind, k in prefetch]
         tasks_too = for_update and open_user_tasks
         if tasks_too:
-            calls.append((_LOCK_OPEN_TASKS, key))
+            calls.append((_OPEN_TASKS, key))
         results = run_session_statements(self._connection(), calls)
         found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
@@ -1153,13 +1153,15 @@ _LOCK_OWNER = {
     )
     for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))
 }
-# The open user tasks of one instance, locked (after the instance). OFFSET 0 fences the subquery: the
-# instance's few rows come from its own index and are filtered after, instead of a scan of the partial
-# index of open tasks, which holds the entries of every task completed since the last vacuum.
-_LOCK_OPEN_TASKS = SessionStatement(
-    "bizdevops_lock_open_tasks",
+# The open user tasks of one instance, read right after its lock in the same message. No row lock: every
+# writer of a user task row holds its instance's lock (a command on the instance, migration), so while this
+# unit holds it the rows cannot change; a row lock would only cost a WAL record per task. OFFSET 0 fences the
+# subquery: the instance's few rows come from its own index and are filtered after, instead of a scan of the
+# partial index of open tasks, which holds the entries of every task completed since the last vacuum.
+_OPEN_TASKS = SessionStatement(
+    "bizdevops_read_open_tasks",
     "SELECT to_jsonb(r) FROM engine_usertask r WHERE r.key IN (SELECT key FROM (SELECT key, state FROM "
-    "engine_usertask WHERE process_instance_key = $1 OFFSET 0) t WHERE state = 'CREATED') FOR UPDATE",
+    "engine_usertask WHERE process_instance_key = $1 OFFSET 0) t WHERE state = 'CREATED')",
 )
 _LOCK_ROW = {
     kind: SessionStatement(
