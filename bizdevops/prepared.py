@@ -104,16 +104,18 @@ def execute(pg: Any, sql: str) -> Any:
         return pg.pgconn.exec_(sql.encode())
 
 
-def prepare(pg: Any, known: SessionStatements, name: str, sql: str) -> None:
-    """PREPARE `sql` as `name` in this session (past the cap, after DEALLOCATE ALL). One that exists
-    already (the registry had forgotten it) is kept."""
+def prepare(pg: Any, known: SessionStatements, name: str, sql: str, types: str = "") -> None:
+    """PREPARE `sql` as `name` in this session (with `types`, its parameters' types, e.g. "bigint"; else
+    inferred), past the cap after DEALLOCATE ALL. One that exists already (the registry had forgotten it)
+    is kept."""
     from psycopg import errors, pq
 
     prefix = ""
     if known.full():
         known.clear()
         prefix = "DEALLOCATE ALL; "
-    result = execute(pg, f"{prefix}PREPARE {name} AS {sql}")
+    signature = f"({types})" if types else ""
+    result = execute(pg, f"{prefix}PREPARE {name}{signature} AS {sql}")
     if result.status == pq.ExecStatus.COMMAND_OK:
         known.add(name)
         return

@@ -369,12 +369,12 @@ class SessionStatement:
 def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]]) -> list[Any]:
     """BEGIN (when no transaction is open) and `calls`, in order, in ONE simple-protocol round trip, as
     `simple_query(..., begin=True)`; returns the results of the calls. When this message opens the
-    transaction, the calls run as prepared statements (preparing those the session lacks in the same
-    message; PREPARE is not undone by a rollback). A session may have lost them (DEALLOCATE ALL, by
-    `run_prepared` past its cap or by someone else), so a call may find its statement gone: that failure
-    is rolled back and the message re-sent with the PREPAREs, still inside the caller's unit, which began
-    here. Inside a transaction already open such a failure could not be undone alone, so the plain
-    statements go."""
+    transaction, the calls run as prepared statements (those the session lacks are prepared first, in a
+    round trip of their own: once per session). A session may have lost them (DEALLOCATE ALL, past the
+    cap of bizdevops.prepared or by someone else), so a call may find its statement gone: that failure is
+    rolled back and the message sent again after preparing them anew, still inside the caller's unit,
+    which began here. Inside a transaction already open such a failure could not be undone alone, so the
+    plain statements go."""
     from psycopg import pq
 
     conn.ensure_connection()
@@ -383,37 +383,22 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
     if not opens or not named_statements():
         return simple_query(conn, "; ".join(s.text(a, prepared=False) for s, a in calls), begin=True)
     known = session_statements(pg)
-    body = ["BEGIN"] + [s.text(a, prepared=True) for s, a in calls]
+    message = "; ".join(["BEGIN"] + [s.text(a, prepared=True) for s, a in calls])
     with conn.wrap_database_errors:
         for attempt in (1, 2):
-            missing = list({s.name: s for s, _ in calls if s.name not in known}.values())
-            prepares = []
-            if missing and known.full():  # start over (see SessionStatements)
-                known.clear()
-                missing = list({s.name: s for s, _ in calls}.values())
-                prepares.append("DEALLOCATE ALL")
-            offset = len(prepares)
-            prepares += [f"PREPARE {s.name}(bigint) AS {s.body}" for s in missing]
-            results = _send(pg, "; ".join(prepares + body))
-            prepared_now = {
-                s.name
-                for s, r in zip(missing, results[offset:], strict=False)
-                if r.status == pq.ExecStatus.COMMAND_OK
-            }
-            for prepared in prepared_now:
-                known.add(prepared)
-            states = {
-                r.error_field(pq.DiagnosticField.SQLSTATE)
+            for statement in {s.name: s for s, _ in calls}.values():
+                if statement.name not in known:
+                    prepare(pg, known, statement.name, statement.body, types="bigint")
+            results = _send(pg, message)
+            gone = any(
+                r.status == pq.ExecStatus.FATAL_ERROR
+                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
                 for r in results
-                if r.status == pq.ExecStatus.FATAL_ERROR
-            }
-            gone = b"26000" in states  # invalid_sql_statement_name
-            duplicate = b"42P05" in states  # duplicate_prepared_statement: the registry had forgotten it
-            if not (gone or duplicate) or attempt == 2:
+            )
+            if not gone or attempt == 2:
                 return _rows(pg, results)
             # End the failed transaction this message began, learn what the session has, and go again.
-            if pg.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-                _rows(pg, _send(pg, "ROLLBACK"))
+            _rows(pg, _send(pg, "ROLLBACK"))
             known.resync(pg)
     raise AssertionError("unreachable")
 
