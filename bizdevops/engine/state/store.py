@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.db.models import DateTimeField, F, JSONField, Q
+from django.db.models import DateTimeField, F, Q
 
 from bizdevops.engine import hooks
 from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
@@ -1237,17 +1237,16 @@ def history_records(row: m.History) -> list[HistoryRecord]:
     ]
 
 
-# kind -> [(column, attname, is_json, is_datetime)] of the job / user task model's concrete fields
-_RECORD_COLUMNS: dict[str, list[tuple[str, str, bool, bool]]] = {}
+# kind -> [(column, attname, is_datetime)] of the job / user task model's concrete fields
+_RECORD_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {}
 
 
-def _record_columns(kind: str) -> list[tuple[str, str, bool, bool]]:
+def _record_columns(kind: str) -> list[tuple[str, str, bool]]:
     found = _RECORD_COLUMNS.get(kind)
     if found is None:
         model = m.UserTask if kind == "task" else m.Job
         found = _RECORD_COLUMNS[kind] = [
-            (f.column, f.attname, isinstance(f, JSONField), isinstance(f, DateTimeField))
-            for f in model._meta.concrete_fields
+            (f.column, f.attname, isinstance(f, DateTimeField)) for f in model._meta.concrete_fields
         ]
     return found
 
@@ -1256,7 +1255,7 @@ def _json_record(kind: str, values: dict[str, Any]) -> Any:
     """A job or user task record from its row as `to_jsonb(row)` (timestamps arrive as ISO text)."""
     row = SimpleNamespace()
     attributes = row.__dict__
-    for column, attname, _, is_datetime in _record_columns(kind):
+    for column, attname, is_datetime in _record_columns(kind):
         value = values[column]
         if is_datetime and value is not None:
             value = dt.datetime.fromisoformat(value)
