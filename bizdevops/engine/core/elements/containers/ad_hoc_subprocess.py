@@ -356,15 +356,20 @@ class AdHocInnerInstanceProcessor(ElementProcessor):
 
     def complete(self, ctx: Processing, element: Any, ei: ElementInstance) -> None:
         assert ei.flow_scope_key is not None
-        ad_hoc = ctx.state.elements[ei.flow_scope_key]
-        ad_hoc_element = ctx.elements[ad_hoc.element_id]
-        assert isinstance(ad_hoc_element, AdHocSubProcess)
-        processor = ctx.registry[ElementType.AD_HOC_SUB_PROCESS]
-        assert isinstance(processor, AdHocSubProcessProcessor)
-        processor.inner_completing(ctx, ad_hoc_element, ad_hoc, ei)
-        ctx.completed(ei)
-        processor.inner_completed(ctx, ad_hoc_element, ad_hoc)
+        complete_execution_path(ctx, ctx.state.elements[ei.flow_scope_key], ei)
 
     def terminate(self, ctx: Processing, element: Any, ei: ElementInstance) -> None:
         if ctx.terminate_children(ei):
             ctx.terminated(ei)
+
+
+def complete_execution_path(ctx: Processing, ad_hoc: ElementInstance, ei: ElementInstance) -> None:
+    """`ei` (an inner instance, or an event subprocess that did not interrupt) ends an execution path of the
+    ad-hoc subprocess `ad_hoc`: the ad-hoc subprocess hears of it before and after `ei` completes."""
+    element = ctx.elements[ad_hoc.element_id]
+    assert isinstance(element, AdHocSubProcess)
+    processor = ctx.registry[ElementType.AD_HOC_SUB_PROCESS]
+    assert isinstance(processor, AdHocSubProcessProcessor)
+    processor.inner_completing(ctx, element, ad_hoc, ei)
+    ctx.completed(ei)
+    processor.inner_completed(ctx, element, ad_hoc)

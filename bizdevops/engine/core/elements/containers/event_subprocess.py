@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bizdevops.engine.core.behaviors.events import event_subprocess_catches, open_subscriptions
 from bizdevops.engine.core.behaviors.variables import apply_outputs
 from bizdevops.engine.core.elements.base import ElementProcessor
-from bizdevops.engine.core.model.elements import AdHocSubProcess, ElementType, SubProcess
+from bizdevops.engine.core.model.elements import ElementType, SubProcess
 from bizdevops.engine.core.state import ElementInstance
 
 if TYPE_CHECKING:
@@ -34,15 +34,9 @@ class EventSubProcessProcessor(ElementProcessor):
         if scope is None or scope.element_type != ElementType.AD_HOC_SUB_PROCESS or scope.interrupted:
             ctx.completed(ei)
             return
-        from bizdevops.engine.core.elements.containers.ad_hoc_subprocess import AdHocSubProcessProcessor
+        from bizdevops.engine.core.elements.containers.ad_hoc_subprocess import complete_execution_path
 
-        ad_hoc = ctx.elements[scope.element_id]
-        assert isinstance(ad_hoc, AdHocSubProcess)
-        processor = ctx.registry[ElementType.AD_HOC_SUB_PROCESS]
-        assert isinstance(processor, AdHocSubProcessProcessor)
-        processor.inner_completing(ctx, ad_hoc, scope, ei)
-        ctx.completed(ei)
-        processor.inner_completed(ctx, ad_hoc, scope)
+        complete_execution_path(ctx, scope, ei)
 
     def terminate(self, ctx: Processing, element: SubProcess, ei: ElementInstance) -> None:  # type: ignore[override]
         if ctx.terminate_children(ei):
