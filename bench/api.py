@@ -102,17 +102,23 @@ def _prepare_database(url: str) -> None:
     )
 
 
-def _start_site(url: str, port: int, processes: int = 1, server: str = "daphne") -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
+def site_environment(url: str) -> dict[str, str]:
+    """What a user runs: the production settings (DEBUG off, no clock API) over plain HTTP on localhost."""
+    return {
         "DATABASE_URL": url,
-        # what a user runs: the production settings (DEBUG off, no clock API) over plain HTTP on localhost
         "DJANGO_SETTINGS_MODULE": "bizdevops.settings",
         "DEBUG": "0",
         "BIZDEVOPS_INSECURE_HTTP": "1",
         "BIZDEVOPS_CLOCK_API": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+    }
+
+
+def _start_site(url: str, port: int, processes: int = 1, server: str = "daphne") -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **site_environment(url),
         # every waiting long poll holds a pool thread (not a database connection: those belong to work slots)
         "BIZDEVOPS_API_THREADS": os.environ.get("BIZDEVOPS_API_THREADS", "128"),
     }

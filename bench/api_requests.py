@@ -34,7 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.api import BPMN, PASSWORD, USER, _prepare_database  # noqa: E402
+from bench.api import BPMN, PASSWORD, USER, _prepare_database, site_environment  # noqa: E402
 
 ENDPOINTS = ("create", "activation", "completion")
 
@@ -156,17 +156,7 @@ def main() -> None:
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bizdevops_api_requests_bench"
     )
     _prepare_database(url)
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "bizdevops.settings",
-            "DEBUG": "0",
-            "BIZDEVOPS_INSECURE_HTTP": "1",
-            "BIZDEVOPS_CLOCK_API": "0",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    os.environ.update(site_environment(url))
     os.environ.pop("REDIS_URL", None)  # in-process: wake-ups stay local
     from bizdevops.asgi import application
 
