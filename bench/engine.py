@@ -263,13 +263,12 @@ class OursMemory:
 
 class OursPersisted:
     def __init__(self) -> None:
-        from bizdevops.engine import hooks, selectors, services
+        from bizdevops.engine import hooks, services
 
         # Other apps' after-commit listeners (Tasklist's live push over Channels) are not the engine: the
         # comparison with SpiffWorkflow's bare JSON save measures engine + persistence only.
         hooks._user_task_listeners.clear()
         self.services = services
-        self.selectors = selectors
         services.deploy_resources(resources=[(f"{pid}.bpmn", camunda8_bpmn(pid).encode()) for pid in PIDS])
 
     def run(self, pid: str) -> Any:
