@@ -285,7 +285,9 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
                 return [result] if result.status == pq.ExecStatus.TUPLES_OK and not commit else []
             gone = result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
             if gone:
-                known.discard(name)  # someone deallocated it (and likely all the others)
+                # someone deallocated it (and likely all the others); forgotten now, because where the
+                # error is raised below the failed transaction cannot ask the session what it still has
+                known.discard(name)
             if not gone or attempt == 2 or not (opens or pg.autocommit):
                 # raises; inside an open transaction the unit is rolled back and the command retried
                 raise errors.error_from_result(result, encoding=pg.info.encoding)
