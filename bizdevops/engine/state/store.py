@@ -1160,8 +1160,8 @@ _LOCK_OWNER = {
 # partial index of open tasks, which holds the entries of every task completed since the last vacuum.
 _OPEN_TASKS = SessionStatement(
     "bizdevops_read_open_tasks",
-    "SELECT to_jsonb(r) FROM engine_usertask r WHERE r.key IN (SELECT key FROM (SELECT key, state FROM "
-    "engine_usertask WHERE process_instance_key = $1 OFFSET 0) t WHERE state = 'CREATED')",
+    "SELECT to_jsonb(t) FROM (SELECT * FROM engine_usertask WHERE process_instance_key = $1 OFFSET 0) t "
+    "WHERE t.state = 'CREATED'",
 )
 _LOCK_ROW = {
     kind: SessionStatement(

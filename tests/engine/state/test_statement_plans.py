@@ -1,0 +1,111 @@
+"""The statements that start every command must stay cheap on a new installation, where the planner's
+statistics still say the tables are empty (analyzed before the first instance ran, and autovacuum has not
+come round yet). A plan chosen on such statistics is kept by the prepared statement: a nested loop of two
+sequential scans over the user task table made reading an instance's open tasks quadratic in the number
+of tasks (23 ms per command at 600 tasks) until the next ANALYZE."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from bizdevops.engine import services
+from bizdevops.engine.state import models as m
+from bizdevops.engine.state import store
+
+HERE = Path(__file__).parent
+pytestmark = [pytest.mark.django_db(transaction=True)]  # VACUUM runs outside a transaction
+
+N = 300
+
+
+@pytest.fixture(autouse=True)
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+
+
+@pytest.fixture
+def tasks_on_stale_statistics() -> list[tuple[int, int]]:
+    """N instances waiting at their user task, in tables last analyzed while they were empty."""
+    services.deploy_resources(resources=[("processes.bpmn", (HERE / "processes.bpmn").read_bytes())])
+    with connection.cursor() as cursor:
+        for table in ("engine_processinstance", "engine_usertask"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    waiting = []
+    for _ in range(N):
+        key = services.create_process_instance(bpmn_process_id="approval", variables={"amount": 1})
+        waiting.append(key.process_instance_key)
+    tasks = dict(
+        m.UserTask.objects.filter(process_instance_key__in=waiting).values_list("process_instance_key", "key")
+    )
+    return [(instance, tasks[instance]) for instance in waiting]
+
+
+def _rows_touched(body: str, argument: int) -> int:
+    """Rows the statement's generic plan (the one a prepared statement keeps) reads and discards, summed
+    over every node and loop of EXPLAIN ANALYZE."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"PREPARE plan_probe(bigint) AS {body}")
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE plan_probe({int(argument)})")
+            (plan,) = cursor.fetchone()
+        finally:
+            cursor.execute("DEALLOCATE ALL")
+            cursor.execute("RESET plan_cache_mode")
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    def walk(node: dict[str, Any]) -> int:
+        loops = node.get("Actual Loops", 1)
+        own = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+        own += node.get("Rows Removed by Join Filter", 0)
+        return own * loops + sum(walk(child) for child in node.get("Plans", []))
+
+    return walk(plan[0]["Plan"])
+
+
+def test_the_statements_that_start_a_command_stay_linear_on_stale_statistics(
+    tasks_on_stale_statistics: list[tuple[int, int]],
+) -> None:
+    # given N waiting instances in tables whose statistics say they are empty
+    instance, task = tasks_on_stale_statistics[N // 2]
+
+    # when each statement that opens a command is planned generically and run for one instance
+    touched = {
+        statement.name: _rows_touched(statement.body, argument)
+        for statement, argument in (
+            (store._LOCK_INSTANCE, instance),
+            (store._OPEN_TASKS, instance),
+            (store._LOCK_OWNER["task"], task),
+            (store._LOCK_ROW["task"], task),
+        )
+    }
+
+    # then none reads more than a scan of its table would: a nested loop of scans read N * N rows
+    assert all(rows <= 2 * N for rows in touched.values()), touched
+
+
+def test_the_open_tasks_of_an_instance_are_read_whole(
+    tasks_on_stale_statistics: list[tuple[int, int]],
+) -> None:
+    # given a waiting instance and its task
+    instance, task = tasks_on_stale_statistics[0]
+
+    # when its open tasks are read with the statement that follows the instance lock
+    with connection.cursor() as cursor:
+        cursor.execute(store._OPEN_TASKS.body.replace("$1", "%s"), [instance])
+        rows = [row for (row,) in cursor.fetchall()]
+
+    # then the one open task comes back as the whole row, column by column
+    row = json.loads(rows[0]) if isinstance(rows[0], str) else rows[0]
+    assert len(rows) == 1
+    assert row["key"] == task
+    assert row["process_instance_key"] == instance
+    assert row["state"] == "CREATED"
+    assert set(row) == {field.column for field in m.UserTask._meta.concrete_fields}
