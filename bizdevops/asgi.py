@@ -13,6 +13,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from bizdevops.api.asgi import ApiRouter  # noqa: E402
 from bizdevops.routing import websocket_urlpatterns  # noqa: E402
+from bizdevops.runtime import freeze_startup_heap  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -21,3 +22,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+freeze_startup_heap()  # the site's start-up heap, out of every full collection's way
