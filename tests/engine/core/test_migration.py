@@ -478,3 +478,26 @@ def test_a_joining_gateway_that_cannot_migrate_changes_nothing(
         harness.engine.migrate_process_instance(key, v2, mapping)
     assert message in str(refused.value)
     assert snapshot(harness, key) == before
+
+
+def test_an_active_ad_hoc_subprocess_is_refused_as_zeebe_refuses_it(harness: EngineHarness) -> None:
+    # given an instance working inside an ad-hoc subprocess (its service task S has a job)
+    deployment = deploy(harness, "ad_hoc_subprocess.bpmn")
+    definition = next(p for p in deployment.processes if p.bpmn_process_id == "ahsp_basic")
+    key = harness.engine.create_process_instance(
+        bpmn_process_id="ahsp_basic", variables={"activateElements": ["S"]}
+    ).process_instance_key
+    assert [j.element_id for j in harness.jobs(key)] == ["S"]
+    before = snapshot(harness, key)
+
+    # when it is migrated with every active element mapped
+    with pytest.raises(Conflict) as refused:
+        harness.engine.migrate_process_instance(key, definition.key, [("ad-hoc", "ad-hoc"), ("S", "S")])
+
+    # then the migration is refused with Zeebe's reason (the ad-hoc subprocess is not among Zeebe's
+    # migratable element types) and the instance is unchanged
+    assert (
+        "active element with id 'ad-hoc' has an unsupported type. The migration of a AD_HOC_SUB_PROCESS "
+        "is not supported"
+    ) in str(refused.value)
+    assert snapshot(harness, key) == before
