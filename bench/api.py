@@ -14,7 +14,9 @@ instances/s with p99 pick-up < 100 ms on this 2-CPU machine. It also prints the 
 site processes, of PostgreSQL's backends, of this process (the SDK workers) and of the starters' process (all
 share the machine).
 
-    .venv/bin/python bench/api.py --instances 1000 --workers 16 --starters 8             # max throughput
+    .venv/bin/python bench/api.py            # issue #5's check: 2000 instances offered at 105/s, 48 SDK
+                                             # workers x 16 jobs, 12 starters (the defaults)
+    .venv/bin/python bench/api.py --rate 0 --instances 3000                              # max throughput
     .venv/bin/python bench/api.py --instances 600 --workers 48 --concurrency 8 --starters 4 --rate 20
                                                                                         # pick-up latency
 The SDK's worker sleeps 1 s after every poll (not configurable), so a job waits for the next worker whose
@@ -251,10 +253,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--instances", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=4, help="SDK job workers")
-    parser.add_argument("--starters", type=int, default=8, help="threads creating instances")
-    parser.add_argument("--concurrency", type=int, default=32, help="max concurrent jobs per worker")
+    # The defaults are issue #5's check: 105 instances/s offered, worked by 48 SDK workers of 16 jobs each.
+    parser.add_argument("--instances", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=48, help="SDK job workers")
+    parser.add_argument("--starters", type=int, default=12, help="threads creating instances")
+    parser.add_argument("--concurrency", type=int, default=16, help="max concurrent jobs per worker")
     parser.add_argument(
         "--runner",
         choices=["sdk", "ours"],
@@ -265,7 +268,7 @@ def main() -> None:
     parser.add_argument(
         "--rate",
         type=float,
-        default=0,
+        default=105,
         help="start at most this many instances/s in total (0 = as fast as possible); pick-up "
         "latency is only meaningful below saturation, where jobs do not queue up",
     )

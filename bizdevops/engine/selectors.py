@@ -11,14 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from bizdevops.engine.core.model.elements import FormDefinition as FormLink
 from bizdevops.engine.core.records import HistoryRecord
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.store import history_records, to_datetime
-from bizdevops.engine.state.writer import run_prepared
 
 # -- definitions ----------------------------------------------------------------------------------------
 
@@ -312,27 +310,6 @@ def list_user_tasks() -> QuerySet[m.UserTask]:
 
 def get_user_task(*, key: int) -> m.UserTask | None:
     return m.UserTask.objects.filter(key=key).first()
-
-
-def list_open_user_task_keys(*, process_instance_key: int) -> list[int]:
-    """Keys of the open (CREATED) user tasks of one instance, oldest first: "the task this instance waits
-    at", e.g. to complete it right after starting. A fixed, prepared statement on PostgreSQL (it runs on
-    hot paths), the ORM elsewhere."""
-    if connection.vendor != "postgresql":
-        rows = m.UserTask.objects.filter(
-            process_instance_key=process_instance_key, state=m.UserTaskState.CREATED
-        ).order_by("key")
-        return list(rows.values_list("key", flat=True))
-    # OFFSET 0 fences the subquery: the instance's few rows come from its own index and are filtered
-    # after. Without it PostgreSQL ANDs in the partial index of open tasks, whose entries of tasks
-    # completed since the last vacuum it scans in full (0.7 ms per call at 40k completed tasks).
-    found = run_prepared(
-        connection,
-        "SELECT key FROM (SELECT key, state FROM engine_usertask WHERE process_instance_key = $1 "
-        "OFFSET 0) t WHERE state = 'CREATED' ORDER BY key",
-        [process_instance_key],
-    )
-    return [int(found[0].get_value(n, 0)) for n in range(found[0].ntuples)] if found else []
 
 
 def list_user_tasks_for(

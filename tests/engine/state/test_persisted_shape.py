@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from bizdevops.engine import selectors, services
+from bizdevops.engine import services
 from bizdevops.engine.state import models as m
 
 HERE = Path(__file__).parent
@@ -78,21 +78,3 @@ def test_open_tasks_query_uses_a_partial_index(deployed: None) -> None:
 
     # then the open-assignee partial index answers it
     assert "engine_ut_open_assignee" in plan, plan
-
-
-def test_open_user_task_keys_of_an_instance(deployed: None) -> None:
-    # given two waiting instances
-    first = services.create_process_instance(bpmn_process_id="approval", variables={"amount": 1})
-    second = services.create_process_instance(bpmn_process_id="approval", variables={"amount": 2})
-    task = _open_task(first.process_instance_key)
-
-    # when the first one's task is looked up, then completed
-    found = selectors.list_open_user_task_keys(process_instance_key=first.process_instance_key)
-    services.complete_user_task(user_task_key=task.key, variables={"approved": True})
-
-    # then exactly its open task was found, and none is left open after completion
-    assert found == [task.key]
-    assert selectors.list_open_user_task_keys(process_instance_key=first.process_instance_key) == []
-    assert selectors.list_open_user_task_keys(process_instance_key=second.process_instance_key) == [
-        _open_task(second.process_instance_key).key
-    ]
