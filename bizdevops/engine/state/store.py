@@ -19,6 +19,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -655,27 +656,11 @@ class DjangoStore:
         so `load_instance(..., for_update=False)` finds it in this unit instead of querying per job. A named
         prepared statement per number of tenants (run_prepared): the server plans it once per session."""
         params: list[Any] = [job_type, int(now), max(0, int(limit))]
-        tenants = ""
         if tenant_ids:
-            marks = ", ".join(f"${n}" for n in range(4, 4 + len(tenant_ids)))
-            tenants = f" AND j.tenant_id IN ({marks})"
             params += [str(t) for t in tenant_ids]
-        moment = "to_timestamp($2::bigint / 1000.0)"
-        # Two branches, each on its own partial index, merged: open jobs in activation order (an index scan
-        # on engine_job_activatable (type, priority DESC, key) that stops after `limit`) and the few
-        # activated jobs whose lock expired (engine_job_locked). One OR over both states would bitmap-scan
-        # and sort the whole backlog of the type on every poll.
-        order = "ORDER BY j.priority DESC, j.key LIMIT $3::bigint"
-        where = f"j.type = $1::text{tenants}"
         rows = run_prepared(
             connection,
-            f"WITH ready AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATABLE' AND "
-            f"(j.retry_at IS NULL OR j.retry_at <= {moment}) {order} FOR UPDATE OF j SKIP LOCKED), "
-            f"expired AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATED' AND "
-            f"j.deadline <= {moment} {order} FOR UPDATE OF j SKIP LOCKED) "
-            "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
-            "j.process_instance_key) FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) j "
-            f"{order}",
+            _activation_sql(len(tenant_ids or ())),
             params,
         )
         jobs: list[JobRecord] = []
@@ -1134,6 +1119,29 @@ class DjangoStore:
             return []
         m.OutboxCommand.objects.filter(id__in=[r.id for r in rows]).delete()
         return [command_from_dict(r.command) for r in rows]
+
+
+@lru_cache(maxsize=16)
+def _activation_sql(tenants: int) -> str:
+    """The activation query: $1 job type, $2 now (epoch ms), $3 limit, then `tenants` tenant ids.
+    Two branches, each on its own partial index, merged: open jobs in activation order (an index scan on
+    engine_job_activatable (type, priority DESC, key) that stops after `limit`) and the few activated jobs
+    whose lock expired (engine_job_locked). One OR over both states would bitmap-scan and sort the whole
+    backlog of the type on every poll."""
+    where = "j.type = $1::text"
+    if tenants:
+        where += f" AND j.tenant_id IN ({', '.join(f'${n}' for n in range(4, 4 + tenants))})"
+    moment = "to_timestamp($2::bigint / 1000.0)"
+    order = "ORDER BY j.priority DESC, j.key LIMIT $3::bigint"
+    return (
+        f"WITH ready AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATABLE' AND "
+        f"(j.retry_at IS NULL OR j.retry_at <= {moment}) {order} FOR UPDATE OF j SKIP LOCKED), "
+        f"expired AS (SELECT j.* FROM engine_job j WHERE {where} AND j.state = 'ACTIVATED' AND "
+        f"j.deadline <= {moment} {order} FOR UPDATE OF j SKIP LOCKED) "
+        "SELECT to_jsonb(j), (SELECT p.state FROM engine_processinstance p WHERE p.key = "
+        "j.process_instance_key) FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) j "
+        f"{order}"
+    )
 
 
 # The statements that start most commands (lock an instance, with the job or user task the command is
