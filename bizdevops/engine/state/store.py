@@ -45,6 +45,7 @@ from bizdevops.engine.core.records import (
 )
 from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
+from bizdevops.engine.state import codec
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.writer import (
     PendingWrites,
@@ -475,7 +476,7 @@ class DjangoStore:
             None if for_update else (getattr(self._local, "locked", None) or {}).pop(("instance", key), None)
         )
         if read is not None:
-            found = json.loads(read)
+            found = codec.loads(read)
         elif self._connection().vendor == "postgresql":
             found = self._load_instance_row(key, for_update, open_user_tasks=open_user_tasks)
         else:
@@ -485,7 +486,7 @@ class DjangoStore:
             found = rows.values_list("state", flat=True).first()
         if found is None:
             return None
-        data = found if isinstance(found, dict) else json.loads(found)
+        data = found if isinstance(found, dict) else codec.loads(found)
         state = InstanceState.from_dict(data)
         # What the variables were, to write only what a command changed to the search table.
         self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
@@ -506,8 +507,8 @@ class DjangoStore:
             return None
         locked = getattr(self._local, "locked", None)
         if locked is not None and results[1].ntuples:
-            locked[(kind, key)] = _json_record(kind, json.loads(results[1].get_value(0, 0)))
-        state = InstanceState.from_dict(json.loads(results[0].get_value(0, 0)))
+            locked[(kind, key)] = _json_record(kind, codec.loads(results[1].get_value(0, 0)))
+        state = InstanceState.from_dict(codec.loads(results[0].get_value(0, 0)))
         self._loaded()[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
         return state
 
@@ -530,13 +531,13 @@ class DjangoStore:
         if found is not None and locked is not None:
             for (kind, k), result in zip(prefetch, results[1:], strict=False):
                 if result.ntuples:
-                    locked[(kind, k)] = _json_record(kind, json.loads(result.get_value(0, 0)))
+                    locked[(kind, k)] = _json_record(kind, codec.loads(result.get_value(0, 0)))
             if tasks_too and len(results) == len(calls):
                 tasks = results[-1]
                 for n in range(tasks.ntuples):
-                    record = _json_record("task", json.loads(tasks.get_value(n, 0)))
+                    record = _json_record("task", codec.loads(tasks.get_value(n, 0)))
                     locked[("task", record.key)] = record
-        return json.loads(found) if found is not None else None
+        return codec.loads(found) if found is not None else None
 
     def save_instances(self, states: Sequence[InstanceState]) -> None:
         if not states:
@@ -612,7 +613,7 @@ class DjangoStore:
             )
             if not found or not found[0].ntuples:
                 return None
-            return _json_record(kind, json.loads(found[0].get_value(0, 0)))
+            return _json_record(kind, codec.loads(found[0].get_value(0, 0)))
         rows = model.objects.filter(key=key)
         if for_update:
             rows = rows.select_for_update()
@@ -669,7 +670,7 @@ class DjangoStore:
             return jobs
         result = rows[0]
         for n in range(result.ntuples):
-            job = _json_record("job", json.loads(result.get_value(n, 0)))
+            job = _json_record("job", codec.loads(result.get_value(n, 0)))
             jobs.append(job)
             state = result.get_value(n, 1)
             if locked is not None and state is not None:

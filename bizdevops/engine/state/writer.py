@@ -11,7 +11,6 @@ statements run one after another."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 
+from bizdevops.engine.state import codec
 from bizdevops.prepared import (
     execute,
     literals,
@@ -416,7 +416,7 @@ def _insert_sql(
     cols = _columns(model, conn)
     params: list[Any] = []
     if conn.vendor == "postgresql":
-        dumps = json.dumps
+        dumps = codec.dumps
         attnames, json_positions = cols.attnames, cols.json_positions
         for obj in objects:
             values = obj.__dict__
