@@ -38,11 +38,11 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     if isinstance(text, str):
-        long_number = _LONG_NUMBER.search(text)
+        exact_needed = _LONG_NUMBER.search(text) is not None
     else:
         text = bytes(text)
-        long_number = _LONG_NUMBER_BYTES.search(text)
-    if long_number is None:
+        exact_needed = _LONG_NUMBER_BYTES.search(text) is not None
+    if not exact_needed:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

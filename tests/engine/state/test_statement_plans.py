@@ -30,37 +30,33 @@ def postgres_only() -> None:
         pytest.skip("the plans are PostgreSQL's")
 
 
-@pytest.fixture
-def tasks_on_stale_statistics() -> list[tuple[int, int]]:
-    """N instances waiting at their user task, in tables last analyzed while they were empty."""
+def _waiting_on_stale_statistics(
+    process_id: str, variables: dict[str, object], model: type[m.UserTask] | type[m.Job]
+) -> list[tuple[int, int]]:
+    """N instances of `process_id` waiting at their task (user task or job), in tables last analyzed while
+    they were empty: (instance key, task or job key) each."""
     services.deploy_resources(resources=[("processes.bpmn", (HERE / "processes.bpmn").read_bytes())])
     with connection.cursor() as cursor:
-        for table in ("engine_processinstance", "engine_usertask"):
+        for table in ("engine_processinstance", model._meta.db_table):
             cursor.execute(f"VACUUM ANALYZE {table}")
-    waiting = []
-    for _ in range(N):
-        key = services.create_process_instance(bpmn_process_id="approval", variables={"amount": 1})
-        waiting.append(key.process_instance_key)
-    tasks = dict(
-        m.UserTask.objects.filter(process_instance_key__in=waiting).values_list("process_instance_key", "key")
+    waiting = [
+        services.create_process_instance(bpmn_process_id=process_id, variables=variables).process_instance_key
+        for _ in range(N)
+    ]
+    owned = dict(
+        model.objects.filter(process_instance_key__in=waiting).values_list("process_instance_key", "key")
     )
-    return [(instance, tasks[instance]) for instance in waiting]
+    return [(instance, owned[instance]) for instance in waiting]
+
+
+@pytest.fixture
+def tasks_on_stale_statistics() -> list[tuple[int, int]]:
+    return _waiting_on_stale_statistics("approval", {"amount": 1}, m.UserTask)
 
 
 @pytest.fixture
 def jobs_on_stale_statistics() -> list[tuple[int, int]]:
-    """N instances waiting at their service task's job, in tables last analyzed while they were empty."""
-    services.deploy_resources(resources=[("processes.bpmn", (HERE / "processes.bpmn").read_bytes())])
-    with connection.cursor() as cursor:
-        for table in ("engine_processinstance", "engine_job"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
-    waiting = [
-        services.create_process_instance(bpmn_process_id="work").process_instance_key for _ in range(N)
-    ]
-    jobs = dict(
-        m.Job.objects.filter(process_instance_key__in=waiting).values_list("process_instance_key", "key")
-    )
-    return [(instance, jobs[instance]) for instance in waiting]
+    return _waiting_on_stale_statistics("work", {}, m.Job)
 
 
 def _rows_touched(body: str, *arguments: object, types: str = "bigint") -> int:
