@@ -143,30 +143,9 @@ def test_completing_at_an_element_without_an_open_task_is_not_found_and_changes_
     assert (harness.history(), instance(harness, key).to_dict()) == before
 
 
-MULTI_INSTANCE_TASK = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="D" targetNamespace="t">
-  <bpmn:process id="mi_user_task" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sign" />
-    <bpmn:userTask id="sign">
-      <bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements>
-      <bpmn:multiInstanceLoopCharacteristics>
-        <bpmn:extensionElements>
-          <zeebe:loopCharacteristics inputCollection="=signers" inputElement="signer" />
-        </bpmn:extensionElements>
-      </bpmn:multiInstanceLoopCharacteristics>
-    </bpmn:userTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="sign" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
-
-
 def test_completing_at_a_multi_instance_task_with_several_open_is_a_conflict(harness: EngineHarness) -> None:
     # given: two inner instances, each with its open task
-    harness.engine.deploy([("mi_user_task.bpmn", MULTI_INSTANCE_TASK)])
+    deploy(harness, "mi_user_task.bpmn")
     key = harness.engine.create_process_instance(
         bpmn_process_id="mi_user_task", variables={"signers": ["ann", "bob"]}
     ).process_instance_key
