@@ -471,10 +471,8 @@ class Engine:
                     raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
             else:
                 assert instance_key is not None
-                state = (
-                    self.store.load_instance(instance_key, for_update=True, open_user_tasks=True)
-                    if open_user_tasks
-                    else self.store.load_instance(instance_key, for_update=True)
+                state = self.store.load_instance(
+                    instance_key, for_update=True, open_user_tasks=open_user_tasks
                 )
             if state is None:
                 if missing_ok:

@@ -23,6 +23,7 @@ from django.db.models.fields import AutoFieldMixin
 
 from bizdevops.engine.state import codec
 from bizdevops.prepared import (
+    INVALID_SQL_STATEMENT_NAME,
     execute,
     literals,
     named_statements,
@@ -283,7 +284,7 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
             result = execute(pg, body)
             if result.status != pq.ExecStatus.FATAL_ERROR:
                 return [result] if result.status == pq.ExecStatus.TUPLES_OK and not commit else []
-            gone = result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+            gone = result.error_field(pq.DiagnosticField.SQLSTATE) == INVALID_SQL_STATEMENT_NAME
             if gone:
                 # someone deallocated it (and likely all the others); forgotten now, because where the
                 # error is raised below the failed transaction cannot ask the session what it still has
@@ -394,7 +395,7 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
             results = _send(pg, message)
             gone = any(
                 r.status == pq.ExecStatus.FATAL_ERROR
-                and r.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"  # invalid_sql_statement_name
+                and r.error_field(pq.DiagnosticField.SQLSTATE) == INVALID_SQL_STATEMENT_NAME
                 for r in results
             )
             if not gone or attempt == 2:
