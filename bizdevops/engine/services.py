@@ -31,9 +31,8 @@ from bizdevops.engine.state.store import DjangoStore, StaleDefinition
 logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
-# PostgreSQL's "try again" answers: a deadlock victim or a serialization failure rolled back whole.
-# Deadlock victim, serialization failure, and a prepared statement the session lost (writer.run_prepared):
-# in each case the unit was rolled back whole.
+# PostgreSQL's "try again" answers, each after rolling the unit back whole: a deadlock victim, a
+# serialization failure, a prepared statement the session lost (writer.run_prepared).
 _RETRY_SQLSTATES = {"40P01", "40001", "26000"}
 _ATTEMPTS = 3
 
