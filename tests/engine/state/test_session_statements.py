@@ -14,6 +14,7 @@ from bizdevops.engine import selectors, services
 from bizdevops.engine.core.errors import Conflict
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state import writer
+from bizdevops.engine.state.store import DjangoStore
 
 HERE = Path(__file__).parent
 # Outside a test transaction: the statements are prepared only by a command that opens its own.
@@ -134,19 +135,33 @@ def test_a_start_on_a_session_that_lost_its_statements_prepares_the_write_again(
     assert _write_statements()
 
 
-def test_an_activation_whose_write_lost_its_statement_is_retried_whole(deployed: None) -> None:
-    # given an activation's write prepared in this session, then lost; a new job waits
+def test_an_activation_whose_write_lost_its_statement_is_retried_whole(
+    deployed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an activation's write prepared in this session; a new job waits
     services.create_process_instance(bpmn_process_id="work")
     [first] = services.activate_jobs(job_type="work", worker="w", timeout_ms=60_000, max_jobs=1)
     created = services.create_process_instance(bpmn_process_id="work")
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
+    # and the session loses every statement right after the next activation's read, inside its
+    # transaction, while the registry still counts them as prepared
+    reads: list[int] = []
+    read = DjangoStore._activatable_jobs_pg
 
-    # when it is activated: its read is not a named statement, so the write finds its statement gone
-    # inside the transaction, which is rolled back and the activation run again
+    def read_then_lose(self: DjangoStore, *args: object, **kwargs: object) -> object:
+        jobs = read(self, *args, **kwargs)  # type: ignore[arg-type]
+        reads.append(len(jobs))
+        if len(reads) == 1:
+            prepared.execute(connection.connection, "DEALLOCATE ALL")
+        return jobs
+
+    monkeypatch.setattr(DjangoStore, "_activatable_jobs_pg", read_then_lose)
+
+    # when it is activated: its write finds its statement gone inside the open transaction, which is
+    # rolled back, and the activation runs again from its read
     [second] = services.activate_jobs(job_type="work", worker="w", timeout_ms=60_000, max_jobs=1)
 
-    # then the job is activated exactly once
+    # then the activation ran twice, and the job is activated exactly once
+    assert reads == [1, 1]
     assert second.process_instance_key == created.process_instance_key != first.process_instance_key
     job = m.Job.objects.get(key=second.job_key)
     assert (job.state, job.worker) == ("ACTIVATED", "w")
