@@ -32,4 +32,22 @@ class RunawayInstance(EngineError, RuntimeError):
     a server error; still a RuntimeError for code written when that was the type raised."""
 
 
-__all__ = ["Conflict", "DeploymentRejected", "EngineError", "InvalidArgument", "NotFound", "RunawayInstance"]
+class RetryUnit(BaseException):
+    """Raised by a store inside a unit that it abandoned before anything was written: the unit began from a
+    copy of the instance the store keeps between units (no lock, no read), and either that copy turned out
+    outdated when the write checked it, or the unit needed a read that only a locked unit may make. The
+    engine runs the unit again; the store then locks and reads the instance as usual.
+
+    A BaseException, like GeneratorExit: code that turns failures into incidents (`except Exception`) must
+    not mistake it for one."""
+
+
+__all__ = [
+    "Conflict",
+    "DeploymentRejected",
+    "EngineError",
+    "InvalidArgument",
+    "NotFound",
+    "RetryUnit",
+    "RunawayInstance",
+]

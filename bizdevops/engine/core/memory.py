@@ -134,14 +134,14 @@ class InMemoryStore:
 
     # instances
     def load_instance(
-        self, key: int, *, for_update: bool, open_user_tasks: bool = False
+        self, key: int, *, for_update: bool, open_user_tasks: bool = False, may_retry: bool = False
     ) -> InstanceState | None:
         stored = self.instances.get(key)
         if stored is None or not self.isolated:
             return stored  # type: ignore[no-any-return]
         return InstanceState.from_dict(json.loads(stored))
 
-    def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
+    def load_instance_of(self, kind: str, key: int, *, may_retry: bool = False) -> InstanceState | None:
         record = self.jobs.get(key) if kind == "job" else self.user_tasks.get(key)
         if record is None:
             return None

@@ -44,7 +44,14 @@ from bizdevops.engine.core.commands import (
     TriggerEvent,
     TriggerTimer,
 )
-from bizdevops.engine.core.errors import Conflict, EngineError, InvalidArgument, NotFound, RunawayInstance
+from bizdevops.engine.core.errors import (
+    Conflict,
+    EngineError,
+    InvalidArgument,
+    NotFound,
+    RetryUnit,
+    RunawayInstance,
+)
 from bizdevops.engine.core.events import Effects
 from bizdevops.engine.core.keys import KeyGenerator
 from bizdevops.engine.core.lifecycle import ACTIVATED
@@ -462,28 +469,39 @@ class Engine:
         With `owner_of` ("job"/"task", key) the instance is the one owning that job or user task, found
         and locked in one step (no read of the job/task before the unit). With `open_user_tasks` the
         store may lock the instance's open user tasks along with it (a command about one of them)."""
-        effects = Effects()
-        with self.store.transaction():
-            if owner_of is not None:
-                state = self.store.load_instance_of(*owner_of)
-                if state is None:
-                    kind, key = owner_of
-                    raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
-            else:
-                assert instance_key is not None
-                state = self.store.load_instance(
-                    instance_key, for_update=True, open_user_tasks=open_user_tasks
-                )
-            if state is None:
-                if missing_ok:
-                    return None
-                raise NotFound(f"No process instance with key {instance_key}.")
-            definition, model = self.definition(state.process_definition_key)
-            ctx = Processing(self, state, model, definition, self.clock.now_ms(), effects)
-            result = handler(ctx)
-            ctx.run()
-            effects.instances.append(state)
-            self._apply(effects)
+        for attempt in (1, 2):
+            effects = Effects()
+            try:
+                with self.store.transaction():
+                    if owner_of is not None:
+                        state = self.store.load_instance_of(*owner_of, may_retry=attempt == 1)
+                        if state is None:
+                            kind, key = owner_of
+                            raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
+                    else:
+                        assert instance_key is not None
+                        state = self.store.load_instance(
+                            instance_key,
+                            for_update=True,
+                            open_user_tasks=open_user_tasks,
+                            may_retry=attempt == 1,
+                        )
+                    if state is None:
+                        if missing_ok:
+                            return None
+                        raise NotFound(f"No process instance with key {instance_key}.")
+                    definition, model = self.definition(state.process_definition_key)
+                    ctx = Processing(self, state, model, definition, self.clock.now_ms(), effects)
+                    result = handler(ctx)
+                    ctx.run()
+                    effects.instances.append(state)
+                    self._apply(effects)
+            except RetryUnit:
+                # Nothing was written; the store has dropped the copy it began from and locks this time.
+                if attempt == 2:
+                    raise
+                continue
+            break
         self._follow_up(effects)
         return result
 

@@ -77,17 +77,19 @@ class Store(Protocol):
 
     # -- instances --------------------------------------------------------------------------------------
     def load_instance(
-        self, key: int, *, for_update: bool, open_user_tasks: bool = False
+        self, key: int, *, for_update: bool, open_user_tasks: bool = False, may_retry: bool = False
     ) -> InstanceState | None:
         """The instance's state; with for_update the row stays locked until the transaction ends. With
         `open_user_tasks` too, a store may lock the instance's open user tasks in the same step, so that
-        the `get_user_task(for_update=True)` that follows costs nothing."""
+        the `get_user_task(for_update=True)` that follows costs nothing. With `may_retry` (the caller runs
+        the unit again on RetryUnit) a store may begin the unit from its own copy of the instance instead
+        of locking it, and check at the write that the copy was current (else RetryUnit, nothing written)."""
         ...
 
-    def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
+    def load_instance_of(self, kind: str, key: int, *, may_retry: bool = False) -> InstanceState | None:
         """Lock and load the instance that owns the job (`kind` "job") or user task ("task") `key`; None
         when there is no such job/task. A store may lock the job/task row in the same step, so that the
-        `get_job`/`get_user_task(for_update=True)` that follows costs nothing."""
+        `get_job`/`get_user_task(for_update=True)` that follows costs nothing. `may_retry`: as above."""
         ...
 
     def save_instances(self, states: Sequence[InstanceState]) -> None:

@@ -29,6 +29,15 @@ _LONG_NUMBER = re.compile(r"[0-9]{19}")
 _LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
+class Encoded:
+    """A value already encoded by `dumps` (its `text`), for a writer that needs the text itself too."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 def dumps(value: Any) -> str:
     try:
         return orjson.dumps(value, option=_DUMP_OPTIONS).decode()

@@ -28,6 +28,7 @@ from django.db.models import DateTimeField, F, Q
 
 from bizdevops.engine import hooks
 from bizdevops.engine.core.commands import Command, command_from_dict, command_to_dict
+from bizdevops.engine.core.errors import RetryUnit
 from bizdevops.engine.core.records import (
     DecisionDefinition,
     Deployment,
@@ -47,6 +48,7 @@ from bizdevops.engine.core.state import FORMAT_VERSION, InstanceState
 from bizdevops.engine.core.timers import TimerFormatError, parse_date_ms
 from bizdevops.engine.state import codec
 from bizdevops.engine.state import models as m
+from bizdevops.engine.state.instance_cache import CachedInstance, InstanceCache
 from bizdevops.engine.state.writer import (
     PendingWrites,
     SessionStatement,
@@ -82,6 +84,7 @@ def _iso_datetime(text: str | None) -> dt.datetime | None:
 
 
 _STATUS = {"ACTIVE": "ACTIVE", "COMPLETED": "COMPLETED", "TERMINATED": "CANCELED"}
+_FINAL = {"COMPLETED", "CANCELED"}
 
 # Definitions never change once written, so every process may cache them by key (the scale-out rule).
 _definition_cache: dict[tuple[str, int], Any] = {}
@@ -151,8 +154,14 @@ class DjangoStore:
     variables as loaded, to write only changed ones to the search table); one instance per thread is not
     required, but each transaction runs on the calling thread's connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, cache_size: int | None = None) -> None:
         self._local = threading.local()
+        if cache_size is None:
+            from django.conf import settings
+
+            cache_size = int(getattr(settings, "BIZDEVOPS_INSTANCE_CACHE_SIZE", 4096))
+        # The instances this store wrote last (see instance_cache): a unit may begin from one unlocked.
+        self.cache = InstanceCache(cache_size)
 
     # -- transaction ---------------------------------------------------------------------------------
     @contextmanager
@@ -175,6 +184,13 @@ class DjangoStore:
         self._local.loaded = {}
         self._local.tasks = {}
         self._local.locked = {}
+        # For the instance cache: instance key -> revision as loaded; -> its open user tasks as loaded (when
+        # read); -> (document written, status); the user tasks written; the instance begun from a copy.
+        self._local.revisions = {}
+        self._local.open_tasks = {}
+        self._local.written = {}
+        self._local.saved_tasks = []
+        self._local.copied = None
         # The unit's connection, looked up once: the `connection` proxy costs a context-local lookup per use.
         conn = self._local.conn = connections[DEFAULT_DB_ALIAS]
         # Inside a caller's transaction (a service adding a field, a test case) the unit is a savepoint, so
@@ -182,6 +198,9 @@ class DjangoStore:
         # the first read or eager write (`_begin`): a unit that only writes — starting an instance that
         # runs to its first wait state — is then one autocommit statement: no BEGIN, no COMMIT round trip.
         eager = conn.in_atomic_block or conn.vendor != "postgresql"
+        # Only a unit that owns its transaction may begin from a cached copy or leave one: inside a caller's
+        # transaction the commit is not ours to see (it may still roll back).
+        self._local.cacheable = not eager and self.cache.size > 0
         self._local.atomic = transaction.atomic() if eager else None
         if self._local.atomic is not None:
             self._local.atomic.__enter__()
@@ -191,19 +210,32 @@ class DjangoStore:
             owned = self._local.atomic is not None and not eager and len(conn.atomic_blocks) == 1
             self._local.pending[-1].flush(commit=owned)
         except BaseException as exc:
-            if guard is not None and _is_stale_guard(exc):
+            copied = self._local.copied
+            for key in {*self._local.written, *self._local.revisions}:
+                self.cache.discard(key)
+            replacement: BaseException | None = None
+            if copied is not None and _is_stale_guard(exc):
+                # The copy was outdated (or the cached latest version, when both were checked): nothing
+                # was written; the engine runs the unit again, locked.
+                if guard is not None:
+                    _latest_cache.pop(guard[0], None)
+                self.cache.stale += 1
+                replacement = RetryUnit(f"process instance {copied} changed since this process wrote it")
+            elif guard is not None and _is_stale_guard(exc):
                 _latest_cache.pop(guard[0], None)
-                exc = StaleDefinition(f"A newer version of '{guard[0]}' was deployed meanwhile.")
+                replacement = StaleDefinition(f"A newer version of '{guard[0]}' was deployed meanwhile.")
             atomic, self._local.atomic = self._local.atomic, None
             if atomic is not None:
                 atomic.__exit__(type(exc), exc, exc.__traceback__)
-            if isinstance(exc, StaleDefinition):
-                raise exc from None
+            if replacement is not None:
+                raise replacement from None
             raise
         else:
             atomic, self._local.atomic = self._local.atomic, None
             if atomic is not None:
                 atomic.__exit__(None, None, None)
+            if self._local.cacheable:
+                self._keep_written()  # committed, by this unit: what it wrote is what the rows hold
         finally:
             self._local.pending = None
             self._local.loaded = None
@@ -212,6 +244,35 @@ class DjangoStore:
             self._local.atomic = None
             self._local.conn = None
             self._local.recent = {}
+            self._local.revisions = None
+            self._local.open_tasks = None
+            self._local.written = None
+            self._local.saved_tasks = None
+            self._local.copied = None
+            self._local.cacheable = False
+
+    def _keep_written(self) -> None:
+        """After the unit's commit: keep a copy of each instance it wrote whose open user tasks are known
+        (read in this unit, or none before: a new instance), with the revision the write gave the row."""
+        revisions = self._local.revisions
+        before = self._local.open_tasks
+        saved: dict[int, list[UserTaskRecord]] = {}
+        for task in self._local.saved_tasks:
+            saved.setdefault(task.process_instance_key, []).append(task)
+        for key, (document, final) in self._local.written.items():
+            loaded_revision = revisions.get(key)
+            base = before.get(key) if loaded_revision is not None else {}
+            if document is None or final or base is None:
+                self.cache.discard(key)
+                continue
+            tasks = dict(base)
+            for task in saved.get(key, ()):
+                if task.state == m.UserTaskState.CREATED:
+                    tasks[task.key] = task
+                else:
+                    tasks.pop(task.key, None)
+            revision = 1 if loaded_revision is None else loaded_revision + 1  # a new row starts at 1
+            self.cache.put(key, CachedInstance(revision, document, tuple(tasks.values())))
 
     def _connection(self) -> Any:
         """The current unit's connection (outside a unit: the thread's)."""
@@ -219,7 +280,14 @@ class DjangoStore:
         return conn if conn is not None else connections[DEFAULT_DB_ALIAS]
 
     def _begin(self) -> None:
-        """Open the unit's transaction now (before a read or an eager write that must be part of it)."""
+        """Open the unit's transaction now (before a read or an eager write that must be part of it). A
+        unit begun from a cached copy has no lock to read under: it is abandoned (RetryUnit, nothing was
+        written yet) and runs again locked."""
+        copied = getattr(self._local, "copied", None)
+        if copied is not None:
+            self.cache.discard(copied)
+            self.cache.stale += 1
+            raise RetryUnit(f"the unit on process instance {copied} needs a read under its lock")
         if getattr(self._local, "pending", None) and getattr(self._local, "atomic", 1) is None:
             self._local.atomic = transaction.atomic()
             self._local.atomic.__enter__()
@@ -468,8 +536,12 @@ class DjangoStore:
 
     # -- instances -----------------------------------------------------------------------------------
     def load_instance(
-        self, key: int, *, for_update: bool, open_user_tasks: bool = False
+        self, key: int, *, for_update: bool, open_user_tasks: bool = False, may_retry: bool = False
     ) -> InstanceState | None:
+        if may_retry and for_update and self._may_copy():
+            entry = self.cache.get(key)
+            if entry is not None:
+                return self._from_copy(key, entry)
         self._begin()
         # read in this unit with its jobs (activatable_jobs): no lock asked, none taken
         read = (
@@ -492,7 +564,39 @@ class DjangoStore:
         self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
         return state
 
-    def load_instance_of(self, kind: str, key: int) -> InstanceState | None:
+    def _may_copy(self) -> bool:
+        """Whether this unit may begin from a cached copy: it owns its transaction, has not begun it, and
+        is not nested in another unit."""
+        local = self._local
+        return (
+            getattr(local, "cacheable", False)
+            and local.atomic is None
+            and local.copied is None
+            and not local.revisions
+            and len(local.pending) == 1
+        )
+
+    def _from_copy(self, key: int, entry: CachedInstance) -> InstanceState:
+        """Begin the unit from the copy: its open user tasks as if read under lock, and the write of the
+        instance conditional on its revision (flush: one autocommit statement, or RetryUnit)."""
+        local = self._local
+        local.copied = key
+        local.revisions[key] = entry.revision
+        local.open_tasks[key] = {task.key: task for task in entry.open_tasks}
+        for task in entry.open_tasks:
+            local.locked[("task", task.key)] = task
+        local.pending[0].expect = (m.ProcessInstance, key, entry.revision)
+        state = InstanceState.from_dict(codec.loads(entry.document))
+        self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
+        self.cache.hits += 1
+        return state
+
+    def load_instance_of(self, kind: str, key: int, *, may_retry: bool = False) -> InstanceState | None:
+        if may_retry and kind == "task" and self._may_copy():
+            owner = self.cache.owner_of_task(key)
+            entry = self.cache.get(owner) if owner is not None else None
+            if entry is not None and any(task.key == key for task in entry.open_tasks):
+                return self._from_copy(owner, entry)  # type: ignore[arg-type]
         conn = self._connection()
         if conn.vendor != "postgresql":
             record = self._read_row(kind, key, False)
@@ -510,6 +614,7 @@ class DjangoStore:
             locked[(kind, key)] = _json_record(kind, codec.loads(results[1].get_value(0, 0)))
         state = InstanceState.from_dict(codec.loads(results[0].get_value(0, 0)))
         self._loaded()[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
+        self._local.revisions[state.key] = int(results[0].get_value(0, 1))
         return state
 
     def _load_instance_row(self, key: int, for_update: bool, *, open_user_tasks: bool = False) -> Any:
@@ -528,15 +633,19 @@ class DjangoStore:
         results = run_session_statements(self._connection(), calls)
         found = results[0].get_value(0, 0) if results and results[0].ntuples else None
         locked = getattr(self._local, "locked", None)
+        if found is not None and for_update and locked is not None:
+            self._local.revisions[key] = int(results[0].get_value(0, 1))
         if found is not None and locked is not None:
             for (kind, k), result in zip(prefetch, results[1:], strict=False):
                 if result.ntuples:
                     locked[(kind, k)] = _json_record(kind, codec.loads(result.get_value(0, 0)))
             if tasks_too and len(results) == len(calls):
                 tasks = results[-1]
+                open_tasks = self._local.open_tasks[key] = {}
                 for n in range(tasks.ntuples):
                     record = _json_record("task", codec.loads(tasks.get_value(n, 0)))
                     locked[("task", record.key)] = record
+                    open_tasks[record.key] = record
         return codec.loads(found) if found is not None else None
 
     def save_instances(self, states: Sequence[InstanceState]) -> None:
@@ -545,10 +654,20 @@ class DjangoStore:
         loaded = self._loaded()
         rows: list[m.ProcessInstance] = []
         variables: list[m.Variable] = []
+        local = self._local
+        # What the unit writes is kept for the next unit only if this is the unit that commits it.
+        written = local.written if getattr(local, "cacheable", False) and len(local.pending) == 1 else None
         for state in states:
             status = _STATUS.get(state.status, state.status)
             if status == m.InstanceStatus.ACTIVE and _has_incident(state):
                 status = m.InstanceStatus.INCIDENT
+            document: Any = state.to_dict()
+            if written is not None:
+                text = codec.dumps(document)
+                written[state.key] = (text, status in _FINAL)
+                document = codec.Encoded(text)
+            else:
+                self.cache.discard(state.key)
             rows.append(
                 new_row(
                     m.ProcessInstance,
@@ -557,7 +676,7 @@ class DjangoStore:
                     bpmn_process_id=state.bpmn_process_id,
                     version=state.version,
                     status=status,
-                    state=state.to_dict(),
+                    state=document,
                     format_version=FORMAT_VERSION,
                     parent_process_instance_key=state.parent_instance_key,
                     parent_element_instance_key=state.parent_element_instance_key,
@@ -570,7 +689,8 @@ class DjangoStore:
             variables.extend(_changed_variables(state, loaded.get(state.key) or {}))
             loaded[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
         with self._writes() as writes:
-            # One upsert inserts new instances and updates loaded ones.
+            # One upsert inserts new instances and updates loaded ones (the one begun from a copy: a
+            # conditional UPDATE, `writes.expect`).
             writes.upsert(
                 m.ProcessInstance,
                 rows,
@@ -682,6 +802,9 @@ class DjangoStore:
         if not tasks:
             return
         before: dict[int, UserTaskRecord] = getattr(self._local, "tasks", None) or {}
+        saved = getattr(self._local, "saved_tasks", None)
+        if saved is not None:
+            saved.extend(tasks)
         with self._writes() as writes:
             rows = [_user_task_row(t) for t in tasks]
             for row in rows:
@@ -711,11 +834,16 @@ class DjangoStore:
                     stale.append(t.key)
                 if new_names != ((), ()):
                     fresh.append(t)
-            if stale:
+            rewritten = {t.key for t in fresh}
+            if any(key in rewritten for key in stale):
                 self._begin()
-                # Removed eagerly: in the combined statement a delete would not see this unit's inserts,
-                # but a unique (task, kind, name) row re-inserted must not collide with its old copy.
+                # Removed eagerly when some come back: in the combined statement a delete would not see
+                # this unit's inserts, but a unique (task, kind, name) row re-inserted must not collide
+                # with its old copy.
                 m.UserTaskCandidate.objects.filter(user_task_id__in=stale).delete()
+            elif stale:
+                # Tasks that left CREATED lose theirs with the unit's write.
+                writes.delete(m.UserTaskCandidate, "user_task_id", stale)
             candidates = [
                 new_row(m.UserTaskCandidate, user_task_id=t.key, kind=kind, name=name)
                 for t in fresh
@@ -735,11 +863,12 @@ class DjangoStore:
                 )
 
     def get_user_task(self, key: int, *, for_update: bool = False) -> UserTaskRecord | None:
-        self._begin()
         record = None
         if for_update:
+            # read with the instance's lock (or, in a unit begun from a copy, kept with the copy)
             record = (getattr(self._local, "locked", None) or {}).pop(("task", key), None)
         if record is None:
+            self._begin()
             record = self._read_row("task", key, for_update)
             if record is None:
                 return None
@@ -1148,16 +1277,18 @@ def _activation_sql(tenants: int) -> str:
 # The statements that start most commands (lock an instance, with the job or user task the command is
 # about), prepared once per session (see run_session_statements). Instance first: the order every unit
 # locks in. An instance's jobs and tasks never move to another instance.
+# The locks return the row's revision too: what a copy kept after the unit is checked against (instance_cache).
 _LOCK_INSTANCE = SessionStatement(
-    "bizdevops_lock_instance", "SELECT state FROM engine_processinstance WHERE key = $1 FOR UPDATE"
+    "bizdevops_lock_instance_rev",
+    "SELECT state, revision FROM engine_processinstance WHERE key = $1 FOR UPDATE",
 )
 _READ_INSTANCE = SessionStatement(
     "bizdevops_read_instance", "SELECT state FROM engine_processinstance WHERE key = $1"
 )
 _LOCK_OWNER = {
     kind: SessionStatement(
-        f"bizdevops_lock_{kind}_owner",
-        f"SELECT state FROM engine_processinstance WHERE key = "
+        f"bizdevops_lock_{kind}_owner_rev",
+        f"SELECT state, revision FROM engine_processinstance WHERE key = "
         f"(SELECT process_instance_key FROM {table} WHERE key = $1) FOR UPDATE",
     )
     for kind, table in (("task", "engine_usertask"), ("job", "engine_job"))

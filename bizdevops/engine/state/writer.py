@@ -126,6 +126,10 @@ class PendingWrites:
     # (bpmn process id, version): the write fails (division by zero, SQLSTATE 22012) if a newer version
     # of that process exists — the check that makes a cached "latest version" safe.
     guard: tuple[str, int] | None = None
+    # (model, key, revision): that row is written by an UPDATE conditional on its `revision` instead of
+    # the upsert, first, and the write fails (22012) unless it found the row at that revision — the check
+    # that makes a unit begun from a cached copy of the row safe (instance_cache).
+    expect: tuple[type[models.Model], Any, int] | None = None
 
     def upsert(
         self,
@@ -181,6 +185,16 @@ class PendingWrites:
                 statements.append(
                     (f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(column)} IN ({marks})", ordered)
                 )
+        expect, self.expect = self.expect, None
+        if expect is not None:
+            model, key, revision = expect
+            entry = self.upserts.get(model)
+            row = entry.rows.pop(key, None) if entry is not None else None
+            if row is None:  # the unit did not write the row after all: still check it was current
+                statements.insert(0, _check_revision_sql(conn, model, key, revision))
+            else:
+                assert entry is not None
+                statements.insert(0, _guarded_update_sql(conn, row, entry, revision))
         for entry in self.upserts.values():
             if entry.rows:
                 statements.append(_insert_sql(conn, entry.model, list(entry.rows.values()), entry))
@@ -194,7 +208,7 @@ class PendingWrites:
         guard, self.guard = self.guard, None
         if statements:
             if conn.vendor == "postgresql":
-                sql = _combined(tuple(sql for sql, _ in statements), guard is not None)
+                sql = _combined(tuple(sql for sql, _ in statements), guard is not None, expect is not None)
                 params = [p for _, ps in statements for p in ps]
                 if guard is not None:
                     params.extend(guard)
@@ -210,16 +224,22 @@ class PendingWrites:
 
 
 @lru_cache(maxsize=512)
-def _combined(statements: tuple[str, ...], guarded: bool) -> str:
+def _combined(statements: tuple[str, ...], guarded: bool, expected: bool = False) -> str:
     """The statements as one (data-modifying CTEs), numbered; cached by shape, so a command's write
-    costs a dictionary lookup instead of joining and numbering some kilobytes of SQL."""
-    final = "SELECT 1"
+    costs a dictionary lookup instead of joining and numbering some kilobytes of SQL. With `expected`, the
+    first statement is the conditional UPDATE (RETURNING a row when it matched): the final SELECT reads
+    it, which runs it before the others (so the instance row is locked first, the order every unit locks
+    in) and fails the whole statement, before anything else is written, when it matched nothing."""
+    checks = []
+    if expected:
+        checks.append("(SELECT count(*) FROM w0)::int")
     if guarded:
-        final = (
-            "SELECT 1 / (CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
+        checks.append(
+            "(CASE WHEN EXISTS (SELECT 1 FROM engine_processdefinition WHERE "
             "bpmn_process_id = %s AND version > %s) THEN 0 ELSE 1 END)"
         )
-    if len(statements) == 1 and not guarded:
+    final = "SELECT 1 / (" + " * ".join(checks) + ")" if checks else "SELECT 1"
+    if len(statements) == 1 and not checks:
         return _numbered(statements[0])
     parts = [f"w{i} AS ({sql})" for i, sql in enumerate(statements)]
     return _numbered("WITH " + ",\n".join(parts) + "\n" + final)
@@ -406,6 +426,48 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
     raise AssertionError("unreachable")
 
 
+def _json_param(value: Any) -> Any:
+    if value is None:
+        return None
+    if type(value) is codec.Encoded:
+        return value.text
+    return codec.dumps(value)
+
+
+def _guarded_update_sql(
+    conn: Any, row: models.Model, entry: _Upserts, revision: int
+) -> tuple[str, list[Any]]:
+    """`row`'s upsert as an UPDATE of the same columns that matches only at `revision` (PostgreSQL)."""
+    model = entry.model
+    quote = conn.ops.quote_name
+    table = quote(model._meta.db_table)
+    json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
+    values = row.__dict__
+    sets: list[str] = []
+    params: list[Any] = []
+    for name in entry.update:
+        sets.append(f"{quote(name)} = %s")
+        params.append(_json_param(values[name]) if name in json_columns else values[name])
+    sets += [f"{quote(name)} = {quote(name)} + 1" for name in entry.increments]
+    pk = model._meta.pk.column
+    params += [row.pk, revision]
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {quote(pk)} = %s AND {quote('revision')} = %s RETURNING 1"
+    return sql, params
+
+
+def _check_revision_sql(
+    conn: Any, model: type[models.Model], key: Any, revision: int
+) -> tuple[str, list[Any]]:
+    """Lock `key`'s row and return it only when it is at `revision` (the guard of a unit that began from a
+    copy of the row but ended without writing it)."""
+    quote = conn.ops.quote_name
+    sql = (
+        f"SELECT 1 FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s "
+        f"AND {quote('revision')} = %s FOR UPDATE"
+    )
+    return sql, [key, revision]
+
+
 # (vendor, model, rows, upsert shape) -> the INSERT's SQL text: the shapes repeat endlessly, and building
 # the text (quoting every column of the ON CONFLICT clause) was a tenth of a command's CPU.
 _insert_sql_cache: dict[tuple[Any, ...], str] = {}
@@ -425,7 +487,7 @@ def _insert_sql(
             for i in json_positions:
                 value = row[i]
                 if value is not None:
-                    row[i] = dumps(value)
+                    row[i] = value.text if type(value) is codec.Encoded else dumps(value)
             params.extend(row)
     else:
         for obj in objects:

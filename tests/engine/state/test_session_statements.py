@@ -4,6 +4,7 @@ again without failing the command."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,23 @@ HERE = Path(__file__).parent
 # Outside a test transaction: the statements are prepared only by a command that opens its own.
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-LOCK_STATEMENTS = {"bizdevops_lock_task_owner", "bizdevops_lock_task"}
+LOCK_STATEMENTS = {"bizdevops_lock_task_owner_rev", "bizdevops_lock_task"}
 
 
 @pytest.fixture(autouse=True)
 def postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
+
+
+@pytest.fixture(autouse=True)
+def locked_units() -> Iterator[None]:
+    """Commands here lock their instance: none begins from the copy the start left (instance_cache)."""
+    cache = services.get_engine().store.cache
+    size, cache.size = cache.size, 0
+    cache.clear()
+    yield
+    cache.size = size
 
 
 @pytest.fixture

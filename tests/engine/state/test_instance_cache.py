@@ -1,0 +1,250 @@
+"""Units that begin from the copy of an instance this process wrote last (instance_cache): the next command on
+the instance skips its lock and writes once, conditionally on the row's revision. A copy that another worker
+or a rolled-back transaction made outdated is never written: the unit runs again under the lock.
+
+Outside test transactions (a unit keeps a copy only after a commit it owns) and on PostgreSQL only."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, connections, transaction
+
+from bizdevops.engine import selectors, services
+from bizdevops.engine.core.errors import Conflict, NotFound
+from bizdevops.engine.state import models as m
+from bizdevops.engine.state.keys import default_keys
+from bizdevops.engine.state.store import DjangoStore, _json_record
+
+HERE = Path(__file__).parent
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+VARIABLES = {"owner": "kim", "reviewers": ["ann", "bob"], "followUp": "2026-11-30T09:00:00Z"}
+
+
+@pytest.fixture(autouse=True)
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the instance cache is used on PostgreSQL only")
+
+
+@pytest.fixture
+def cache() -> Iterator[Any]:
+    services.deploy_resources(
+        resources=[("instance_cache.bpmn", (HERE / "instance_cache.bpmn").read_bytes())]
+    )
+    found = services.get_engine().store.cache
+    found.clear()
+    yield found
+    found.clear()
+
+
+def other_worker() -> services.DurableEngine:
+    """An engine with its own store and cache: another worker process, as far as copies go."""
+    return services.DurableEngine(DjangoStore(), services.EngineClock(), default_keys())
+
+
+def start() -> tuple[int, int]:
+    created = services.create_process_instance(bpmn_process_id="review", variables=VARIABLES)
+    task = m.UserTask.objects.get(process_instance_key=created.process_instance_key, state="CREATED")
+    return created.process_instance_key, task.key
+
+
+def trail(instance_key: int) -> list[tuple[str, str, str]]:
+    return [
+        (r.element_id, r.value_type, r.intent)
+        for r in selectors.list_history_records(process_instance_key=instance_key)
+    ]
+
+
+def revision(instance_key: int) -> int:
+    return m.ProcessInstance.objects.get(key=instance_key).revision
+
+
+def test_the_start_keeps_a_copy_equal_to_the_rows(cache: Any) -> None:
+    # when an instance starts and waits at its user task
+    key, task_key = start()
+
+    # then this process keeps its document and open task as the database holds them
+    entry = cache.get(key)
+    row = m.ProcessInstance.objects.get(key=key)
+    assert entry is not None
+    assert entry.revision == row.revision == 1
+    assert cache.owner_of_task(task_key) == key
+    assert json.loads(entry.document) == row.state
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_jsonb(t) FROM engine_usertask t WHERE key = %s", [task_key])
+        from_database = _json_record("task", json.loads(cursor.fetchone()[0]))
+    assert entry.open_tasks == (from_database,)
+    assert from_database.assignee == "kim"
+    assert from_database.candidate_users == ("ann", "bob")
+    assert from_database.custom_headers == {"region": "eu"}
+
+
+def test_a_completion_after_the_start_begins_from_the_copy(cache: Any) -> None:
+    # given an instance started by this process, and one started and completed with no copies kept
+    key, _ = start()
+    cache.size, size = 0, cache.size
+    try:
+        locked_key, _ = start()
+        services.complete_user_task_at(
+            process_instance_key=locked_key, element_id="check", variables={"approved": True}
+        )
+    finally:
+        cache.size = size
+    hits = cache.hits
+
+    # when its task is completed
+    services.complete_user_task_at(process_instance_key=key, element_id="check", variables={"approved": True})
+
+    # then the unit began from the copy, wrote once (revision 2), and did what the locked unit did
+    assert cache.hits == hits + 1
+    assert revision(key) == 2
+    assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
+    assert trail(key) == trail(locked_key)
+    assert m.UserTask.objects.get(process_instance_key=key).state == "COMPLETED"
+    assert m.Variable.objects.get(process_instance_key=key, name="approved").value is True
+    # the completed task left no one a claim on it (its candidate rows went with the write)
+    assert not m.UserTaskCandidate.objects.filter(user_task__process_instance_key=key).exists()
+    assert m.UserTaskCandidate.objects.filter(user_task__process_instance_key=locked_key).count() == 0
+    # and a finished instance is not kept
+    assert cache.get(key) is None
+
+
+def test_a_task_completed_by_its_key_begins_from_the_copy(cache: Any) -> None:
+    key, task_key = start()
+    hits = cache.hits
+
+    services.complete_user_task(user_task_key=task_key, variables={"approved": False})
+
+    assert cache.hits == hits + 1
+    # the instance went on to its next user task, and the copy now holds that one (revision 2)
+    entry = cache.get(key)
+    assert entry is not None
+    assert entry.revision == revision(key) == 2
+    redo = m.UserTask.objects.get(process_instance_key=key, state="CREATED")
+    assert [t.key for t in entry.open_tasks] == [redo.key]
+    assert redo.element_id == "redo"
+
+    # and the next completion begins from that copy too
+    services.complete_user_task(user_task_key=redo.key)
+    assert cache.hits == hits + 2
+    assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
+
+
+def test_a_copy_another_worker_made_outdated_is_not_written(cache: Any) -> None:
+    # given an instance started here (the copy: its task assigned to kim, revision 1)
+    key, task_key = start()
+    stale = cache.stale
+
+    # when another worker reassigns the task (revision 2), and this one then completes it
+    other_worker().assign_user_task(task_key, "lee")
+    services.complete_user_task(user_task_key=task_key, variables={"approved": True})
+
+    # then the write from the outdated copy was refused and the unit ran again under the lock: the
+    # completed task keeps lee (the copy said kim), and both commands are in the history
+    assert cache.stale == stale + 1
+    task = m.UserTask.objects.get(key=task_key)
+    assert (task.state, task.assignee) == ("COMPLETED", "lee")
+    assert revision(key) == 3
+    intents = [(element, intent) for element, kind, intent in trail(key) if kind == "USER_TASK"]
+    assert ("check", "ASSIGNED") in intents
+    assert ("check", "COMPLETED") in intents
+    assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
+
+
+def test_a_write_rolled_back_leaves_no_copy(cache: Any) -> None:
+    # given an instance started here (copy at revision 1)
+    key, task_key = start()
+
+    # when a command inside a caller's transaction completes the task (the instance moves on to "redo",
+    # revision 2) and the caller rolls back
+    def complete_then_give_up() -> None:
+        with transaction.atomic():
+            services.complete_user_task_at(
+                process_instance_key=key, element_id="check", variables={"approved": False}
+            )
+            raise RuntimeError("the caller gives up")
+
+    with pytest.raises(RuntimeError):
+        complete_then_give_up()
+    # and another worker then reassigns the task (revision 2 in the database: still at "check")
+    other_worker().assign_user_task(task_key, "lee")
+    services.complete_user_task_at(process_instance_key=key, element_id="check", variables={"approved": True})
+
+    # then the completion did not begin from a copy of the rolled-back revision 2 (at "redo"): the task
+    # at "check" was completed, by lee, and the instance ended
+    task = m.UserTask.objects.get(key=task_key)
+    assert (task.state, task.assignee) == ("COMPLETED", "lee")
+    assert revision(key) == 3
+    assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
+    assert not m.UserTask.objects.filter(process_instance_key=key, element_id="redo").exists()
+
+
+def test_a_unit_that_needs_a_read_runs_again_under_the_lock(cache: Any) -> None:
+    # given an instance waiting at a user task and a job (the copy knows its user task, not its job)
+    created = services.create_process_instance(bpmn_process_id="review_and_archive")
+    key = created.process_instance_key
+    assert cache.get(key) is not None
+    stale = cache.stale
+
+    # when it is canceled (the unit must read the job row: only under the instance's lock)
+    services.cancel_process_instance(process_instance_key=key)
+
+    # then it ran again locked, and everything ended
+    assert cache.stale == stale + 1
+    assert m.ProcessInstance.objects.get(key=key).status == "CANCELED"
+    assert not m.Job.objects.filter(process_instance_key=key, state__in=["ACTIVATABLE", "ACTIVATED"]).exists()
+    assert m.UserTask.objects.get(process_instance_key=key).state == "CANCELED"
+    assert cache.get(key) is None
+
+
+def run_together(*calls: Callable[[], Any]) -> list[Any]:
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # the test inspects it
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_completions_from_one_copy_complete_once(cache: Any) -> None:
+    for _ in range(5):
+        # given an instance whose copy both threads of this process will begin from
+        key, task_key = start()
+
+        # when two users complete its task at the same moment
+        results = run_together(
+            lambda task_key=task_key: services.complete_user_task(
+                user_task_key=task_key, variables={"approved": True}
+            ),
+            lambda key=key: services.complete_user_task_at(
+                process_instance_key=key, element_id="check", variables={"approved": False}
+            ),
+        )
+
+        # then one wins and the other is refused (its task is done, or no longer at "check"), and the
+        # instance moved on once
+        refused = [r for r in results if isinstance(r, Conflict | NotFound)]
+        assert len(refused) == 1, results
+        assert not any(isinstance(r, Exception) for r in results if r not in refused), results
+        completions = [e for e, kind, intent in trail(key) if kind == "USER_TASK" and intent == "COMPLETED"]
+        assert completions == ["check"]
+        assert revision(key) == 2
