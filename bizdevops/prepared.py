@@ -157,6 +157,32 @@ def literals(pg: Any, params: Sequence[Any]) -> str | None:
     return ", ".join(parts)
 
 
+def text_params(params: Sequence[Any]) -> list[bytes | None] | None:
+    """The parameters in PostgreSQL's text format for PQexecPrepared (the server reads each with the input
+    function of the type it inferred at PREPARE, as it does a literal, without lexing a statement); None
+    when one has no such form here (the caller then binds them through psycopg instead)."""
+    import datetime as dt
+
+    values: list[bytes | None] = []
+    for value in params:
+        kind = type(value)
+        if value is None:
+            values.append(None)
+        elif kind is int:
+            values.append(str(value).encode())
+        elif kind is str:
+            if "\x00" in value:
+                return None  # psycopg refuses it with a clear error; text parameters cannot hold it
+            values.append(value.encode())
+        elif kind is bool:
+            values.append(b"true" if value else b"false")
+        elif kind is dt.datetime and value.tzinfo is not None:
+            values.append(value.isoformat().encode())
+        else:
+            return None
+    return values
+
+
 _PLACEHOLDER = re.compile(r"%([%s])")
 # SQL with Django's %s placeholders -> the same with $n (PostgreSQL's)
 _texts: dict[str, str] = {}

@@ -105,6 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_PREPARE_THRESHOLD=off for a pooler in transaction mode that cannot keep them (PgBouncer < 1.21).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 BIZDEVOPS_NAMED_STATEMENTS = os.environ.get("DB_PREPARE_THRESHOLD", "on").lower() not in {"", "off", "none"}
+# Instances kept per process after a unit this process committed (bizdevops.engine.state.instance_cache): the
+# next command on one begins from the copy and writes once, checked against the row's revision. 0: off.
+BIZDEVOPS_INSTANCE_CACHE_SIZE = int(os.environ.get("BIZDEVOPS_INSTANCE_CACHE_SIZE", "4096"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

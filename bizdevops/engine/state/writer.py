@@ -30,6 +30,7 @@ from bizdevops.prepared import (
     prepare,
     session_statements,
     statement_name,
+    text_params,
 )
 
 M = TypeVar("M", bound=models.Model)
@@ -286,12 +287,21 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
 
     conn.ensure_connection()
     pg = conn.connection
-    args = literals(pg, params) if named_statements() else None
-    if args is None:
+    if not named_statements():
+        return _run_bound(conn, sql, params, commit=commit)
+    opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    alone = not opens and not commit and pg._pipeline is None
+    values = args = None
+    if alone:
+        # The statement alone (in autocommit, or inside a transaction already open): PQexecPrepared, the
+        # parameters in text format, so the server lexes no literals.
+        values = text_params(params)
+    else:
+        args = literals(pg, params)
+    if values is None and args is None:
         return _run_bound(conn, sql, params, commit=commit)
     name = statement_name(sql)
     known = session_statements(pg)
-    opens = not pg.autocommit and pg.pgconn.transaction_status == pq.TransactionStatus.IDLE
     body = f"EXECUTE {name}({args})" + ("; COMMIT" if commit else "")
     if opens:
         body = "BEGIN; " + body
@@ -299,9 +309,13 @@ def run_prepared(conn: Any, sql: str, params: Sequence[Any], *, commit: bool = F
         for attempt in (1, 2):
             if name not in known:
                 prepare(pg, known, name, sql)
-            # PQexec answers the last result, or the error that stopped the message: everything before
-            # COMMIT succeeded when COMMIT's result comes back.
-            result = execute(pg, body)
+            if values is not None:
+                with pg.lock:
+                    result = pg.pgconn.exec_prepared(name.encode(), values)
+            else:
+                # PQexec answers the last result, or the error that stopped the message: everything
+                # before COMMIT succeeded when COMMIT's result comes back.
+                result = execute(pg, body)
             if result.status != pq.ExecStatus.FATAL_ERROR:
                 return [result] if result.status == pq.ExecStatus.TUPLES_OK and not commit else []
             gone = result.error_field(pq.DiagnosticField.SQLSTATE) == INVALID_SQL_STATEMENT_NAME
