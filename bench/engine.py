@@ -134,6 +134,8 @@ def measure(
             for _ in range(n):
                 result = run_one()
             rates[name].append(n / (time.perf_counter() - t0))
+            if os.environ.get("BENCH_VERBOSE"):
+                print(name, round(rates[name][-1]), file=sys.stderr)
             check(result)
             for fresh in reset:  # and again after: the other modes must not run beside this mode's heap
                 fresh()
