@@ -1,7 +1,8 @@
 """Keys for every engine record: stable integers, never reused, unique across all workers and machines.
 
-PostgreSQL: the sequence `engine_key_seq` hands out *blocks* (hi/lo): one `nextval` per BLOCK_SIZE keys, so a
-command that creates 30 element instances costs no extra round trip. `nextval` is not transactional, so a
+PostgreSQL: the sequence `engine_key_seq` hands out *blocks* (hi/lo): block b holds the BLOCK_SIZE keys from
+KEY_BASE + b * BLOCK_SIZE, and one round trip fetches BLOCKS_PER_FETCH of them (`nextval` that many times), so a
+command that creates 30 element instances costs no extra round trip, and neither do most commands. `nextval` is not transactional, so a
 rolled-back command only leaves a gap. Keys look like Zeebe's (partition 1: 2^51 + counter) and stay below
 2^53, so JavaScript clients read them exactly.
 
@@ -16,18 +17,21 @@ import threading
 from django.db import connection
 
 KEY_BASE = 1 << 51
-BLOCK_SIZE = 100
+BLOCK_SIZE = 100  # fixed: block b's keys depend on it, so every process must agree on it
+BLOCKS_PER_FETCH = 10
 SEQUENCE = "engine_key_seq"
 
 
 class DbKeyGenerator:
     """The core's KeyGenerator backed by the database. Thread-safe; share one per process."""
 
-    def __init__(self, block_size: int = BLOCK_SIZE) -> None:
+    def __init__(self, block_size: int = BLOCK_SIZE, blocks_per_fetch: int = BLOCKS_PER_FETCH) -> None:
         self._block_size = block_size
+        self._blocks_per_fetch = blocks_per_fetch
         self._lock = threading.Lock()
         self._next = 0
         self._limit = 0  # exclusive end of the current block
+        self._blocks: list[int] = []  # fetched, not yet used (next one last)
 
     def next_key(self) -> int:
         with self._lock:
@@ -38,9 +42,14 @@ class DbKeyGenerator:
             if connection.vendor != "postgresql":
                 return _sqlite_next_key()
             if self._next >= self._limit:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT nextval('{SEQUENCE}')")
-                    block = cursor.fetchone()[0]
+                if not self._blocks:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)",
+                            [self._blocks_per_fetch],
+                        )
+                        self._blocks = sorted((row[0] for row in cursor.fetchall()), reverse=True)
+                block = self._blocks.pop()
                 self._next = KEY_BASE + block * self._block_size
                 self._limit = self._next + self._block_size
             key = self._next
@@ -51,6 +60,7 @@ class DbKeyGenerator:
         """Forget the cached block (tests that recreate the database)."""
         with self._lock:
             self._next = self._limit = 0
+            self._blocks = []
 
 
 def _sqlite_next_key() -> int:

@@ -380,6 +380,27 @@ def test_keys_are_unique_across_generators_and_never_reused() -> None:
     assert all(KEY_BASE < k < 2**53 for k in keys)
 
 
+def test_one_round_trip_fetches_keys_for_many_commands() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite bumps a counter row per key")
+    generator = DbKeyGenerator(block_size=5, blocks_per_fetch=4)
+    # when 20 keys are handed out (4 blocks of 5), then one more
+    with CaptureQueriesContext(connection) as first:
+        keys = [generator.next_key() for _ in range(20)]
+    with CaptureQueriesContext(connection) as second:
+        keys.append(generator.next_key())
+    # then the 20 keys took one round trip, the 21st the next one; each block is 5 consecutive keys
+    assert (len(first), len(second)) == (1, 1)
+    assert len(set(keys)) == 21
+    for start in range(0, 20, 5):
+        block = keys[start : start + 5]
+        assert block == list(range(block[0], block[0] + 5))
+        assert (block[0] - KEY_BASE) % 5 == 0
+
+
 def test_state_document_is_plain_json() -> None:
     # the JSONB column stores exactly json.dumps(to_dict()): no Python-only types sneak in
     state = _state()
