@@ -221,6 +221,10 @@ class DjangoStore:
                     _latest_cache.pop(guard[0], None)
                 self.cache.stale += 1
                 replacement = RetryUnit(f"process instance {copied} changed since this process wrote it")
+            elif copied is not None and isinstance(exc, Exception) and not isinstance(exc, RetryUnit):
+                # A refusal (no such task here, a conflict...) drawn from a copy nobody checked may be the
+                # copy's, not the instance's: only the locked unit may answer it.
+                replacement = RetryUnit(f"the unit on process instance {copied} failed on its copy: {exc}")
             elif guard is not None and _is_stale_guard(exc):
                 _latest_cache.pop(guard[0], None)
                 replacement = StaleDefinition(f"A newer version of '{guard[0]}' was deployed meanwhile.")

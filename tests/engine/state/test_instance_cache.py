@@ -158,6 +158,23 @@ def test_a_copy_another_worker_made_outdated_is_not_written(cache: Any) -> None:
     assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
 
 
+def test_a_refusal_is_never_drawn_from_an_outdated_copy(cache: Any) -> None:
+    # given an instance started here (the copy: waiting at "check"), which another worker then moved on to
+    # "redo" (revision 2)
+    key, task_key = start()
+    other_worker().complete_user_task(task_key, {"approved": False})
+
+    # when this process completes the task at "redo" (its copy has none there)
+    services.complete_user_task_at(process_instance_key=key, element_id="redo")
+
+    # then the command was not refused from the copy: the locked unit found the task and completed it
+    assert m.ProcessInstance.objects.get(key=key).status == "COMPLETED"
+    assert m.UserTask.objects.get(process_instance_key=key, element_id="redo").state == "COMPLETED"
+    # and a refusal that holds is still given, by the locked unit
+    with pytest.raises(NotFound):
+        services.complete_user_task_at(process_instance_key=key, element_id="redo")
+
+
 def test_a_write_rolled_back_leaves_no_copy(cache: Any) -> None:
     # given an instance started here (copy at revision 1)
     key, task_key = start()
