@@ -1,8 +1,9 @@
-"""The "postgres" engine harness: every core scenario of tests/engine/core also runs on the database.
+"""The "postgres" engine harnesses: every core scenario of tests/engine/core also runs on the database.
 
-tests/engine/core/conftest.py imports this module and calls `register(ENGINE_FACTORIES)`. The harness hands
+tests/engine/core/conftest.py imports this module and calls `register(ENGINE_FACTORIES)`. "postgres" hands
 out a *fresh* engine (empty definition caches, new DjangoStore) at every `.engine` access, so each command
-starts from what PostgreSQL holds: a restart with a reload of state at every wait state."""
+starts from what PostgreSQL holds: a restart with a reload of state at every wait state. "postgres-copies"
+keeps one engine and commits for real, so commands begin from the copies the store keeps (instance_cache)."""
 
 from __future__ import annotations
 
@@ -126,6 +127,41 @@ def _postgres(request: pytest.FixtureRequest) -> Any:
     return PostgresHarness()
 
 
+class PostgresCopiesHarness(PostgresHarness):
+    """One engine for the whole scenario, committing for real: each command on an instance that the
+    previous one wrote begins from the store's copy of it (instance_cache) and writes conditionally,
+    instead of locking and reading it."""
+
+    name = "postgres-copies"
+
+    def __init__(self) -> None:
+        super().__init__()
+        from bizdevops.engine.services import DurableEngine
+        from bizdevops.engine.state import store as store_module
+        from bizdevops.engine.state.keys import default_keys
+
+        self.store = store_module.DjangoStore(cache_size=1000)
+        self._engine = DurableEngine(self.store, self.clock, default_keys())
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+
+def _postgres_copies(request: pytest.FixtureRequest) -> Any:
+    from django.db import connection
+
+    _ensure_test_database(request)
+    if connection.vendor != "postgresql":
+        pytest.skip("copies of instances are kept on PostgreSQL only")
+    # A copy is kept only after a commit the unit owns: real transactions (the mark, because pytest-django
+    # decides from marks and the test's own fixture names, not from one requested here).
+    request.node.add_marker(pytest.mark.django_db(transaction=True))
+    request.getfixturevalue("transactional_db")
+    return PostgresCopiesHarness()
+
+
 def register(factories: dict[str, Callable[[pytest.FixtureRequest], Any]]) -> None:
-    """Add the "postgres" harness to the core scenarios' ENGINE_FACTORIES."""
+    """Add the "postgres" harnesses to the core scenarios' ENGINE_FACTORIES."""
     factories["postgres"] = _postgres
+    factories["postgres-copies"] = _postgres_copies
