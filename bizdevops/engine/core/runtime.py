@@ -464,17 +464,20 @@ class Engine:
         missing_ok: bool = False,
         owner_of: tuple[str, int] | None = None,
         open_user_tasks: bool = False,
+        from_copy: bool = False,
     ) -> R | None:
         """One unit on one instance: lock, load, handle, drain steps, apply, commit, then follow-ups.
         With `owner_of` ("job"/"task", key) the instance is the one owning that job or user task, found
         and locked in one step (no read of the job/task before the unit). With `open_user_tasks` the
-        store may lock the instance's open user tasks along with it (a command about one of them)."""
+        store may lock the instance's open user tasks along with it (a command about one of them). With
+        `from_copy` (commands that need nothing but the instance and its open user tasks) the store may
+        begin the unit from its copy of the instance (Store.load_instance's `may_retry`)."""
         for attempt in (1, 2):
             effects = Effects()
             try:
                 with self.store.transaction():
                     if owner_of is not None:
-                        state = self.store.load_instance_of(*owner_of, may_retry=attempt == 1)
+                        state = self.store.load_instance_of(*owner_of, may_retry=from_copy and attempt == 1)
                         if state is None:
                             kind, key = owner_of
                             raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
@@ -484,7 +487,7 @@ class Engine:
                             instance_key,
                             for_update=True,
                             open_user_tasks=open_user_tasks,
-                            may_retry=attempt == 1,
+                            may_retry=from_copy and attempt == 1,
                         )
                     if state is None:
                         if missing_ok:
@@ -679,7 +682,7 @@ class Engine:
             else:
                 merge(ctx, command.element_instance_key, command.variables)
 
-        self._on_instance(instance_key, handle)
+        self._on_instance(instance_key, handle, from_copy=True)
 
     # -- modification and migration (modification.py, migration.py) -------------------------------------
 
@@ -1054,7 +1057,7 @@ class Engine:
         def handle(ctx: Processing) -> None:
             self._finish_user_task(ctx, command.user_task_key, command.variables, command.action)
 
-        self._on_instance(None, handle, owner_of=("task", command.user_task_key))
+        self._on_instance(None, handle, owner_of=("task", command.user_task_key), from_copy=True)
 
     def _complete_user_task_at(self, command: CompleteUserTaskAt) -> int:
         if problem := _check_variables(command.variables):
@@ -1079,7 +1082,7 @@ class Engine:
             self._finish_user_task(ctx, keys[0], command.variables, command.action)
             return keys[0]
 
-        found = self._on_instance(command.process_instance_key, handle, open_user_tasks=True)
+        found = self._on_instance(command.process_instance_key, handle, open_user_tasks=True, from_copy=True)
         assert found is not None
         return found
 
@@ -1112,7 +1115,7 @@ class Engine:
                 {"userTaskKey": user_task_key, "assignee": assignee},
             )
 
-        self._on_instance(task.process_instance_key, handle)
+        self._on_instance(task.process_instance_key, handle, open_user_tasks=True, from_copy=True)
 
     def update_user_task(self, user_task_key: int, **changes: Any) -> None:
         """Change due_date, follow_up_date, candidate_users, candidate_groups or priority."""
@@ -1134,7 +1137,7 @@ class Engine:
             ctx.effects.user_tasks.append(replace(current, **changes))
             ctx.record("USER_TASK", "UPDATED", ei, {"userTaskKey": user_task_key, "changes": sorted(changes)})
 
-        self._on_instance(task.process_instance_key, handle)
+        self._on_instance(task.process_instance_key, handle, open_user_tasks=True, from_copy=True)
 
     # -- incidents ---------------------------------------------------------------------------------------
 

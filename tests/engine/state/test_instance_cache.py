@@ -204,17 +204,39 @@ def test_a_write_rolled_back_leaves_no_copy(cache: Any) -> None:
 
 
 def test_a_unit_that_needs_a_read_runs_again_under_the_lock(cache: Any) -> None:
-    # given an instance waiting at a user task and a job (the copy knows its user task, not its job)
-    created = services.create_process_instance(bpmn_process_id="review_and_archive")
-    key = created.process_instance_key
+    # given an instance started here, its task offered to the groups sales and finance
+    key, task_key = start()
     assert cache.get(key) is not None
     stale = cache.stale
 
-    # when it is canceled (the unit must read the job row: only under the instance's lock)
+    # when the task is offered to ops instead (its candidate rows are rewritten: a write that must come
+    # first, under the instance's lock)
+    services.update_user_task(user_task_key=task_key, changeset={"candidateGroups": ["ops"]})
+
+    # then the unit ran again locked, and the task's candidates are the new ones
+    assert cache.stale == stale + 1
+    rows = m.UserTaskCandidate.objects.filter(user_task_id=task_key)
+    assert sorted((r.kind, r.name) for r in rows) == [("group", "ops"), ("user", "ann"), ("user", "bob")]
+    assert revision(key) == 2
+    # and that unit (locked, with the instance's open user tasks) left a copy of revision 2
+    entry = cache.get(key)
+    assert entry is not None
+    assert entry.revision == 2
+    assert [t.candidate_groups for t in entry.open_tasks] == [("ops",)]
+
+
+def test_commands_that_read_more_than_the_instance_lock_it(cache: Any) -> None:
+    # given an instance waiting at a user task and a job (a copy knows user tasks, not jobs)
+    created = services.create_process_instance(bpmn_process_id="review_and_archive")
+    key = created.process_instance_key
+    assert cache.get(key) is not None
+    hits, stale = cache.hits, cache.stale
+
+    # when it is canceled
     services.cancel_process_instance(process_instance_key=key)
 
-    # then it ran again locked, and everything ended
-    assert cache.stale == stale + 1
+    # then the unit locked the instance from the start (no copy tried), and everything ended
+    assert (cache.hits, cache.stale) == (hits, stale)
     assert m.ProcessInstance.objects.get(key=key).status == "CANCELED"
     assert not m.Job.objects.filter(process_instance_key=key, state__in=["ACTIVATABLE", "ACTIVATED"]).exists()
     assert m.UserTask.objects.get(process_instance_key=key).state == "CANCELED"
