@@ -448,24 +448,34 @@ def _json_param(value: Any) -> Any:
     return codec.dumps(value)
 
 
+# (model, update, increments) -> (the UPDATE's SQL text, which of `update` are JSON columns)
+_guarded_update_cache: dict[tuple[Any, ...], tuple[str, tuple[bool, ...]]] = {}
+
+
 def _guarded_update_sql(
     conn: Any, row: models.Model, entry: _Upserts, revision: int
 ) -> tuple[str, list[Any]]:
     """`row`'s upsert as an UPDATE of the same columns that matches only at `revision` (PostgreSQL)."""
-    model = entry.model
-    quote = conn.ops.quote_name
-    table = quote(model._meta.db_table)
-    json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
+    shape = (entry.model, entry.update, entry.increments)
+    found = _guarded_update_cache.get(shape)
+    if found is None:
+        model = entry.model
+        quote = conn.ops.quote_name
+        json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
+        sets = [f"{quote(name)} = %s" for name in entry.update]
+        sets += [f"{quote(name)} = {quote(name)} + 1" for name in entry.increments]
+        found = _guarded_update_cache[shape] = (
+            f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} "
+            f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('revision')} = %s RETURNING 1",
+            tuple(name in json_columns for name in entry.update),
+        )
+    sql, is_json = found
     values = row.__dict__
-    sets: list[str] = []
-    params: list[Any] = []
-    for name in entry.update:
-        sets.append(f"{quote(name)} = %s")
-        params.append(_json_param(values[name]) if name in json_columns else values[name])
-    sets += [f"{quote(name)} = {quote(name)} + 1" for name in entry.increments]
-    pk = model._meta.pk.column
+    params = [
+        _json_param(values[name]) if json else values[name]
+        for name, json in zip(entry.update, is_json, strict=True)
+    ]
     params += [row.pk, revision]
-    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {quote(pk)} = %s AND {quote('revision')} = %s RETURNING 1"
     return sql, params
 
 

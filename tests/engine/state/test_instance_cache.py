@@ -7,19 +7,19 @@ Outside test transactions (a unit keeps a copy only after a commit it owns) and 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from bizdevops.engine import selectors, services
 from bizdevops.engine.core.errors import Conflict, NotFound
 from bizdevops.engine.state import models as m
 from bizdevops.engine.state.keys import default_keys
 from bizdevops.engine.state.store import DjangoStore, _json_record
+from tests.engine.state.test_concurrency import run_together
 
 HERE = Path(__file__).parent
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -243,27 +243,6 @@ def test_commands_that_read_more_than_the_instance_lock_it(cache: Any) -> None:
     assert cache.get(key) is None
 
 
-def run_together(*calls: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # the test inspects it
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
 def test_two_completions_from_one_copy_complete_once(cache: Any) -> None:
     for _ in range(5):
         # given an instance whose copy both threads of this process will begin from
@@ -287,3 +266,24 @@ def test_two_completions_from_one_copy_complete_once(cache: Any) -> None:
         completions = [e for e, kind, intent in trail(key) if kind == "USER_TASK" and intent == "COMPLETED"]
         assert completions == ["check"]
         assert revision(key) == 2
+
+
+def test_a_unit_that_writes_nothing_of_its_copy_still_checks_it(cache: Any) -> None:
+    from django.db import DatabaseError
+
+    from bizdevops.engine.state.writer import PendingWrites
+
+    # given an instance at revision 1 and a write that expects it there but does not write the row
+    key, _ = start()
+
+    def flush_expecting(revision: int) -> None:
+        writes = PendingWrites()
+        writes.expect = (m.ProcessInstance, key, revision)
+        writes.flush()
+
+    # then the write passes at revision 1 and is refused (the guard's division by zero) at another
+    flush_expecting(1)
+    with pytest.raises(DatabaseError) as refused:
+        flush_expecting(2)
+    assert getattr(refused.value.__cause__, "sqlstate", None) == "22012"
+    assert revision(key) == 1
