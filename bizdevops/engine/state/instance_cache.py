@@ -39,13 +39,16 @@ class CachedInstance:
 
 
 class InstanceCache:
-    """Least recently used first, at most `size` instances; thread-safe (one per process, shared)."""
+    """Least recently used first, at most `size` instances and `max_bytes` of documents; thread-safe (one
+    per process, shared)."""
 
     # Documents larger than this are not kept (a copy is a saving of one round trip, not worth megabytes).
     MAX_DOCUMENT = 64 * 1024
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0  # characters of the documents kept
         self._entries: OrderedDict[int, CachedInstance] = OrderedDict()
         self._owners: dict[int, int] = {}  # open user task key -> instance key
         self._lock = threading.Lock()
@@ -63,33 +66,34 @@ class InstanceCache:
         return self._owners.get(task_key)
 
     def put(self, key: int, entry: CachedInstance) -> None:
-        if self.size <= 0 or len(entry.document) > self.MAX_DOCUMENT:
+        if self.size <= 0 or len(entry.document) > min(self.MAX_DOCUMENT, self.max_bytes):
             self.discard(key)
             return
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                for task in old.open_tasks:
-                    self._owners.pop(task.key, None)
+            self._drop(key)
             self._entries[key] = entry
+            self.bytes += len(entry.document)
             for task in entry.open_tasks:
                 self._owners[task.key] = key
-            while len(self._entries) > self.size:
-                _, evicted = self._entries.popitem(last=False)
-                for task in evicted.open_tasks:
-                    self._owners.pop(task.key, None)
+            while len(self._entries) > self.size or self.bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
 
     def discard(self, key: int) -> None:
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                for task in old.open_tasks:
-                    self._owners.pop(task.key, None)
+            self._drop(key)
+
+    def _drop(self, key: int) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= len(old.document)
+            for task in old.open_tasks:
+                self._owners.pop(task.key, None)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._owners.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

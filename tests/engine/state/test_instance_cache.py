@@ -287,3 +287,32 @@ def test_a_unit_that_writes_nothing_of_its_copy_still_checks_it(cache: Any) -> N
         flush_expecting(2)
     assert getattr(refused.value.__cause__, "sqlstate", None) == "22012"
     assert revision(key) == 1
+
+
+def test_the_cache_keeps_the_most_recent_within_its_bounds() -> None:
+    from bizdevops.engine.core.records import UserTaskRecord
+    from bizdevops.engine.state.instance_cache import CachedInstance, InstanceCache
+
+    def task(key: int, instance: int) -> UserTaskRecord:
+        return UserTaskRecord(key, "CREATED", "check", key + 1, instance, 1, "review", 1, 0)
+
+    kept = InstanceCache(3, max_bytes=250)
+    for key in (1, 2, 3):
+        kept.put(key, CachedInstance(1, "x" * 80, (task(key * 10, key),)))
+    assert kept.get(1) is not None  # 1 is now the most recent: 2 goes first
+    # a fourth entry of 80 bytes passes the byte budget (320 > 250): the least recent goes
+    kept.put(4, CachedInstance(1, "y" * 80, (task(40, 4),)))
+    assert [k for k in (1, 2, 3, 4) if kept.get(k) is not None] == [1, 3, 4]
+    assert kept.bytes == 240
+    assert kept.owner_of_task(20) is None
+    assert kept.owner_of_task(40) == 4
+    # a document over the budget is not kept, and takes the old copy of its instance with it
+    kept.put(3, CachedInstance(2, "z" * 300, ()))
+    assert kept.get(3) is None
+    assert kept.owner_of_task(30) is None
+    assert kept.bytes == 160
+    # and a replaced entry's tasks no longer point to it
+    kept.put(4, CachedInstance(2, "w" * 10, ()))
+    assert kept.owner_of_task(40) is None
+    assert kept.bytes == 90
+    assert len(kept) == 2
