@@ -2,7 +2,9 @@
 
 One command = one `transaction()` = one database transaction. `load_instance(for_update=True)` takes the
 row lock that serializes commands on an instance; jobs and user tasks are then locked after their instance
-(the order the core follows, so two commands never deadlock). Each batch method is one bulk statement, so a
+(the order the core follows, so two commands never deadlock). A unit the engine may run again can instead
+begin from the copy of the instance this process wrote last (`instance_cache`): its single write then
+updates the instance row first, only at the copy's revision, or writes nothing (RetryUnit). Each batch method is one bulk statement, so a
 command costs a handful of round trips whatever the number of element instances it moved.
 
 Wake-ups (Celery) are registered with `transaction.on_commit` by the writers that create work for someone
