@@ -474,10 +474,11 @@ class Engine:
         begin the unit from its copy of the instance (Store.load_instance's `may_retry`)."""
         for attempt in (1, 2):
             effects = Effects()
+            may_retry = from_copy and attempt == 1  # the second attempt locks
             try:
                 with self.store.transaction():
                     if owner_of is not None:
-                        state = self.store.load_instance_of(*owner_of, may_retry=from_copy and attempt == 1)
+                        state = self.store.load_instance_of(*owner_of, may_retry=may_retry)
                         if state is None:
                             kind, key = owner_of
                             raise NotFound(f"No {'job' if kind == 'job' else 'user task'} with key {key}.")
@@ -487,7 +488,7 @@ class Engine:
                             instance_key,
                             for_update=True,
                             open_user_tasks=open_user_tasks,
-                            may_retry=from_copy and attempt == 1,
+                            may_retry=may_retry,
                         )
                     if state is None:
                         if missing_ok:

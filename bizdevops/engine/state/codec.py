@@ -30,7 +30,8 @@ _LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
 class Encoded:
-    """A value already encoded by `dumps` (its `text`), for a writer that needs the text itself too."""
+    """A value already encoded by `dumps` (its `text`), for a writer that needs the text itself too;
+    `dumps` gives the text back as it is."""
 
     __slots__ = ("text",)
 
@@ -39,6 +40,8 @@ class Encoded:
 
 
 def dumps(value: Any) -> str:
+    if type(value) is Encoded:
+        return value.text
     try:
         return orjson.dumps(value, option=_DUMP_OPTIONS).decode()
     except TypeError:

@@ -1,9 +1,9 @@
 """Keys for every engine record: stable integers, never reused, unique across all workers and machines.
 
-PostgreSQL: the sequence `engine_key_seq` hands out *blocks* (hi/lo): block b holds the BLOCK_SIZE keys from
-KEY_BASE + b * BLOCK_SIZE, and one round trip fetches BLOCKS_PER_FETCH of them (`nextval` that many times), so a
-command that creates 30 element instances costs no extra round trip, and neither do most commands. `nextval` is not transactional, so a
-rolled-back command only leaves a gap. Keys look like Zeebe's (partition 1: 2^51 + counter) and stay below
+PostgreSQL: the sequence `engine_key_seq` hands out *blocks* (hi/lo): block b holds the BLOCK_SIZE keys
+from KEY_BASE + b * BLOCK_SIZE, and one round trip fetches BLOCKS_PER_FETCH of them (`nextval` that many
+times), so a command that creates 30 element instances costs no extra round trip, and neither do most
+commands. `nextval` is not transactional, so a rolled-back command only leaves a gap. Keys look like Zeebe's (partition 1: 2^51 + counter) and stay below
 2^53, so JavaScript clients read them exactly.
 
 SQLite (the quickstart): no sequences. A one-row table is bumped inside the current (IMMEDIATE, i.e.

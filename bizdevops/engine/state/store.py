@@ -4,8 +4,9 @@ One command = one `transaction()` = one database transaction. `load_instance(for
 row lock that serializes commands on an instance; jobs and user tasks are then locked after their instance
 (the order the core follows, so two commands never deadlock). A unit the engine may run again can instead
 begin from the copy of the instance this process wrote last (`instance_cache`): its single write then
-updates the instance row first, only at the copy's revision, or writes nothing (RetryUnit). Each batch method is one bulk statement, so a
-command costs a handful of round trips whatever the number of element instances it moved.
+updates the instance row first, only at the copy's revision, or writes nothing (RetryUnit). Each batch
+method is one bulk statement, so a command costs a handful of round trips whatever the number of element
+instances it moved.
 
 Wake-ups (Celery) are registered with `transaction.on_commit` by the writers that create work for someone
 else: outbox commands, jobs of a type with a built-in handler. A lost wake-up is harmless: the sweeper finds
@@ -187,7 +188,8 @@ class DjangoStore:
         self._local.tasks = {}
         self._local.locked = {}
         # For the instance cache: instance key -> revision as loaded; -> its open user tasks as loaded (when
-        # read); -> (document written, status); the user tasks written; the instance begun from a copy.
+        # read); -> (document written, whether the instance ended); the user tasks written; the instance
+        # begun from a copy.
         self._local.revisions = {}
         self._local.open_tasks = {}
         self._local.written = {}
@@ -268,7 +270,7 @@ class DjangoStore:
         for key, (document, final) in self._local.written.items():
             loaded_revision = revisions.get(key)
             base = before.get(key) if loaded_revision is not None else {}
-            if document is None or final or base is None:
+            if final or base is None:
                 self.cache.discard(key)
                 continue
             tasks = dict(base)
@@ -315,6 +317,10 @@ class DjangoStore:
         if loaded is None:
             loaded = {}
         return loaded
+
+    def _note_variables(self, state: InstanceState) -> None:
+        """What the variables were as loaded, to write only what a command changed to the search table."""
+        self._loaded()[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
 
     # -- definitions ---------------------------------------------------------------------------------
     def save_deployment(self, deployment: Deployment) -> None:
@@ -566,8 +572,7 @@ class DjangoStore:
             return None
         data = found if isinstance(found, dict) else codec.loads(found)
         state = InstanceState.from_dict(data)
-        # What the variables were, to write only what a command changed to the search table.
-        self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
+        self._note_variables(state)
         return state
 
     def _may_copy(self) -> bool:
@@ -593,7 +598,7 @@ class DjangoStore:
             local.locked[("task", task.key)] = task
         local.pending[0].expect = (m.ProcessInstance, key, entry.revision)
         state = InstanceState.from_dict(codec.loads(entry.document))
-        self._loaded()[key] = {scope: dict(values) for scope, values in state.variables.items()}
+        self._note_variables(state)
         self.cache.hits += 1
         return state
 
@@ -619,7 +624,7 @@ class DjangoStore:
         if locked is not None and results[1].ntuples:
             locked[(kind, key)] = _json_record(kind, codec.loads(results[1].get_value(0, 0)))
         state = InstanceState.from_dict(codec.loads(results[0].get_value(0, 0)))
-        self._loaded()[state.key] = {scope: dict(values) for scope, values in state.variables.items()}
+        self._note_variables(state)
         self._local.revisions[state.key] = int(results[0].get_value(0, 1))
         return state
 

@@ -440,14 +440,6 @@ def run_session_statements(conn: Any, calls: list[tuple[SessionStatement, int]])
     raise AssertionError("unreachable")
 
 
-def _json_param(value: Any) -> Any:
-    if value is None:
-        return None
-    if type(value) is codec.Encoded:
-        return value.text
-    return codec.dumps(value)
-
-
 # (model, update, increments) -> (the UPDATE's SQL text, which of `update` are JSON columns)
 _guarded_update_cache: dict[tuple[Any, ...], tuple[str, tuple[bool, ...]]] = {}
 
@@ -459,20 +451,20 @@ def _guarded_update_sql(
     shape = (entry.model, entry.update, entry.increments)
     found = _guarded_update_cache.get(shape)
     if found is None:
-        model = entry.model
+        cols = _columns(entry.model, conn)
+        json_columns = {cols.attnames[i] for i in cols.json_positions}
         quote = conn.ops.quote_name
-        json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
         sets = [f"{quote(name)} = %s" for name in entry.update]
         sets += [f"{quote(name)} = {quote(name)} + 1" for name in entry.increments]
         found = _guarded_update_cache[shape] = (
-            f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} "
-            f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('revision')} = %s RETURNING 1",
+            f"UPDATE {cols.table} SET {', '.join(sets)} "
+            f"WHERE {quote(entry.model._meta.pk.column)} = %s AND {quote('revision')} = %s RETURNING 1",
             tuple(name in json_columns for name in entry.update),
         )
     sql, is_json = found
     values = row.__dict__
     params = [
-        _json_param(values[name]) if json else values[name]
+        codec.dumps(values[name]) if json and values[name] is not None else values[name]
         for name, json in zip(entry.update, is_json, strict=True)
     ]
     params += [row.pk, revision]
@@ -511,7 +503,7 @@ def _insert_sql(
             for i in json_positions:
                 value = row[i]
                 if value is not None:
-                    row[i] = value.text if type(value) is codec.Encoded else dumps(value)
+                    row[i] = dumps(value)
             params.extend(row)
     else:
         for obj in objects:
